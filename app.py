@@ -1,0 +1,23 @@
+"""The Orders module: navigation between its pages."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Orders", page_icon=":material/local_shipping:", layout="wide")
+
+PAGES = {
+    "Orders": [
+        st.Page("pages/orders.py", title="Orders", icon=":material/receipt_long:", default=True),
+        st.Page("pages/recurring.py", title="Recurring Orders", icon=":material/event_repeat:",
+                url_path="recurring"),
+        st.Page("pages/clients.py", title="Clients", icon=":material/groups:", url_path="clients"),
+        st.Page("pages/metrics.py", title="Metrics", icon=":material/monitoring:", url_path="metrics"),
+        st.Page("pages/order_profile.py", title="Order Profile", url_path="order", visibility="hidden"),
+        st.Page("pages/client_profile.py", title="Client Profile", url_path="client", visibility="hidden"),
+    ]
+}
+
+with st.sidebar:
+    st.text_input("Signed in as", key="acting_user", value="Isabelle Roy",
+                  help="Every change you make is recorded under this name.")
+
+st.navigation(PAGES).run()

@@ -1,0 +1,1 @@
+"""The Orders module's domain: schema, queries, rules, PDFs and command line."""

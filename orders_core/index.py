@@ -1,0 +1,193 @@
+"""The Orders index: one query object, one page of rows plus the total count.
+
+Every piece of user text reaches DuckDB as a parameter. Search uses ``contains`` on
+lower-cased, accent-stripped text, so ``%`` and ``_`` are plain characters, not wildcards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+import duckdb
+import pandas as pd
+
+from .db import fetch_frame, fetch_value, iter_frames
+from .schema import SOURCES, STATUSES
+
+VIEWS = ("All", "Unverified", "Archived")
+SORTS = {"Created At": "o.created_at", "Order ID": "o.order_id", "Status": "o.status"}
+PAGE_SIZES = (25, 50, 100, 200)
+MAX_SEARCH_CHARS = 200  # nothing we search is longer; a longer text can match nothing
+
+INDEX_COLUMNS = ["Order ID", "Client", "Quantity", "Total Due", "Created At", "Shipped On", "Status", "Carrier"]
+
+
+class InvalidQuery(ValueError):
+    """A filter that cannot be applied, said in one sentence."""
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    view: str = "All"
+    search: str = ""
+    sort: str = "Created At"
+    descending: bool = True
+    statuses: tuple[str, ...] = ()
+    carriers: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    client_id: int | None = None
+    order_ids: tuple[int, ...] = field(default=())
+    page: int = 1
+    page_size: int = 50
+
+    def validated(self) -> OrderQuery:
+        """This query, or InvalidQuery with the reason."""
+        if self.view not in VIEWS:
+            raise InvalidQuery(f"Unknown view {self.view!r}; choose one of {', '.join(VIEWS)}.")
+        if self.sort not in SORTS:
+            raise InvalidQuery(f"Orders cannot be sorted by {self.sort!r}; choose one of {', '.join(SORTS)}.")
+        for name, values, allowed in (
+            ("status", self.statuses, STATUSES),
+            ("source", self.sources, SOURCES),
+        ):
+            bad = [v for v in values if v not in allowed]
+            if bad:
+                raise InvalidQuery(f"Unknown {name} {bad[0]!r}.")
+        if self.created_from and self.created_to and self.created_from > self.created_to:
+            raise InvalidQuery("The 'created from' date is after the 'created to' date.")
+        if self.page < 1 or self.page_size < 1 or self.page_size > 1000:
+            raise InvalidQuery("Page numbers start at 1 and a page holds 1 to 1,000 orders.")
+        return self
+
+    def at_page(self, page: int) -> OrderQuery:
+        return replace(self, page=page)
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    rows: pd.DataFrame
+    total: int
+    query: OrderQuery
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.page_size))
+
+
+def _where(q: OrderQuery) -> tuple[str, list]:
+    clauses: list[str] = []
+    params: list = []
+    if q.view == "Archived":
+        clauses.append("o.archived_at IS NOT NULL")
+    else:
+        clauses.append("o.archived_at IS NULL")
+        if q.view == "Unverified":
+            clauses.append("o.status = 'Unverified'")
+    if q.statuses:
+        clauses.append("o.status::VARCHAR IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(q.statuses))
+    if q.carriers:
+        clauses.append("o.carrier IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(q.carriers))
+    if q.sources:
+        clauses.append("o.source::VARCHAR IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(q.sources))
+    if q.created_from:
+        clauses.append("o.created_at >= ?::DATE")
+        params.append(q.created_from)
+    if q.created_to:
+        clauses.append("o.created_at < ?::DATE + INTERVAL 1 DAY")
+        params.append(q.created_to)
+    if q.client_id is not None:
+        clauses.append("o.client_id = ?")
+        params.append(q.client_id)
+    if q.order_ids:
+        clauses.append("o.order_id IN (SELECT unnest(?::BIGINT[]))")
+        params.append(list(q.order_ids))
+    text = q.search.strip()
+    if text:
+        clause, search_params = _search_clause(text)
+        clauses.append(clause)
+        params.extend(search_params)
+    return " AND ".join(clauses), params
+
+
+def _search_clause(text: str) -> tuple[str, list]:
+    """Exact Order ID, or a case- and accent-insensitive substring of client name, carrier or tracking."""
+    if len(text) > MAX_SEARCH_CHARS:
+        return "FALSE", []
+    needle = "lower(strip_accents(?))"
+    # Carriers are few: match them by name first, then the orders by equality.
+    # Tracking numbers are stored upper-case, so no per-row case folding is needed.
+    parts = [
+        f"o.client_id IN (SELECT client_id FROM clients WHERE contains(name_key, {needle}))",
+        "o.carrier IN (SELECT carrier FROM (SELECT name AS carrier FROM carriers) "
+        f"WHERE contains(lower(strip_accents(carrier)), {needle}))",
+        "contains(o.tracking_number, upper(?))",
+    ]
+    params: list = [text, text, text]
+    digits = text.lstrip("#")
+    if digits.isdigit() and len(digits) <= 18:
+        parts.insert(0, "o.order_id = ?")
+        params.insert(0, int(digits))
+    return "(" + " OR ".join(parts) + ")", params
+
+
+_SELECT = """
+    SELECT o.order_id AS "Order ID", c.name AS "Client", o.grams AS "Quantity",
+           o.total_due AS "Total Due", o.created_at AS "Created At",
+           CASE WHEN o.status IN ('Shipped', 'Delivered') THEN o.shipped_on END AS "Shipped On",
+           o.status::VARCHAR AS "Status", o.carrier AS "Carrier"
+"""
+
+
+def _order_by(q: OrderQuery) -> str:
+    direction = "DESC" if q.descending else "ASC"
+    column = SORTS[q.sort]
+    tie = "" if q.sort == "Order ID" else f", o.order_id {direction}"
+    return f"{column} {direction}{tie}"
+
+
+def list_orders(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> OrderPage:
+    """One page of the index for ``q`` and how many orders match in all."""
+    q = q.validated()
+    where, params = _where(q)
+    total = fetch_value(cur, f"SELECT count(*) FROM orders o WHERE {where}", params)
+    offset = (q.page - 1) * q.page_size
+    rows = fetch_frame(
+        cur,
+        f"""
+        {_SELECT}
+        FROM (SELECT * FROM orders o WHERE {where} ORDER BY {_order_by(q)} LIMIT ? OFFSET ?) o
+        JOIN clients c USING (client_id)
+        ORDER BY {_order_by(q)}
+        """,
+        [*params, q.page_size, offset],
+    )
+    return OrderPage(rows=rows, total=total, query=q)
+
+
+def iter_orders(cur: duckdb.DuckDBPyConnection, q: OrderQuery, batch: int = 50_000) -> Iterator[pd.DataFrame]:
+    """Every order matching ``q`` (all pages), in the index's order, a batch at a time."""
+    q = q.validated()
+    where, params = _where(q)
+    sql = f"{_SELECT} FROM orders o JOIN clients c USING (client_id) WHERE {where} ORDER BY {_order_by(q)}"
+    yield from iter_frames(cur, sql, params, batch)
+
+
+def export_csv(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> bytes:
+    """The whole filtered result as CSV, with the index's columns and plain numbers."""
+    parts = []
+    for i, chunk in enumerate(iter_orders(cur, q)):
+        parts.append(chunk.to_csv(index=False, header=(i == 0), date_format="%Y-%m-%d %H:%M:%S"))
+    if not parts:
+        parts.append(",".join(f'"{c}"' if " " in c else c for c in INDEX_COLUMNS) + "\n")
+    return "".join(parts).encode("utf-8")
+
+
+def distinct_carriers(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in cur.execute("SELECT name FROM carriers ORDER BY name").fetchall()]
