@@ -1,0 +1,49 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step of theirs.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ORDERS_DB ?= data/orders.duckdb
+DEMO_ORDERS ?= 20000
+PORT ?= 8501
+export ORDERS_DB
+
+.PHONY: run test install install-test browser demo bench lint clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(ORDERS_DB): | $(VENV)/.installed
+	$(BIN)/orders-core demo --orders $(DEMO_ORDERS) --db $(ORDERS_DB)
+
+demo: $(ORDERS_DB)
+
+run: install demo
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+browser:
+	@bash scripts/ensure-chromium.sh $(BIN)/python
+
+test: install-test browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+bench: install-test
+	$(BIN)/python bench/run_all.py
+
+lint: install-test
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) build *.egg-info
