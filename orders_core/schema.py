@@ -169,6 +169,31 @@ CREATE TABLE IF NOT EXISTS picking_lists (
     generated_by VARCHAR NOT NULL,
     order_ids BIGINT[] NOT NULL
 );
+ALTER TABLE picking_lists ADD COLUMN IF NOT EXISTS licence_holder VARCHAR;
+
+-- What a picking list printed, line by line, as it was when generated (orders.picking).
+CREATE TABLE IF NOT EXISTS picking_list_lines (
+    picking_list_id INTEGER NOT NULL,
+    order_id BIGINT NOT NULL,
+    line_no INTEGER NOT NULL,
+    client_id INTEGER NOT NULL,
+    client_name VARCHAR NOT NULL,
+    address_line1 VARCHAR NOT NULL,
+    address_line2 VARCHAR,
+    city VARCHAR NOT NULL,
+    province VARCHAR NOT NULL,
+    postal_code VARCHAR NOT NULL,
+    carrier VARCHAR,
+    grams_per_day DECIMAL(6,2),         -- the client's active prescription then; NULL if none
+    sku VARCHAR NOT NULL,
+    product VARCHAR NOT NULL,
+    brand VARCHAR NOT NULL,
+    is_cannabis BOOLEAN NOT NULL,
+    lot_number VARCHAR NOT NULL,
+    bin_location VARCHAR NOT NULL,
+    units INTEGER NOT NULL,
+    grams DECIMAL(10,3) NOT NULL        -- dried-cannabis equivalent of the line; 0 for accessories
+);
 """
 
 
