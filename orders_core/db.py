@@ -49,6 +49,8 @@ def explain_open_error(path: str, exc: Exception) -> str:
             f"The database {path} was written by a newer version of DuckDB than this one; "
             "upgrade the orders module (pip install -U duckdb) to open it."
         )
+    if "Corrupt database file" in text:
+        return f"The database {path} is damaged (its checksums do not match); restore it from a backup."
     if "not a valid DuckDB database" in text:
         return f"The file {path} is not an orders database (it is not a DuckDB file)."
     if "does not exist" in text:

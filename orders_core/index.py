@@ -185,7 +185,7 @@ def export_csv(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> bytes:
     for i, chunk in enumerate(iter_orders(cur, q)):
         parts.append(chunk.to_csv(index=False, header=(i == 0), date_format="%Y-%m-%d %H:%M:%S"))
     if not parts:
-        parts.append(",".join(f'"{c}"' if " " in c else c for c in INDEX_COLUMNS) + "\n")
+        parts.append(",".join(INDEX_COLUMNS) + "\n")
     return "".join(parts).encode("utf-8")
 
 

@@ -1,0 +1,140 @@
+"""The Orders index query: views, search, sort, filters, paging, and hostile input."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from orders_core.db import fetch_frame, fetch_value
+from orders_core.index import InvalidQuery, OrderQuery, export_csv, list_orders
+
+
+def count(cur, where: str, params=()) -> int:
+    return fetch_value(cur, f"SELECT count(*) FROM orders o WHERE {where}", list(params))
+
+
+def test_all_view_shows_every_unarchived_order_newest_first(cur):
+    page = list_orders(cur, OrderQuery(page_size=25))
+    assert page.total == count(cur, "archived_at IS NULL")
+    assert list(page.rows.columns) == [
+        "Order ID", "Client", "Quantity", "Total Due", "Created At", "Shipped On", "Status", "Carrier"]
+    created = list(page.rows["Created At"])
+    assert created == sorted(created, reverse=True)
+    newest = fetch_value(cur, "SELECT max(created_at) FROM orders WHERE archived_at IS NULL")
+    assert created[0] == newest
+    assert len(page.rows) == 25
+
+
+def test_unverified_and_archived_views(cur):
+    unverified = list_orders(cur, OrderQuery(view="Unverified", page_size=1000))
+    assert unverified.total == count(cur, "status = 'Unverified' AND archived_at IS NULL") > 0
+    assert set(unverified.rows["Status"]) == {"Unverified"}
+    archived = list_orders(cur, OrderQuery(view="Archived", page_size=1000))
+    assert archived.total == count(cur, "archived_at IS NOT NULL") > 0
+    ids = set(archived.rows["Order ID"])
+    assert ids.isdisjoint(set(list_orders(cur, OrderQuery(page_size=1000)).rows["Order ID"]))
+
+
+@pytest.mark.parametrize("descending", [True, False])
+def test_sort_by_order_id_both_ways(cur, descending):
+    rows = list_orders(cur, OrderQuery(sort="Order ID", descending=descending, page_size=50)).rows
+    ids = list(rows["Order ID"])
+    assert ids == sorted(ids, reverse=descending)
+    extreme = fetch_value(cur, f"SELECT {'max' if descending else 'min'}(order_id) FROM orders WHERE archived_at IS NULL")
+    assert ids[0] == extreme
+
+
+def test_sort_by_status_follows_the_lifecycle(cur):
+    rows = list_orders(cur, OrderQuery(sort="Status", descending=False, page_size=5)).rows
+    assert rows["Status"].iloc[0] == "Unverified"
+    last = list_orders(cur, OrderQuery(sort="Status", descending=True, page_size=5)).rows
+    assert last["Status"].iloc[0] == "Cancelled"
+
+
+def test_pages_do_not_overlap_and_cover_the_result(cur):
+    q = OrderQuery(view="Unverified", page_size=7)
+    first = list_orders(cur, q)
+    seen = []
+    for page in range(1, first.pages + 1):
+        seen += list(list_orders(cur, q.at_page(page)).rows["Order ID"])
+    assert len(seen) == len(set(seen)) == first.total
+
+
+def test_search_is_case_and_accent_insensitive(cur, db):
+    cur.execute("UPDATE clients SET name = 'Éloïse Côté', name_key = 'eloise cote' WHERE client_id = 1001")
+    rows = list_orders(cur, OrderQuery(search="COTE", page_size=1000)).rows
+    assert "Éloïse Côté" in set(rows["Client"])
+    assert all("cote" in n.lower().replace("ô", "o").replace("é", "e") for n in rows["Client"])
+    assert list_orders(cur, OrderQuery(search="éloïse", page_size=1000)).total == \
+        list_orders(cur, OrderQuery(search="eloise", page_size=1000)).total > 0
+
+
+def test_search_by_exact_order_id_tracking_and_carrier(cur):
+    order_id, tracking = fetch_frame(
+        cur, "SELECT order_id, tracking_number FROM orders WHERE tracking_number IS NOT NULL "
+             "AND archived_at IS NULL ORDER BY order_id LIMIT 1").iloc[0]
+    by_id = list_orders(cur, OrderQuery(search=str(order_id))).rows
+    assert order_id in set(by_id["Order ID"])
+    by_tracking = list_orders(cur, OrderQuery(search=tracking.lower()[3:])).rows
+    assert list(by_tracking["Order ID"]) == [order_id]
+    by_carrier = list_orders(cur, OrderQuery(search="purol", page_size=1000))
+    assert by_carrier.total == count(cur, "carrier = 'Purolator' AND archived_at IS NULL")
+
+
+def test_an_apostrophe_is_just_a_character(cur):
+    rows = list_orders(cur, OrderQuery(search="o'brien", page_size=1000)).rows
+    assert len(rows) > 0 and all("O'Brien" in name for name in rows["Client"])
+
+
+@pytest.mark.parametrize("text", [
+    '"', "%", "_", "%%", "' OR 1=1 --", "'; DROP TABLE orders; --", "😀🌿", "x" * 10_000, "\\", "\x00",
+])
+def test_hostile_search_returns_nothing_and_changes_nothing(cur, text):
+    before = count(cur, "TRUE")
+    page = list_orders(cur, OrderQuery(search=text))
+    assert page.total == 0 and page.rows.empty
+    assert count(cur, "TRUE") == before
+
+
+def test_extra_filters_combine(cur):
+    q = OrderQuery(statuses=("Shipped", "Delivered"), carriers=("UPS",), sources=("CSR",),
+                   created_from=dt.date(2025, 1, 1), created_to=dt.date(2025, 12, 31), page_size=1000)
+    page = list_orders(cur, q)
+    expected = count(cur, "status IN ('Shipped','Delivered') AND carrier = 'UPS' AND source = 'CSR' "
+                          "AND created_at >= DATE '2025-01-01' AND created_at < DATE '2026-01-01' "
+                          "AND archived_at IS NULL")
+    assert page.total == expected > 0
+    assert set(page.rows["Carrier"]) == {"UPS"}
+    assert all(dt.date(2025, 1, 1) <= ts.date() <= dt.date(2025, 12, 31) for ts in page.rows["Created At"])
+
+
+def test_blank_quantity_shipped_on_and_carrier(cur):
+    rows = list_orders(cur, OrderQuery(page_size=1000, statuses=("Open",))).rows
+    assert rows["Carrier"].isna().any(), "an Open order without a carrier shows a blank carrier"
+    assert rows["Shipped On"].isna().all(), "Shipped On only for Shipped or Delivered orders"
+    accessory = fetch_value(cur, "SELECT min(order_id) FROM orders WHERE grams IS NULL AND archived_at IS NULL")
+    row = list_orders(cur, OrderQuery(search=str(accessory))).rows.iloc[0]
+    assert row["Quantity"] is None and isinstance(row["Total Due"], Decimal)
+
+
+def test_invalid_queries_say_why(cur):
+    with pytest.raises(InvalidQuery, match="sorted by"):
+        list_orders(cur, OrderQuery(sort="Client; DROP TABLE orders"))
+    with pytest.raises(InvalidQuery, match="Unknown status"):
+        list_orders(cur, OrderQuery(statuses=("Lost",)))
+    with pytest.raises(InvalidQuery, match="after"):
+        list_orders(cur, OrderQuery(created_from=dt.date(2026, 2, 1), created_to=dt.date(2026, 1, 1)))
+
+
+def test_export_csv_holds_every_page_of_the_filtered_result(cur):
+    q = OrderQuery(view="Unverified", page_size=5)
+    text = export_csv(cur, q).decode()
+    lines = text.strip().splitlines()
+    assert lines[0] == "Order ID,Client,Quantity,Total Due,Created At,Shipped On,Status,Carrier"
+    assert len(lines) - 1 == list_orders(cur, q).total
+    first = list_orders(cur, q).rows.iloc[0]
+    assert lines[1].startswith(f"{first['Order ID']},{first['Client']},")
+    assert f",{first['Total Due']}," in lines[1]  # exact decimals, e.g. 30.00
+    assert export_csv(cur, OrderQuery(search="no such client")).decode().strip().startswith("Order ID,")
