@@ -1,0 +1,76 @@
+"""Metrics page: all of its aggregation queries together, over 1,000,000 orders, one-year range.
+
+Builds its own database (``orders_core.demo.generate`` into a file under /tmp), then times
+``orders_core.metrics.page_metrics`` (every figure and chart of the page) for the presets and
+for filtered views, and prints median and worst timings. Target: under 1 s for a one-year range.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from orders_core.db import Database
+from orders_core.demo import generate
+from orders_core.metrics import MetricsFilter, page_metrics, preset_range
+
+ORDERS = int(os.environ.get("BENCH_METRICS_ORDERS", "1000000"))
+ANCHOR = dt.date(2026, 11, 26)
+RUNS = 5
+TARGET_S = 1.0
+
+
+def _build(path: Path) -> float:
+    started = time.perf_counter()
+    db = Database(str(path))
+    generate(db.con, ORDERS, seed=7, anchor=ANCHOR)
+    db.con.execute("CHECKPOINT")
+    db.close()
+    return time.perf_counter() - started
+
+
+def _time(cur, f: MetricsFilter) -> tuple[float, float, object]:
+    page_metrics(cur, f, ANCHOR)  # warm-up
+    timings = []
+    result = None
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        result = page_metrics(cur, f, ANCHOR)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings), max(timings), result
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(dir="/tmp", prefix="bench_metrics_") as tmp:
+        path = Path(tmp) / "orders.duckdb"
+        print(f"bench_metrics: generating {ORDERS:,} demo orders ...", flush=True)
+        print(f"  built in {_build(path):.1f} s")
+        db = Database(str(path))
+        cur = db.cursor()
+        year = preset_range("Last year", ANCHOR)
+        cases = [
+            ("Last 7 days", MetricsFilter(*preset_range("Last 7 days", ANCHOR))),
+            ("Last 30 days", MetricsFilter(*preset_range("Last 30 days", ANCHOR))),
+            ("Last quarter", MetricsFilter(*preset_range("Last quarter", ANCHOR))),
+            ("Last year", MetricsFilter(*year)),
+            ("Last year, Client Portal + Canada Post", MetricsFilter(*year, sources=("Client Portal",),
+                                                                    carriers=("Canada Post",))),
+            ("Last year, category Oil", MetricsFilter(*year, categories=("Oil",))),
+        ]
+        for label, f in cases:
+            median, worst, pm = _time(cur, f)
+            flag = "OK" if median < TARGET_S else "OVER TARGET"
+            h = pm.headline.current
+            print(f"  {label:<40} all page queries: median {median * 1000:7.1f} ms, "
+                  f"worst {worst * 1000:7.1f} ms  [{flag}]")
+            print(f"      orders {h.orders:,}  revenue ${h.revenue:,}  grams shipped {h.grams_shipped:,} g  "
+                  f"chart rows {len(pm.volume) + len(pm.lead_times) + len(pm.coverage):,}")
+        db.close()
+
+
+if __name__ == "__main__":
+    main()
