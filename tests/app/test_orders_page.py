@@ -1,0 +1,118 @@
+"""The Orders page as a CSR uses it (AppTest): views, search, sort, URL, archive with undo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from orders_core.db import Database, fetch_value
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "orders.py")
+
+
+@pytest.fixture
+def at(app_db):
+    app = AppTest.from_file(PAGE, default_timeout=30)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def sql(path, query, params=()):
+    db = Database(str(path))
+    try:
+        return fetch_value(db.cursor(), query, list(params))
+    finally:
+        db.close()
+
+
+def total_label(at) -> str:
+    return next(m.value for m in at.markdown if m.value.endswith("orders**") or m.value.endswith("order**"))
+
+
+def test_lands_on_all_orders_newest_first(at, app_db):
+    assert at.radio(key="orders_show").value == "All"
+    assert at.radio(key="orders_show").options == ["All", "Unverified", "Archived"]
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Order ID", "Client", "Quantity", "Total Due", "Created At",
+                                   "Shipped On", "Status", "Carrier"]
+    expected = sql(app_db, "SELECT count(*) FROM orders WHERE archived_at IS NULL")
+    assert total_label(at) == f"**{expected:,} orders**"
+    newest = sql(app_db, "SELECT max(order_id) FROM orders WHERE archived_at IS NULL")
+    assert table["Order ID"].iloc[0] == newest
+    assert table["Total Due"].iloc[0].startswith("$")
+
+
+def test_views_search_and_sort(at, app_db):
+    at.radio(key="orders_show").set_value("Unverified").run()
+    assert set(at.dataframe[0].value["Status"]) == {"Unverified"}
+    assert at.query_params["view"] == "Unverified"
+    at.radio(key="orders_show").set_value("All").run()
+    at.text_input(key="orders_search").input("TREMBLAY").run()
+    clients = set(at.dataframe[0].value["Client"])
+    assert clients and all("Tremblay" in c for c in clients)
+    at.text_input(key="orders_search").input("").run()
+    at.selectbox(key="orders_sort").set_value("Order ID").run()
+    at.selectbox(key="orders_dir").set_value("Ascending").run()
+    ids = list(at.dataframe[0].value["Order ID"])
+    assert ids == sorted(ids) and ids[0] == sql(app_db, "SELECT min(order_id) FROM orders WHERE archived_at IS NULL")
+    assert at.query_params["sort"] == "id" and at.query_params["dir"] == "asc"
+
+
+def test_a_shared_link_opens_the_same_view(app_db):
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.query_params.update({"view": "Archived", "status": "Delivered", "sort": "id", "dir": "asc"})
+    at.run()
+    assert at.radio(key="orders_show").value == "Archived"
+    assert at.multiselect(key="orders_status").value == ["Delivered"]
+    expected = sql(app_db, "SELECT count(*) FROM orders WHERE archived_at IS NOT NULL AND status = 'Delivered'")
+    assert total_label(at) == f"**{expected:,} orders**"
+
+
+def test_a_bad_link_is_explained_in_one_sentence(app_db):
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.query_params.update({"view": "Nope", "carrier": "Pigeon Post"})
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "This link's view 'Nope', carrier 'Pigeon Post' could not be used and were left out."]
+
+
+def test_hostile_search_shows_no_orders_and_no_error(at):
+    at.text_input(key="orders_search").input("'; DROP TABLE orders; -- %_😀").run()
+    assert not at.exception
+    assert total_label(at) == "**0 orders**"
+    assert "No orders match" in at.info[0].value
+
+
+def test_paging_moves_through_the_result(at):
+    first = list(at.dataframe[0].value["Order ID"])
+    at.button(key="page_next").click().run()
+    second = list(at.dataframe[0].value["Order ID"])
+    assert len(second) == 50 and set(first).isdisjoint(second) and max(second) < min(first)
+    assert at.query_params["page"] == "2"
+    at.text_input(key="orders_search").input("a").run()
+    assert "page" not in at.query_params, "a new search starts again on page 1"
+
+
+def test_archive_shipped_asks_first_then_offers_undo(at, app_db):
+    shipped = sql(app_db, "SELECT count(*) FROM orders WHERE status = 'Shipped' AND archived_at IS NULL")
+    at.button(key="menu_archive_shipped").click().run()
+    assert f"Archive all {shipped:,} orders in the Shipped status?" in at.warning[0].value
+    assert sql(app_db, "SELECT count(*) FROM orders WHERE status = 'Shipped' AND archived_at IS NULL") == shipped
+    at.button(key="archive_confirm").click().run()
+    assert at.success[0].value == f"Archived {shipped:,} orders (Shipped)."
+    assert sql(app_db, "SELECT count(*) FROM orders WHERE status = 'Shipped' AND archived_at IS NULL") == 0
+    at.button(key="archive_undo").click().run()
+    assert at.success[0].value == f"Undone: {shipped:,} orders unarchived."
+    assert sql(app_db, "SELECT count(*) FROM orders WHERE status = 'Shipped' AND archived_at IS NULL") == shipped
+
+
+def test_cancelling_the_archive_changes_nothing(at, app_db):
+    before = sql(app_db, "SELECT count(*) FROM orders WHERE archived_at IS NOT NULL")
+    at.button(key="menu_archive_delivered").click().run()
+    at.button(key="archive_cancel").click().run()
+    assert not at.warning
+    assert sql(app_db, "SELECT count(*) FROM orders WHERE archived_at IS NOT NULL") == before
