@@ -154,6 +154,40 @@ CREATE TABLE IF NOT EXISTS recurring_order_lines (
     units INTEGER NOT NULL
 );
 
+-- Recurring generation: one row per template and period it generated (the key makes a rerun a no-op).
+CREATE TABLE IF NOT EXISTS recurring_generations (
+    recurring_order_id INTEGER NOT NULL,
+    period_start DATE NOT NULL,         -- the prescription period start or the scheduled day of the month
+    generated_at TIMESTAMP NOT NULL,
+    generated_by VARCHAR NOT NULL,
+    shipments INTEGER NOT NULL,
+    PRIMARY KEY (recurring_order_id, period_start)
+);
+
+CREATE TABLE IF NOT EXISTS recurring_generated_orders (
+    order_id BIGINT PRIMARY KEY,
+    recurring_order_id INTEGER NOT NULL,
+    period_start DATE NOT NULL,
+    shipment_no INTEGER NOT NULL        -- 1..n when a month over 150 g ships in several orders
+);
+
+CREATE TABLE IF NOT EXISTS recurring_skips (
+    recurring_order_id INTEGER NOT NULL,
+    period_start DATE NOT NULL,
+    skipped_at TIMESTAMP NOT NULL,
+    skipped_by VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    PRIMARY KEY (recurring_order_id, period_start)
+);
+
+CREATE TABLE IF NOT EXISTS recurring_events (
+    recurring_order_id INTEGER NOT NULL,
+    event_at TIMESTAMP NOT NULL,
+    actor VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,              -- created, edited
+    details VARCHAR
+);
+
 CREATE TABLE IF NOT EXISTS order_events (
     event_id BIGINT NOT NULL,
     order_id BIGINT NOT NULL,
