@@ -1,0 +1,314 @@
+"""Clients: the searchable index, one client's record, and their prescription periods.
+
+Prescription periods are not stored: they are 30-day windows starting on the active
+prescription's ``valid_from`` (the last one ends on ``valid_until``). The grams used in a
+period are the dried-equivalent grams of the client's orders created in that window that
+are not Cancelled (Unverified orders count: they hold grams until verified or cancelled).
+Unused grams do not carry over. A period's allowance is 30 x the prescription's daily
+quantity; a single shipment is further limited to 150 g (``equivalents.shipment_cap``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import duckdb
+import pandas as pd
+
+from .db import fetch_frame, fetch_one, fetch_value
+from .equivalents import DAYS_PER_PERIOD, shipment_cap
+from .schema import REGISTRATION_STATUSES
+
+CLIENT_COLUMNS = ["Client ID", "Name", "Registration", "Grams/day", "Valid Until", "Open Orders"]
+OPEN_STATUSES = ("Unverified", "Open", "Order Placed")
+MAX_SEARCH_CHARS = 200
+
+
+class InvalidClientQuery(ValueError):
+    """A client filter that cannot be applied, said in one sentence."""
+
+
+@dataclass(frozen=True)
+class ClientQuery:
+    search: str = ""
+    registration: tuple[str, ...] = ()
+    page: int = 1
+    page_size: int = 50
+
+    def validated(self) -> ClientQuery:
+        bad = [r for r in self.registration if r not in REGISTRATION_STATUSES]
+        if bad:
+            raise InvalidClientQuery(f"Unknown registration status {bad[0]!r}.")
+        if self.page < 1 or not 1 <= self.page_size <= 1000:
+            raise InvalidClientQuery("Page numbers start at 1 and a page holds 1 to 1,000 clients.")
+        return self
+
+
+@dataclass(frozen=True)
+class ClientPage:
+    rows: pd.DataFrame
+    total: int
+    query: ClientQuery
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.page_size))
+
+
+def _client_where(q: ClientQuery) -> tuple[str, list]:
+    clauses = ["TRUE"]
+    params: list = []
+    if q.registration:
+        clauses.append("c.registration_status::VARCHAR IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(q.registration))
+    text = q.search.strip()
+    if len(text) > MAX_SEARCH_CHARS:
+        clauses.append("FALSE")
+    elif text:
+        parts = ["contains(c.name_key, lower(strip_accents(?)))", "contains(lower(c.email), lower(?))"]
+        params += [text, text]
+        digits = text.lstrip("#")
+        if digits.isdigit() and len(digits) <= 9:
+            parts.insert(0, "c.client_id = ?")
+            params.insert(len(params) - 2, int(digits))
+        clauses.append("(" + " OR ".join(parts) + ")")
+    return " AND ".join(clauses), params
+
+
+def list_clients(cur: duckdb.DuckDBPyConnection, q: ClientQuery) -> ClientPage:
+    """One page of clients (by name) matching ``q``, and how many match in all."""
+    q = q.validated()
+    where, params = _client_where(q)
+    total = fetch_value(cur, f"SELECT count(*) FROM clients c WHERE {where}", params)
+    rows = fetch_frame(
+        cur,
+        f"""
+        SELECT c.client_id AS "Client ID", c.name AS "Name",
+               c.registration_status::VARCHAR AS "Registration",
+               p.grams_per_day AS "Grams/day", p.valid_until AS "Valid Until",
+               (SELECT count(*) FROM orders o WHERE o.client_id = c.client_id AND o.archived_at IS NULL
+                  AND o.status::VARCHAR IN (SELECT unnest(?::VARCHAR[])))::INTEGER AS "Open Orders"
+        FROM (SELECT * FROM clients c WHERE {where} ORDER BY c.name_key, c.client_id LIMIT ? OFFSET ?) c
+        LEFT JOIN (SELECT * FROM prescriptions WHERE active
+                   QUALIFY row_number() OVER (PARTITION BY client_id ORDER BY valid_from DESC) = 1) p
+               USING (client_id)
+        ORDER BY c.name_key, c.client_id
+        """,
+        [list(OPEN_STATUSES), *params, q.page_size, (q.page - 1) * q.page_size],
+    )
+    return ClientPage(rows=rows, total=total, query=q)
+
+
+@dataclass(frozen=True)
+class Prescription:
+    prescription_id: int
+    grams_per_day: Decimal
+    valid_from: dt.date
+    valid_until: dt.date
+    prescriber: str
+
+    @property
+    def period_allowance(self) -> Decimal:
+        """Grams the prescription allows in one 30-day period."""
+        return self.grams_per_day * DAYS_PER_PERIOD
+
+    @property
+    def shipment_cap(self) -> Decimal:
+        """The most one order may hold: the lesser of 30 x grams/day and 150 g."""
+        return shipment_cap(self.grams_per_day)
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day <= self.valid_until
+
+
+@dataclass(frozen=True)
+class Policy:
+    policy_id: int
+    insurer: str
+    share: Decimal
+    max_dollars_per_period: Decimal | None
+    max_grams_per_period: Decimal | None
+    valid_from: dt.date
+    valid_until: dt.date | None
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+    def describe(self) -> str:
+        limits = []
+        if self.max_dollars_per_period is not None:
+            limits.append(f"${self.max_dollars_per_period:,.2f}")
+        if self.max_grams_per_period is not None:
+            limits.append(f"{self.max_grams_per_period.normalize():f} g")
+        cap = f" up to {' and '.join(limits)} per 30-day period" if limits else ""
+        return f"{self.insurer}: pays {self.share * 100:.0f}% of cannabis products{cap}"
+
+
+@dataclass(frozen=True)
+class Client:
+    client_id: int
+    name: str
+    date_of_birth: dt.date
+    email: str | None
+    phone: str | None
+    address_line1: str
+    address_line2: str | None
+    city: str
+    province: str
+    postal_code: str
+    registration_status: str
+    registered_on: dt.date | None
+    prescription: Prescription | None = None
+    policies: tuple[Policy, ...] = field(default=())
+
+    @property
+    def address(self) -> str:
+        """The shipping address on the registration document, on one line."""
+        parts = [self.address_line1, self.address_line2, f"{self.city} {self.province}  {self.postal_code}"]
+        return ", ".join(p for p in parts if p)
+
+    def active_policies(self, day: dt.date) -> list[Policy]:
+        return [p for p in self.policies if p.is_valid_on(day)]
+
+
+def get_client(cur: duckdb.DuckDBPyConnection, client_id: int) -> Client | None:
+    """The client with their active prescription and active coverage policies, or None."""
+    row = fetch_one(
+        cur,
+        """
+        SELECT client_id, name, date_of_birth, email, phone, address_line1, address_line2, city,
+               province, postal_code, registration_status::VARCHAR, registered_on
+        FROM clients WHERE client_id = ?
+        """,
+        [client_id],
+    )
+    if row is None:
+        return None
+    rx = fetch_one(
+        cur,
+        """
+        SELECT prescription_id, grams_per_day, valid_from, valid_until, prescriber FROM prescriptions
+        WHERE client_id = ? AND active ORDER BY valid_from DESC, prescription_id DESC LIMIT 1
+        """,
+        [client_id],
+    )
+    policies = cur.execute(
+        """
+        SELECT policy_id, insurer, share, max_dollars_per_period, max_grams_per_period, valid_from, valid_until
+        FROM coverage_policies WHERE client_id = ? AND active ORDER BY policy_id
+        """,
+        [client_id],
+    ).fetchall()
+    return Client(
+        *row,
+        prescription=Prescription(*rx) if rx else None,
+        policies=tuple(Policy(*p) for p in policies),
+    )
+
+
+@dataclass(frozen=True)
+class Period:
+    """One 30-day prescription period: [start, end] inclusive."""
+
+    number: int
+    start: dt.date
+    end: dt.date
+    allowance: Decimal
+    used: Decimal = Decimal("0")
+    orders: tuple[int, ...] = ()
+
+    @property
+    def available(self) -> Decimal:
+        return max(self.allowance - self.used, Decimal("0"))
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+    def label(self) -> str:
+        return f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
+
+
+def period_bounds(rx: Prescription, day: dt.date) -> tuple[int, dt.date, dt.date] | None:
+    """The number, first and last day of the prescription period holding ``day`` (None outside it)."""
+    if not rx.is_valid_on(day):
+        return None
+    k = (day - rx.valid_from).days // DAYS_PER_PERIOD
+    start = rx.valid_from + dt.timedelta(days=k * DAYS_PER_PERIOD)
+    end = min(start + dt.timedelta(days=DAYS_PER_PERIOD - 1), rx.valid_until)
+    return k + 1, start, end
+
+
+def grams_used(
+    cur: duckdb.DuckDBPyConnection, client_id: int, start: dt.date, end: dt.date,
+    exclude_order_id: int | None = None,
+) -> Decimal:
+    """Dried-equivalent grams of the client's non-cancelled orders created from ``start`` to ``end``."""
+    value = fetch_value(
+        cur,
+        """
+        SELECT coalesce(sum(grams), 0) FROM orders
+        WHERE client_id = ? AND status <> 'Cancelled'
+          AND created_at >= ?::DATE AND created_at < ?::DATE + INTERVAL 1 DAY
+          AND order_id IS DISTINCT FROM ?
+        """,
+        [client_id, start, end, exclude_order_id],
+    )
+    return Decimal(value)
+
+
+def current_period(
+    cur: duckdb.DuckDBPyConnection, client: Client, day: dt.date, exclude_order_id: int | None = None
+) -> Period | None:
+    """The period holding ``day`` with the grams already used in it (None without a valid prescription)."""
+    rx = client.prescription
+    bounds = period_bounds(rx, day) if rx else None
+    if bounds is None:
+        return None
+    number, start, end = bounds
+    used = grams_used(cur, client.client_id, start, end, exclude_order_id)
+    return Period(number, start, end, rx.period_allowance, used)
+
+
+def prescription_periods(cur: duckdb.DuckDBPyConnection, client: Client, today: dt.date) -> list[Period]:
+    """Every period of the active prescription up to the one holding ``today``, newest first."""
+    rx = client.prescription
+    if rx is None:
+        return []
+    last = min(today, rx.valid_until)
+    if last < rx.valid_from:
+        return []
+    rows = cur.execute(
+        """
+        SELECT ((created_at::DATE - ?::DATE) // ?)::INTEGER AS k,
+               coalesce(sum(grams) FILTER (status <> 'Cancelled'), 0) AS used,
+               list(order_id ORDER BY created_at, order_id) AS orders
+        FROM orders
+        WHERE client_id = ? AND created_at >= ?::DATE AND created_at < ?::DATE + INTERVAL 1 DAY
+        GROUP BY k
+        """,
+        [rx.valid_from, DAYS_PER_PERIOD, client.client_id, rx.valid_from, rx.valid_until],
+    ).fetchall()
+    by_k = {k: (Decimal(used), tuple(orders)) for k, used, orders in rows}
+    periods = []
+    for k in range((last - rx.valid_from).days // DAYS_PER_PERIOD + 1):
+        start = rx.valid_from + dt.timedelta(days=k * DAYS_PER_PERIOD)
+        end = min(start + dt.timedelta(days=DAYS_PER_PERIOD - 1), rx.valid_until)
+        used, orders = by_k.get(k, (Decimal("0"), ()))
+        periods.append(Period(k + 1, start, end, rx.period_allowance, used, orders))
+    return periods[::-1]
+
+
+def period_orders(cur: duckdb.DuckDBPyConnection, order_ids: tuple[int, ...]) -> pd.DataFrame:
+    """The orders of one period: id, created, status, grams (blank when no cannabis), total due."""
+    return fetch_frame(
+        cur,
+        """
+        SELECT order_id AS "Order ID", created_at AS "Created At", status::VARCHAR AS "Status",
+               grams AS "Quantity", total_due AS "Total Due",
+               status = 'Cancelled' AS "Grams given back"
+        FROM orders WHERE order_id IN (SELECT unnest(?::BIGINT[])) ORDER BY created_at, order_id
+        """,
+        [list(order_ids)],
+    )

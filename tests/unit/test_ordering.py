@@ -1,0 +1,244 @@
+"""Creating orders: totals, caps with every equivalency factor, coverage across a period, every refusal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+
+from orders_core.clients import Policy
+from orders_core.db import fetch_one, fetch_value
+from orders_core.ordering import (
+    DraftLine,
+    OrderDraft,
+    OrderRefused,
+    PolicyUse,
+    TotalLine,
+    compute_coverage,
+    create_order,
+    order_totals,
+    review_order,
+)
+from tests.order_helpers import TODAY, make_client, make_product
+
+D = Decimal
+
+
+def draft(client_id: int, *lines: DraftLine, **kw) -> OrderDraft:
+    base = dict(placed_by="Éloïse Bérubé-Test", return_policy_agreed=True)
+    return OrderDraft(client_id, list(lines), **{**base, **kw})
+
+
+def count(cur, table: str) -> int:
+    return fetch_value(cur, f"SELECT count(*) FROM {table}")
+
+
+# ----------------------------------------------------------------- pure arithmetic
+
+
+def test_order_totals_subtracts_discounts_and_coverage_and_adds_shipping():
+    lines = [TotalLine(2, D("32.50"), D("5.00"), D("3.5"), True), TotalLine(1, D("24.00"))]
+    t = order_totals(lines, order_discount=D("10"), coverage_amount=D("20.50"), shipping_charge=D("12.50"))
+    assert t.subtotal == D("89.00")
+    assert t.line_discount_total == D("5.00")
+    assert t.total_due == D("66.00")  # 89 - 5 - 10 - 20.50 + 12.50
+    assert t.grams == D("7.000")
+
+
+def test_order_totals_never_below_zero_and_grams_blank_without_cannabis():
+    t = order_totals([TotalLine(1, D("24.00"))], order_discount=D("24"), coverage_amount=D("5"))
+    assert t.total_due == D("0.00")
+    assert t.grams is None
+
+
+def _policy(share: str, dollars: str | None = None, grams: str | None = None) -> Policy:
+    return Policy(1, "Sun Life", D(share), dollars and D(dollars), grams and D(grams), dt.date(2020, 1, 1), None)
+
+
+def test_coverage_pays_share_of_cannabis_lines_only():
+    lines = [TotalLine(2, D("50.00"), D("10.00"), D("7"), True), TotalLine(1, D("189.00"))]
+    [c] = compute_coverage(lines, [PolicyUse(_policy("0.8"))])
+    assert c.amount == D("72.00")  # 80% of (100 - 10); the vaporizer is not covered
+
+
+def test_coverage_dollar_maximum_counts_earlier_orders():
+    lines = [TotalLine(1, D("200.00"), grams_per_unit=D("15"), is_cannabis=True)]
+    [c] = compute_coverage(lines, [PolicyUse(_policy("0.8", dollars="300"), dollars_used=D("250"))])
+    assert c.amount == D("50.00")
+    assert "$50.00 of its $300.00" in c.note
+
+
+def test_coverage_gram_maximum_pays_pro_rata():
+    lines = [TotalLine(4, D("105.00"), grams_per_unit=D("15"), is_cannabis=True)]  # 60 g, $420
+    [c] = compute_coverage(lines, [PolicyUse(_policy("1.0", dollars="765", grams="90"), grams_used=D("60"))])
+    assert c.amount == D("210.00")  # 30 g of 60 g left: half of $420
+
+
+# ----------------------------------------------------------------- caps and equivalents
+
+
+@pytest.mark.parametrize(
+    ("form", "net", "per_unit"),
+    [("dried", "3.5", "3.5"), ("fresh", "25", "5"), ("edible solid", "75", "5"),
+     ("non-solid", "350", "5"), ("concentrate", "1.25", "5"), ("beverage", "2850", "5"), ("seed", "5", "5")],
+)
+def test_cap_uses_each_equivalency_factor(db, cur, form, net, per_unit):
+    client = make_client(cur, gpd="0.5")  # cap: 30 x 0.5 = 15 g
+    equiv = make_product(cur, "T-1", form, net)
+    assert equiv == D(per_unit)
+    units_at_cap = int(D(15) / equiv)
+    ok = review_order(cur, draft(client, DraftLine("T-1", units_at_cap)))
+    assert ok.ok, ok.reasons
+    assert ok.grams == equiv * units_at_cap
+    over = review_order(cur, draft(client, DraftLine("T-1", units_at_cap + 1)))
+    assert any("over" in r and "limit of 15 g per order" in r for r in over.reasons), over.reasons
+
+
+def test_cap_is_150_g_for_large_prescriptions(db, cur):
+    client = make_client(cur, gpd="10")  # 30 x 10 = 300 g a period, but at most 150 g an order
+    ok = review_order(cur, draft(client, DraftLine("FL-BB-150", 10)))  # 150 g
+    assert ok.ok, ok.reasons
+    over = review_order(cur, draft(client, DraftLine("FL-BB-150", 10), DraftLine("PR-SD-1x10", 1)))  # 151 g
+    assert over.reasons == [
+        "The order holds 151 g (dried equivalent), over Éloïse Bérubé-Test's limit of 150 g per order "
+        "(the lesser of 30 x 10 g a day and 150 g)."
+    ]
+
+
+# ----------------------------------------------------------------- refusals
+
+
+def test_every_reason_is_listed_and_nothing_written(db, cur):
+    client = make_client(cur, gpd="1", registration="Pending Verification",
+                         valid_from=TODAY - dt.timedelta(days=400), valid_until=TODAY - dt.timedelta(days=3))
+    before = (count(cur, "orders"), count(cur, "order_lines"), count(cur, "order_events"))
+    bad = OrderDraft(client, [DraftLine("FL-PK-035", "two"), DraftLine("FL-PK-070", "-1"),
+                              DraftLine("FL-BB-150", 3, unit_price="abc", line_discount="-2")],
+                     order_discount="-5", shipping_charge="1e", placed_by="", return_policy_agreed=False)
+    with pytest.raises(OrderRefused) as refused:
+        create_order(db, bad, "Isabelle Roy")
+    reasons = refused.value.reasons
+    expired = (TODAY - dt.timedelta(days=3)).isoformat()
+    assert reasons == [
+        "Éloïse Bérubé-Test's registration is Pending Verification, not Approved.",
+        f"Éloïse Bérubé-Test's prescription expired on {expired}.",
+        "Line 1 (Pink Kush 3.5 g): the quantity 'two' is not a whole number.",
+        "Line 2 (Pink Kush 7 g): the quantity '-1' is negative.",
+        "Line 3 (Blue Dream 15 g): the unit price 'abc' is not a number.",
+        "Line 3 (Blue Dream 15 g): the line discount '-2' is negative.",
+        "The order discount '-5' is negative.",
+        "The shipping charge '1e' is not a number.",
+        "Say who placed the order ('Order placed by').",
+        "The client has not agreed to the return and exchange policy.",
+    ]
+    assert (count(cur, "orders"), count(cur, "order_lines"), count(cur, "order_events")) == before
+
+
+def test_no_lines_and_unknown_things_are_refused(db, cur):
+    client = make_client(cur)
+    assert review_order(cur, draft(client)).reasons == ["The order has no lines; add at least one product."]
+    r = review_order(cur, draft(client, DraftLine("NOPE", 1), DraftLine("FL-PK-035", 0),
+                                DraftLine("FL-PK-035", "1.5"), carrier="Pony Express"))
+    assert r.reasons == [
+        "Line 1: there is no product with SKU 'NOPE'.",
+        "Line 2 (Pink Kush 3.5 g): the quantity is 0; order at least 1 unit.",
+        "Line 3 (Pink Kush 3.5 g): the quantity '1.5' is not a whole number.",
+        "'Pony Express' is not one of our carriers.",
+    ]
+    assert review_order(cur, OrderDraft(999999, [DraftLine("FL-PK-035")])).reasons == ["There is no client 999999."]
+
+
+def test_discounts_larger_than_what_they_discount_are_refused(db, cur):
+    client = make_client(cur)
+    r = review_order(cur, draft(client, DraftLine("FL-PK-035", 1, line_discount="40"), order_discount="1"))
+    assert "Line 1 (Pink Kush 3.5 g): the line discount $40.00 is more than the line's amount $32.50." in r.reasons
+    r = review_order(cur, draft(client, DraftLine("FL-PK-035", 1), order_discount="33"))
+    assert r.reasons == ["The order discount $33.00 is more than the products' total after line discounts ($32.50)."]
+
+
+def test_period_allowance_counts_earlier_orders_and_cancelled_give_back(db, cur):
+    from orders_core.lifecycle import cancel_order
+
+    client = make_client(cur, gpd="2")  # 60 g a period, 60 g an order
+    first = create_order(db, draft(client, DraftLine("FL-BB-150", 3)), "Isabelle Roy")  # 45 g
+    r = review_order(cur, draft(client, DraftLine("FL-BB-150", 2)))  # 30 g, only 15 g left
+    assert len(r.reasons) == 1
+    assert r.reasons[0].startswith("The order holds 30 g, more than the 15 g left in the prescription period")
+    assert "(45 g of 60 g already used)" in r.reasons[0]
+    cancel_order(db, first, "Isabelle Roy", reason="Client changed their mind")
+    assert review_order(cur, draft(client, DraftLine("FL-BB-150", 2))).ok
+
+
+# ----------------------------------------------------------------- saving
+
+
+def test_saved_order_is_open_csr_with_created_event_and_exact_totals(db, cur):
+    client = make_client(cur, gpd="3", policy=("Sun Life", "0.8", "300", None))
+    order_id = create_order(
+        db,
+        draft(client, DraftLine("FL-PK-035", "2", line_discount="5.00"), DraftLine("AC-GRN-001", 1),
+              order_discount="$10", carrier="Canada Post", shipping_charge="12.50", placed_by="Jean Caregiver"),
+        "Isabelle Roy",
+    )
+    row = fetch_one(cur, """SELECT status::VARCHAR, source::VARCHAR, placed_by, subtotal, line_discount_total,
+                              order_discount, coverage_amount, shipping_charge, total_due, grams, carrier,
+                              return_policy_agreed, version FROM orders WHERE order_id = ?""", [order_id])
+    # 2 x 32.50 + 24 = 89; coverage 80% of (65 - 5) = 48; 89 - 5 - 10 - 48 + 12.50 = 38.50
+    assert row == ("Open", "CSR", "Jean Caregiver", D("89.00"), D("5.00"), D("10.00"), D("48.00"),
+                   D("12.50"), D("38.50"), D("7.000"), "Canada Post", True, 1)
+    lines = cur.execute("SELECT line_no, sku, units, unit_price, line_discount FROM order_lines "
+                        "WHERE order_id = ? ORDER BY line_no", [order_id]).fetchall()
+    assert lines == [(1, "FL-PK-035", 2, D("32.50"), D("5.00")), (2, "AC-GRN-001", 1, D("24.00"), D("0.00"))]
+    [(actor, kind, details)] = cur.execute(
+        "SELECT actor, kind, details FROM order_events WHERE order_id = ?", [order_id]).fetchall()
+    assert (actor, kind) == ("Isabelle Roy", "created")
+    assert "placed by Jean Caregiver" in details
+
+
+def test_accessory_only_order_has_blank_grams(db, cur):
+    client = make_client(cur)
+    order_id = create_order(db, draft(client, DraftLine("AC-VAP-001", 1)), "Isabelle Roy")
+    assert fetch_value(cur, "SELECT grams FROM orders WHERE order_id = ?", [order_id]) is None
+
+
+def test_coverage_maximum_across_orders_in_a_period(db, cur):
+    client = make_client(cur, gpd="10", policy=("Sun Life", "0.8", "300", None))
+    amounts = []
+    for _ in range(3):  # $210 each: 80% is $168, until the $300 a period runs out
+        oid = create_order(db, draft(client, DraftLine("FL-BB-150", 2)), "Isabelle Roy")
+        amounts.append(fetch_value(cur, "SELECT coverage_amount FROM orders WHERE order_id = ?", [oid]))
+    assert amounts == [D("168.00"), D("132.00"), D("0.00")]
+
+
+def test_gram_maximum_across_orders_in_a_period(db, cur):
+    client = make_client(cur, gpd="10", policy=("Veterans Affairs Canada", "1.0", "765", "90"))
+    amounts = []
+    for _ in range(2):  # 60 g, $420 each; 90 g a period covered
+        oid = create_order(db, draft(client, DraftLine("FL-BB-150", 4)), "Isabelle Roy")
+        amounts.append(fetch_value(cur, "SELECT coverage_amount FROM orders WHERE order_id = ?", [oid]))
+    assert amounts == [D("420.00"), D("210.00")]
+
+
+def test_two_csrs_saving_at_once_cannot_both_use_the_last_grams(db, cur):
+    client = make_client(cur, gpd="2")  # 60 g a period
+    barrier = threading.Barrier(2)
+    results: list = []
+
+    def save():
+        barrier.wait()
+        try:
+            results.append(create_order(db, draft(client, DraftLine("FL-BB-150", 3)), "CSR"))  # 45 g
+        except OrderRefused as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=save) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    saved = [r for r in results if isinstance(r, int)]
+    refused = [r for r in results if isinstance(r, OrderRefused)]
+    assert len(saved) == 1 and len(refused) == 1
+    assert "more than the 15 g left" in refused[0].reasons[0]
