@@ -97,3 +97,23 @@ def wait_for_app(pg) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
     )
     pg.wait_for_timeout(300)
+
+
+@pytest.fixture
+def demo_sql(demo_template: Path):
+    """Ask the demo data (as the test's server started with it) a question, read-only.
+
+    The server holds the test's own database file, so tests compute expectations from the
+    untouched template it was copied from.
+    """
+    import duckdb
+
+    def ask(query: str, params: list | None = None):
+        con = duckdb.connect(str(demo_template), read_only=True)
+        try:
+            rows = con.execute(query, params or []).fetchall()
+            return rows[0][0] if rows else None
+        finally:
+            con.close()
+
+    return ask
