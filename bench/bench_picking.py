@@ -14,7 +14,7 @@ from pathlib import Path
 
 from orders_core.db import Database
 from orders_core.demo import generate
-from orders_core.picking import generate_picking_list, picking_list_pdf, picking_preview
+from orders_core.picking import generate_picking_list, grams_text, picking_list_pdf, picking_preview
 
 DEMO_ORDERS = 5_000
 LIST_ORDERS = 500
@@ -59,7 +59,7 @@ def main() -> None:
         pages = made.pdf.count(b"/Type /Page\n") or made.pdf.count(b"/Type /Page")
         db.close()
     print(f"picking list: {preview.orders:,} orders, {preview.lines:,} lines, {preview.units:,} units, "
-          f"{preview.grams} g; PDF {len(made.pdf) / 1024:,.0f} KiB, ~{pages} pages")
+          f"{grams_text(preview.grams)} g; PDF {len(made.pdf) / 1024:,.0f} KiB, ~{pages} pages")
     print(f"  preview          median {t_preview * 1000:8.1f} ms")
     print(f"  generate         median {t_generate * 1000:8.1f} ms   (target < 5,000 ms)")
     print(f"  download again   median {t_again * 1000:8.1f} ms")

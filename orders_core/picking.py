@@ -339,7 +339,7 @@ def _load(cur: duckdb.DuckDBPyConnection, number: int) -> tuple[_Meta, list[_Ord
         """
         SELECT order_id, client_id, client_name, address_line1, address_line2, city, province, postal_code,
                carrier, grams_per_day, sku, product, brand, is_cannabis, lot_number, bin_location, units, grams
-        FROM picking_list_lines WHERE picking_list_id = ? ORDER BY order_id, line_no
+        FROM picking_list_lines WHERE picking_list_id = ? ORDER BY order_id, bin_location, line_no
         """,
         [int(number)],
     ).fetchall()
@@ -421,6 +421,7 @@ class _PickingPDF(FPDF):
         self.set_creator("orders-core")
         self.set_creation_date(meta.generated_at.replace(tzinfo=dt.UTC))
         self.continued: str | None = None  # heading repeated when a section runs onto a new page
+        self._widths: dict[tuple[str, bool], float] = {}
 
     # every page
     def header(self) -> None:
@@ -447,21 +448,32 @@ class _PickingPDF(FPDF):
             self.ln(1)
 
     # helpers
+    def _width(self, text: str, size: float, bold: bool) -> float:
+        """The text's width in mm at ``size`` pt (cached: names, SKUs and bins repeat a lot)."""
+        key = (text, bold)
+        unit = self._widths.get(key)
+        if unit is None:
+            self.set_font("DejaVu", "B" if bold else "", 10)
+            unit = self._widths[key] = self.get_string_width(text) / 10
+        return unit * size
+
     def _fit(self, w: float, h: float, text: str, align: str = "L", *, size: float = 9,
              bold: bool = False, fill: bool = False) -> None:
-        """A cell whose text shrinks (down to 6 pt), then is cut with an ellipsis, to fit its width."""
-        style = "B" if bold else ""
-        self.set_font("DejaVu", style, size)
+        """Text in a w x h box at the current position; it shrinks (down to 6 pt), then is cut with "…", to fit."""
         room = w - 2 * self.c_margin
-        if self.get_string_width(text) > room:
-            while size > 6 and self.get_string_width(text) > room:
-                size -= 0.5
-                self.set_font("DejaVu", style, size)
-            while len(text) > 1 and self.get_string_width(text + "…") > room:
-                text = text[:-1]
-            if self.get_string_width(text) > room:
-                text += "…"
-        self.cell(w, h, text, align=align, fill=fill)
+        if self._width(text, size, bold) > room:
+            size = max(6.0, size * room / self._width(text, size, bold))
+            while len(text) > 1 and self._width(text, size, bold) > room:
+                text = text[:-2] + "…"
+        x, y = self.get_x(), self.get_y()
+        if fill:
+            self.set_fill_color(GREY)
+            self.rect(x, y, w, h, "F")
+        self.set_font("DejaVu", "B" if bold else "", size)
+        width = self._width(text, size, bold)
+        dx = {"L": self.c_margin, "R": w - self.c_margin - width, "C": (w - width) / 2}[align]
+        self.text(x + dx, y + h / 2 + 0.3 * self.font_size, text)
+        self.set_xy(x + w, y)
 
     def _tick_box(self, x: float, w: float, h: float) -> None:
         side = 4.0
@@ -505,10 +517,8 @@ def _render(meta: _Meta, orders: list[_Order]) -> bytes:
     pdf.add_page()
     _batch_section(pdf, orders)
     pdf.set_auto_page_break(False, margin=BOTTOM)  # sections place their own page breaks
-    _new_order_page = True
-    for order in orders:
-        _order_section(pdf, order, first=_new_order_page)
-        _new_order_page = False
+    for i, order in enumerate(orders, start=1):
+        _order_section(pdf, order, first=i == 1, position=f"{i:,} of {len(orders):,} on this list")
     return bytes(pdf.output())
 
 
@@ -544,12 +554,12 @@ def _order_height(order: _Order) -> float:
     return ORDER_HEAD_H + TH_H + ROW_H * len(order.lines) + ORDER_FOOT_H
 
 
-def _order_section(pdf: _PickingPDF, order: _Order, *, first: bool) -> None:
+def _order_section(pdf: _PickingPDF, order: _Order, *, first: bool, position: str) -> None:
     full_page = pdf.page_break_trigger - TOP
     need = _order_height(order)
     if first or (need > pdf._room() and (need <= full_page or pdf._room() < ORDER_HEAD_H + TH_H + 4 * ROW_H)):
         pdf._new_page()
-    _order_head(pdf, order)
+    _order_head(pdf, order, position)
     pdf._table_head(ORDER_COLS)
     cont = f"Order {order.order_id} (continued): {order.client_name}"
     for line in order.lines:
@@ -563,7 +573,7 @@ def _order_section(pdf: _PickingPDF, order: _Order, *, first: bool) -> None:
     _order_foot(pdf, order)
 
 
-def _order_head(pdf: _PickingPDF, order: _Order) -> None:
+def _order_head(pdf: _PickingPDF, order: _Order, position: str) -> None:
     y0 = pdf.get_y()
     pdf.set_draw_color(0)
     pdf.set_line_width(0.8)
@@ -578,7 +588,10 @@ def _order_head(pdf: _PickingPDF, order: _Order) -> None:
     pdf.set_font("DejaVu", "", 8)
     pdf.cell(bar_w, 4, str(order.order_id), align="C")
     pdf.set_xy(MARGIN, y0)
-    pdf._fit(left_w, 7, f"Order {order.order_id}", size=15, bold=True)
+    title = f"Order {order.order_id}"
+    title_w = pdf._width(title, 15, True) + 2 * pdf.c_margin
+    pdf._fit(title_w, 7, title, size=15, bold=True)
+    pdf._fit(left_w - title_w, 7, f"({position})", size=9)
     n_lines = len(order.lines)
     pdf.set_xy(MARGIN, y0 + 7.5)
     pdf._fit(left_w, 5, f"Client: {order.client_name} (client {order.client_id})  ·  "
@@ -616,24 +629,30 @@ def _order_foot(pdf: _PickingPDF, order: _Order) -> None:
     pdf.ln(5.5)
     labelled = sum(line.units for line in order.lines if line.is_cannabis)
     if labelled:
-        extra = "" if labelled == order.units else " (accessories need none)"
-        reminder = (f"Label: every unit gets {order.client_name}'s prescription label: "
+        which, extra = ("unit", "") if labelled == order.units else ("cannabis unit", " (accessories need none)")
+        reminder = (f"Label: every {which} gets {order.client_name}'s prescription label: "
                     f"{plural(labelled, 'label')}{extra}.")
     else:
         reminder = "Label: no cannabis units, so no prescription labels."
     pdf._fit(pdf.epw, 5, reminder, size=9)
     pdf.ln(6.5)
+    _sign_off(pdf, order)
+
+
+def _sign_off(pdf: _PickingPDF, order: _Order) -> None:
+    """Boxes for the picker's initials, the date and a second person's check, spread across the page."""
     y = pdf.get_y()
+    boxes = ((f"Order {order.order_id} picked by (initials)", 22.0), ("Date", 32.0), ("Checked by (initials)", 22.0))
+    widths = [pdf._width(label, 9, False) + 2 * pdf.c_margin for label, _ in boxes]
+    gap = (pdf.epw - sum(widths) - sum(b for _, b in boxes) - len(boxes)) / (len(boxes) - 1)
     pdf.set_line_width(0.3)
+    pdf.set_draw_color(0)
     x = MARGIN
-    for label, box_w in ((f"Order {order.order_id} picked by (initials)", 24), ("Date", 34),
-                         ("Checked by (initials)", 24)):
+    for (label, box_w), w in zip(boxes, widths, strict=True):
         pdf.set_xy(x, y)
-        pdf.set_font("DejaVu", "", 9)
-        w = pdf.get_string_width(label) + 2 * pdf.c_margin
-        pdf.cell(w, 8, label)
+        pdf._fit(w + 0.5, 8, label, size=9)
         pdf.rect(x + w + 1, y, box_w, 8)
-        x += w + box_w + 8
+        x += w + 1 + box_w + gap
     pdf.set_xy(MARGIN, y + 8 + 5)
 
 
