@@ -1,0 +1,434 @@
+"""Recurring orders: due dates, templates against the allowance and cap, set-based generation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import threading
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from orders_core import recurring as rec
+from orders_core.db import fetch_one, fetch_value, run_write
+from orders_core.recurring import TemplateDraft, TemplateLine, TemplateRefused
+
+ANCHOR = dt.date(2026, 11, 26)
+D = dt.date
+
+
+# --------------------------------------------------------------------------- due-date arithmetic
+
+
+@pytest.mark.parametrize(
+    ("dom", "day", "before", "after"),
+    [
+        (31, D(2027, 2, 15), D(2027, 1, 31), D(2027, 2, 28)),   # short month: the last day
+        (31, D(2028, 2, 15), D(2028, 1, 31), D(2028, 2, 29)),   # leap year
+        (29, D(2027, 3, 1), D(2027, 2, 28), D(2027, 3, 29)),
+        (30, D(2028, 2, 29), D(2028, 2, 29), D(2028, 3, 30)),   # clipped day is the day itself
+        (1, D(2026, 12, 31), D(2026, 12, 1), D(2027, 1, 1)),    # year end
+        (15, D(2026, 1, 10), D(2025, 12, 15), D(2026, 1, 15)),  # back over a year end
+        (31, D(2026, 4, 30), D(2026, 4, 30), D(2026, 5, 31)),
+    ],
+)
+def test_day_of_month_schedule_clips_to_month_ends(dom, day, before, after):
+    assert rec.day_of_month_on_or_before(dom, day) == before
+    assert rec.day_of_month_after(dom, day) == after
+
+
+def test_day_of_month_on_or_after_includes_the_day_itself():
+    assert rec.day_of_month_on_or_after(31, D(2027, 2, 28)) == D(2027, 2, 28)
+    assert rec.day_of_month_on_or_after(5, D(2026, 11, 26)) == D(2026, 12, 5)
+
+
+def test_prescription_period_starts_are_30_day_steps_from_valid_from():
+    vf = D(2028, 1, 15)
+    assert rec.period_start_on_or_before(vf, D(2028, 1, 15)) == vf
+    assert rec.period_start_on_or_before(vf, D(2028, 2, 13)) == vf
+    assert rec.period_start_on_or_before(vf, D(2028, 2, 14)) == D(2028, 2, 14)   # crosses Feb 29
+    assert rec.period_start_on_or_before(vf, D(2028, 3, 15)) == D(2028, 3, 15)
+    assert rec.period_start_on_or_after(vf, D(2028, 2, 1)) == D(2028, 2, 14)
+    assert rec.period_start_on_or_after(vf, D(2028, 2, 14)) == D(2028, 2, 14)
+    assert rec.period_start_on_or_after(vf, D(2027, 12, 1)) == vf
+
+
+def test_sql_schedule_matches_python_every_day_for_two_years(cur):
+    rec._run_script(cur, rec._MACROS)
+    rows = cur.execute(
+        """
+        SELECT d::DATE, dom, rec_dom_on_or_before(d::DATE, dom), rec_dom_after(rec_dom_on_or_before(d::DATE, dom), dom),
+               rec_grid_on_or_before(DATE '2027-02-27', d::DATE)
+        FROM range(DATE '2027-02-27', DATE '2029-03-01', INTERVAL 1 DAY) t(d), (VALUES (1), (28), (29), (30), (31)) v(dom)
+        """
+    ).fetchall()
+    assert len(rows) > 3000
+    for day, dom, before, after, grid in rows:
+        assert before == rec.day_of_month_on_or_before(dom, day)
+        assert after == rec.day_of_month_after(dom, day)
+        assert grid == rec.period_start_on_or_before(D(2027, 2, 27), day)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+RX_FROM, RX_UNTIL = D(2026, 10, 1), D(2027, 9, 30)
+
+
+def _set_rx(cur, client_id: int, grams_per_day="5", valid_from=RX_FROM, valid_until=RX_UNTIL):
+    cur.execute(
+        "UPDATE prescriptions SET grams_per_day = ?, valid_from = ?, valid_until = ? WHERE client_id = ?",
+        [Decimal(grams_per_day), valid_from, valid_until, client_id],
+    )
+
+
+def _approved_client(cur) -> int:
+    """A demo client without a template, Approved, prescription valid 2026-10-01 to 2027-09-30."""
+    cid = fetch_value(
+        cur,
+        "SELECT min(client_id) FROM clients WHERE registration_status = 'Approved' "
+        "AND client_id NOT IN (SELECT client_id FROM recurring_orders)",
+    )
+    _set_rx(cur, cid)
+    return cid
+
+
+def _sku(cur, grams: str) -> str:
+    return fetch_value(cur, "SELECT min(sku) FROM products WHERE is_cannabis AND dried_equiv_grams = ?", [Decimal(grams)])
+
+
+def _accessory(cur) -> str:
+    return fetch_value(cur, "SELECT min(sku) FROM products WHERE NOT is_cannabis")
+
+
+def _template(db, cid, lines, **kw) -> int:
+    draft = TemplateDraft(cid, tuple(TemplateLine(s, u) for s, u in lines), carrier=kw.pop("carrier", "Purolator"),
+                          **kw)
+    return rec.save_template(db, draft, "Test CSR", today=ANCHOR)
+
+
+def _orders_count(cur) -> int:
+    return fetch_value(cur, "SELECT count(*) FROM orders")
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def test_template_is_saved_with_next_period_start_and_an_event(db, cur):
+    cid = _approved_client(cur)
+    rid = _template(db, cid, [(_sku(cur, "15"), 2), (_accessory(cur), 1)])
+    t = rec.get_template(cur, cid)
+    assert t.recurring_order_id == rid and t.enabled and t.carrier == "Purolator"
+    # periods from 2026-10-01: Oct 1, Oct 31, Nov 30 -> the first on or after Nov 26 is Nov 30
+    assert t.next_order_on == D(2026, 11, 30)
+    assert [(ln.units) for ln in t.lines] == [2, 1]
+    events = rec.template_events(cur, rid)
+    assert events["What"].tolist() == ["created"] and events["Who"].tolist() == ["Test CSR"]
+
+
+def test_check_shows_grams_against_allowance_and_cap(db, cur):
+    cid = _approved_client(cur)
+    _set_rx(cur, cid, "10")
+    check = rec.check_template(cur, TemplateDraft(cid, (TemplateLine(_sku(cur, "15"), 12),)), today=ANCHOR)
+    assert check.ok
+    assert check.grams_per_month == Decimal("180.000")
+    assert check.client.allowance == Decimal("300.00") and check.client.shipment_cap == Decimal("150")
+    assert check.shipments == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("over", "over Ada's monthly allowance of 150 g"),
+        ("no_rx", "has no prescription, so no cannabis can be sent"),
+        ("unknown", "There is no product with SKU 'NOPE-1'."),
+        ("zero", "must be a whole number from 1 to 999"),
+        ("empty", "A recurring order needs at least one product."),
+        ("carrier", "'Pigeon' is not one of our carriers."),
+        ("dom", "The day of the month must be a whole number from 1 to 31."),
+        ("past", "is in the past"),
+    ],
+)
+def test_a_template_that_can_never_ship_is_refused_with_the_reason(db, cur, change, reason):
+    cid = _approved_client(cur)
+    cur.execute("UPDATE clients SET name = 'Ada' WHERE client_id = ?", [cid])
+    sku = _sku(cur, "15")
+    lines, kw = [(sku, 2)], {}
+    if change == "over":
+        lines = [(sku, 11)]                      # 165 g > 5 g/day x 30
+    elif change == "no_rx":
+        cur.execute("UPDATE prescriptions SET active = FALSE WHERE client_id = ?", [cid])
+        kw = {"schedule": "day_of_month", "day_of_month": 3}
+    elif change == "unknown":
+        lines = [("NOPE-1", 1)]
+    elif change == "zero":
+        lines = [(sku, 0)]
+    elif change == "empty":
+        lines = []
+    elif change == "carrier":
+        kw = {"carrier": "Pigeon"}
+    elif change == "dom":
+        kw = {"schedule": "day_of_month", "day_of_month": 32}
+    elif change == "past":
+        kw = {"next_order_on": D(2026, 11, 1)}
+    before = fetch_value(cur, "SELECT count(*) FROM recurring_orders")
+    with pytest.raises(TemplateRefused) as err:
+        _template(db, cid, lines, **kw)
+    assert reason in str(err.value)
+    assert fetch_value(cur, "SELECT count(*) FROM recurring_orders") == before
+    assert fetch_value(cur, "SELECT count(*) FROM recurring_events") == 0
+
+
+def test_a_unit_heavier_than_the_shipment_cap_is_refused(db, cur):
+    cid = _approved_client(cur)
+    _set_rx(cur, cid, "10")                     # allowance 300 g, but one shipment holds 150 g
+    sku = _sku(cur, "15")
+    cur.execute("UPDATE products SET dried_equiv_grams = 160 WHERE sku = ?", [sku])
+    with pytest.raises(TemplateRefused) as err:
+        _template(db, cid, [(sku, 1)])
+    assert "is 160 g, over the 150 g one shipment may hold; it can never ship." in str(err.value)
+
+
+def test_editing_records_what_changed_and_warns_about_registration(db, cur):
+    cid = _approved_client(cur)
+    sku = _sku(cur, "15")
+    rid = _template(db, cid, [(sku, 1)])
+    cur.execute("UPDATE clients SET registration_status = 'Pending Verification' WHERE client_id = ?", [cid])
+    draft = TemplateDraft(cid, (TemplateLine(sku, 3),), "UPS", True, "day_of_month", 31)
+    check = rec.check_template(cur, draft, today=ANCHOR)
+    assert check.ok and check.next_order_on == D(2026, 11, 30)
+    assert any("Pending Verification" in w for w in check.warnings)
+    rec.save_template(db, draft, "Second CSR", today=ANCHOR)
+    t = rec.get_template(cur, cid)
+    assert (t.carrier, t.schedule, t.day_of_month, t.lines[0].units) == ("UPS", "day_of_month", 31, 3)
+    details = rec.template_events(cur, rid)["Details"].iloc[0]
+    assert "carrier Purolator → UPS" in details and "schedule period → day_of_month" in details
+
+
+# --------------------------------------------------------------------------- generation
+
+
+def test_generation_makes_one_open_order_per_due_template(db, cur):
+    as_of = D(2026, 12, 10)
+    due = fetch_value(cur, "SELECT count(*) FROM recurring_orders WHERE enabled AND next_order_on <= ?", [as_of])
+    assert due > 0
+    result = rec.generate_due(db, "Test CSR", as_of)
+    assert len(result.orders) == due and result.generated_templates == due
+    ids = result.order_ids
+    orders = cur.execute(
+        """
+        SELECT o.status::VARCHAR, o.source::VARCHAR, o.placed_by, o.recurring_order_id, o.client_id,
+               o.subtotal, o.line_discount_total, o.order_discount, o.coverage_amount, o.shipping_charge,
+               o.total_due, o.grams, (SELECT sum(units * unit_price) FROM order_lines l WHERE l.order_id = o.order_id),
+               (SELECT sum(l.units * p.dried_equiv_grams) FILTER (p.is_cannabis) FROM order_lines l JOIN products p USING (sku)
+                 WHERE l.order_id = o.order_id), o.created_at::DATE
+        FROM orders o WHERE order_id IN (SELECT unnest(?::BIGINT[]))
+        """,
+        [ids],
+    ).fetchall()
+    for status, source, placed_by, rid, cid, sub, ld, od, cov, ship, total, grams, lines_sum, lines_g, day in orders:
+        assert (status, source, placed_by) == ("Open", "Recurring", "Recurring order")
+        assert rid == cid  # demo templates carry the client's id
+        assert total == sub - ld - od - cov + ship and sub == lines_sum
+        assert grams == lines_g
+        assert day == as_of
+    events = cur.execute(
+        "SELECT kind, actor, details FROM order_events WHERE order_id IN (SELECT unnest(?::BIGINT[]))", [ids]
+    ).fetchall()
+    assert len(events) == due
+    assert all(k == "created" and a == "Test CSR" and "generated from recurring order" in d for k, a, d in events)
+    # every template advanced past the run date and points at its new order
+    left = fetch_value(cur, "SELECT count(*) FROM recurring_orders WHERE enabled AND next_order_on <= ?", [as_of])
+    assert left == 0
+    last = fetch_value(
+        cur, "SELECT count(*) FROM recurring_orders WHERE last_generated_order_id IN (SELECT unnest(?::BIGINT[]))",
+        [ids],
+    )
+    assert last == due
+
+
+def test_running_twice_creates_nothing_the_second_time(db, cur):
+    first = rec.generate_due(db, "Test CSR", D(2026, 12, 10))
+    before = _orders_count(cur)
+    second = rec.generate_due(db, "Test CSR", D(2026, 12, 10))
+    assert len(first.orders) > 0 and len(second.orders) == 0
+    assert _orders_count(cur) == before
+
+
+def test_resetting_the_next_date_inside_a_generated_period_creates_nothing(db, cur):
+    cid = _approved_client(cur)
+    rid = _template(db, cid, [(_sku(cur, "15"), 1)], next_order_on=ANCHOR)
+    assert len(rec.generate_due(db, "Test CSR", ANCHOR).orders) >= 1
+    cur.execute("UPDATE recurring_orders SET next_order_on = ? WHERE recurring_order_id = ?", [ANCHOR, rid])
+    result = rec.generate_due(db, "Test CSR", ANCHOR + dt.timedelta(days=1))
+    assert result.already == 1 and rid not in set(result.orders["Recurring Order"])
+    assert fetch_value(cur, "SELECT next_order_on FROM recurring_orders WHERE recurring_order_id = ?", [rid]) \
+        == D(2026, 11, 30)
+
+
+def test_two_overlapping_runs_generate_once(db, cur):
+    as_of = D(2026, 12, 10)
+    due = fetch_value(cur, "SELECT count(*) FROM recurring_orders WHERE enabled AND next_order_on <= ?", [as_of])
+    before = _orders_count(cur)
+    results, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def run(name):
+        try:
+            barrier.wait()
+            results.append(rec.generate_due(db, name, as_of))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(f"CSR {i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(len(r.orders) for r in results) == [0, due]
+    assert _orders_count(cur) == before + due
+
+
+def test_overlapping_transactions_conflict_and_the_retry_creates_nothing(db):
+    """Without the in-process lock: two cursors generate at once; the database lets only one win."""
+    as_of = D(2026, 12, 10)
+    a, b = db.cursor(), db.cursor()
+    now = dt.datetime(2026, 12, 10, 9)
+    a.execute("BEGIN TRANSACTION")
+    b.execute("BEGIN TRANSACTION")
+    first = rec._generate_work(a, as_of, "A", now)
+    with pytest.raises(duckdb.TransactionException):
+        rec._generate_work(b, as_of, "B", now)
+    b.execute("ROLLBACK")
+    a.execute("COMMIT")
+    second = run_write(b, lambda c: rec._generate_work(c, as_of, "B", now))
+    assert len(first.orders) > 0 and len(second.orders) == 0
+    assert fetch_value(a, "SELECT count(*) FROM orders WHERE source = 'Recurring' AND created_at >= ?", [now]) \
+        == len(first.orders)
+
+
+def test_a_month_over_150_g_ships_in_orders_of_at_most_150_g(db, cur):
+    cid = _approved_client(cur)
+    _set_rx(cur, cid, "10")                      # 300 g a period; a shipment holds 150 g
+    big, small, acc = _sku(cur, "15"), _sku(cur, "3.5"), _accessory(cur)
+    _template(db, cid, [(big, 12), (small, 10), (acc, 1)], next_order_on=ANCHOR)  # 180 + 35 = 215 g
+    result = rec.generate_due(db, "Test CSR", ANCHOR)
+    mine = result.orders[result.orders["Client"] == fetch_value(cur, "SELECT name FROM clients WHERE client_id = ?", [cid])]
+    assert len(mine) == 2 and set(mine["Shipments"]) == {2}
+    grams = [Decimal(g) for g in mine["Grams"]]
+    assert all(g <= 150 for g in grams) and sum(grams) == Decimal("215")
+    units = cur.execute(
+        """
+        SELECT sku, sum(units) FROM order_lines WHERE order_id IN (SELECT unnest(?::BIGINT[])) GROUP BY sku
+        """,
+        [[int(x) for x in mine["Order ID"]]],
+    ).fetchall()
+    assert dict(units) == {big: 12, small: 10, acc: 1}
+    details = cur.execute(
+        "SELECT details FROM order_events WHERE order_id IN (SELECT unnest(?::BIGINT[])) ORDER BY order_id",
+        [[int(x) for x in mine["Order ID"]]],
+    ).fetchall()
+    assert "shipment 1 of 2" in details[0][0] and "shipment 2 of 2" in details[1][0]
+
+
+@pytest.mark.parametrize(
+    ("setup", "reason"),
+    [
+        ("pending", "Registration is Pending Verification, not Approved."),
+        ("expired", "The prescription expired on 2026-11-20."),
+    ],
+)
+def test_skips_record_the_reason_and_advance(db, cur, setup, reason):
+    cid = _approved_client(cur)
+    rid = _template(db, cid, [(_sku(cur, "15"), 1)], schedule="day_of_month", day_of_month=26,
+                    next_order_on=ANCHOR)
+    if setup == "pending":
+        cur.execute("UPDATE clients SET registration_status = 'Pending Verification' WHERE client_id = ?", [cid])
+    else:
+        _set_rx(cur, cid, "5", D(2025, 11, 20), D(2026, 11, 20))
+    result = rec.generate_due(db, "Test CSR", ANCHOR)
+    assert rid not in set(result.orders["Recurring Order"])
+    skipped = result.skipped[result.skipped["Recurring Order"] == rid]
+    assert skipped["Reason"].tolist() == [reason]
+    t = rec.get_template_by_id(cur, rid)
+    assert t.last_skip_reason == reason and t.next_order_on == D(2026, 12, 26)
+    assert rec.skip_history(cur, rid)["Reason"].tolist() == [reason]
+    assert fetch_value(cur, "SELECT count(*) FROM orders WHERE recurring_order_id = ? AND source = 'Recurring'",
+                       [rid]) == 0
+    row = rec.list_templates(cur, rec.TemplateQuery(search=str(cid), today=ANCHOR)).rows.iloc[0]
+    assert row["Last Skip Reason"] == reason
+
+
+def test_disabled_templates_are_not_generated(db, cur):
+    cid = _approved_client(cur)
+    rid = _template(db, cid, [(_sku(cur, "15"), 1)], next_order_on=ANCHOR, enabled=False)
+    result = rec.generate_due(db, "Test CSR", ANCHOR)
+    assert rid not in set(result.orders["Recurring Order"]) and rid not in set(result.skipped["Recurring Order"])
+    rec.set_enabled(db, cid, True, "Test CSR", today=ANCHOR)
+    assert rid in set(rec.generate_due(db, "Test CSR", ANCHOR).orders["Recurring Order"])
+
+
+def test_preview_shows_what_a_run_will_do_and_writes_nothing(db, cur):
+    before = _orders_count(cur)
+    plan = rec.preview_due(cur, D(2026, 12, 10))
+    assert _orders_count(cur) == before
+    result = rec.generate_due(db, "Test CSR", D(2026, 12, 10))
+    assert int(plan["Orders"].sum()) == len(result.orders)
+    assert set(plan["Client"]) == set(result.orders["Client"]) | set(result.skipped["Client"])
+
+
+# --------------------------------------------------------------------------- index
+
+
+def test_index_filters_and_due_count(db, cur):
+    total = fetch_value(cur, "SELECT count(*) FROM recurring_orders")
+    enabled = fetch_value(cur, "SELECT count(*) FROM recurring_orders WHERE enabled")
+    page = rec.list_templates(cur, rec.TemplateQuery(today=ANCHOR))
+    assert page.total == total and list(page.rows.columns[2:]) == rec.TEMPLATE_COLUMNS
+    assert rec.list_templates(cur, rec.TemplateQuery(status="Enabled", today=ANCHOR)).total == enabled
+    assert rec.list_templates(cur, rec.TemplateQuery(status="Disabled", today=ANCHOR)).total == total - enabled
+    week = rec.list_templates(cur, rec.TemplateQuery(due_this_week=True, today=ANCHOR))
+    assert week.total == rec.count_due(cur, ANCHOR)
+    assert all(d < ANCHOR + dt.timedelta(days=7) for d in week.rows["Next Order On"])
+    name = page.rows["Client"].iloc[0]
+    found = rec.list_templates(cur, rec.TemplateQuery(search=name.split()[0].upper(), today=ANCHOR))
+    assert name in set(found.rows["Client"])
+    assert rec.list_templates(cur, rec.TemplateQuery(search="'; DROP TABLE orders; --", today=ANCHOR)).total == 0
+    with pytest.raises(ValueError, match="Unknown filter"):
+        rec.list_templates(cur, rec.TemplateQuery(status="Maybe"))
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "orders_core.cli", "recurring", "run", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_generates_once_and_says_so(db_path):
+    out = _cli("--as-of", "2026-12-10", "--db", str(db_path))
+    assert out.returncode == 0, out.stderr
+    assert "orders generated from" in out.stdout and out.stdout.startswith("2026-12-10: ")
+    again = _cli("--as-of", "2026-12-10", "--db", str(db_path))
+    assert again.returncode == 0 and again.stdout.startswith("2026-12-10: 0 orders generated")
+
+
+def test_cli_refuses_in_one_sentence_while_the_app_holds_the_database(db, db_path):
+    cur = db.cursor()
+    before = _orders_count(cur)
+    out = _cli("--as-of", "2026-12-10", "--db", str(db_path))
+    assert out.returncode != 0
+    message = out.stderr.strip()
+    assert "held by the running app" in message and "nothing was changed" in message
+    assert message.count(". ") == 0 and "\n" not in message and "Traceback" not in message
+    assert _orders_count(cur) == before
+    assert fetch_one(cur, "SELECT count(*) FROM recurring_generations")[0] == 0
+
+
+def test_cli_rejects_a_bad_date(db_path):
+    out = _cli("--as-of", "2026-13-40", "--db", str(db_path))
+    assert out.returncode != 0 and "is not a date (YYYY-MM-DD)" in out.stderr
