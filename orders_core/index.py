@@ -7,6 +7,7 @@ lower-cased, accent-stripped text, so ``%`` and ``_`` are plain characters, not 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -117,24 +118,33 @@ def _where(q: OrderQuery) -> tuple[str, list]:
 
 
 def _search_clause(text: str) -> tuple[str, list]:
-    """Exact Order ID, or a case- and accent-insensitive substring of client name, carrier or tracking."""
+    """Exact Order ID, or a case- and accent-insensitive substring of client name, carrier or tracking.
+
+    The needle is folded once in Python, not per row. Tracking numbers are stored upper-case and
+    always hold digits, so they are only scanned when the search text holds a digit.
+    """
     if len(text) > MAX_SEARCH_CHARS:
         return "FALSE", []
-    needle = "lower(strip_accents(?))"
-    # Carriers are few: match them by name first, then the orders by equality.
-    # Tracking numbers are stored upper-case, so no per-row case folding is needed.
+    folded = fold(text)
     parts = [
-        f"o.client_id IN (SELECT client_id FROM clients WHERE contains(name_key, {needle}))",
-        "o.carrier IN (SELECT carrier FROM (SELECT name AS carrier FROM carriers) "
-        f"WHERE contains(lower(strip_accents(carrier)), {needle}))",
-        "contains(o.tracking_number, upper(?))",
+        "o.client_id IN (SELECT client_id FROM clients WHERE contains(name_key, ?))",
+        "o.carrier IN (SELECT name FROM carriers WHERE contains(lower(strip_accents(name)), ?))",
     ]
-    params: list = [text, text, text]
+    params: list = [folded, folded]
+    if any(ch.isdigit() for ch in text):
+        parts.append("contains(o.tracking_number, ?)")
+        params.append(text.upper())
     digits = text.lstrip("#")
     if digits.isdigit() and len(digits) <= 18:
         parts.insert(0, "o.order_id = ?")
         params.insert(0, int(digits))
     return "(" + " OR ".join(parts) + ")", params
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, the way ``clients.name_key`` is stored ("Côté" -> "cote")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
 _SELECT = """
@@ -156,19 +166,40 @@ def list_orders(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> OrderPage:
     """One page of the index for ``q`` and how many orders match in all."""
     q = q.validated()
     where, params = _where(q)
-    total = fetch_value(cur, f"SELECT count(*) FROM orders o WHERE {where}", params)
     offset = (q.page - 1) * q.page_size
-    rows = fetch_frame(
+    if q.search.strip():
+        rows, total = _searched_page(cur, where, params, q, offset)
+    else:
+        total = fetch_value(cur, f"SELECT count(*) FROM orders o WHERE {where}", params)
+        rows = fetch_frame(
+            cur,
+            f"""
+            {_SELECT}
+            FROM (SELECT * FROM orders o WHERE {where} ORDER BY {_order_by(q)} LIMIT ? OFFSET ?) o
+            JOIN clients c USING (client_id)
+            ORDER BY {_order_by(q)}
+            """,
+            [*params, q.page_size, offset],
+        )
+    return OrderPage(rows=rows, total=total, query=q)
+
+
+def _searched_page(cur, where: str, params: list, q: OrderQuery, offset: int) -> tuple[pd.DataFrame, int]:
+    """A search scans text columns: do it once, then count and page the matches it kept."""
+    frame = fetch_frame(
         cur,
         f"""
-        {_SELECT}
-        FROM (SELECT * FROM orders o WHERE {where} ORDER BY {_order_by(q)} LIMIT ? OFFSET ?) o
-        JOIN clients c USING (client_id)
+        WITH m AS MATERIALIZED (SELECT o.order_id, o.created_at, o.status FROM orders o WHERE {where}),
+             page AS (SELECT order_id FROM m o ORDER BY {_order_by(q)} LIMIT ? OFFSET ?)
+        {_SELECT}, (SELECT count(*) FROM m) AS _total
+        FROM page JOIN orders o USING (order_id) JOIN clients c USING (client_id)
         ORDER BY {_order_by(q)}
         """,
         [*params, q.page_size, offset],
     )
-    return OrderPage(rows=rows, total=total, query=q)
+    if frame.empty:
+        return frame.drop(columns="_total"), fetch_value(cur, f"SELECT count(*) FROM orders o WHERE {where}", params)
+    return frame.drop(columns="_total"), int(frame["_total"].iloc[0])
 
 
 def iter_orders(cur: duckdb.DuckDBPyConnection, q: OrderQuery, batch: int = 50_000) -> Iterator[pd.DataFrame]:
