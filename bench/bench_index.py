@@ -1,0 +1,146 @@
+"""The Orders index on 1,000,000 orders: each interaction, the page script, the server's memory.
+
+Beside each interaction, the same done the usual Streamlit way (every order loaded into pandas,
+filtered and sorted there), with the ratio.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+
+from bench.common import demo_database, median_ms, table
+from orders_core.db import Database, fetch_frame
+from orders_core.index import OrderQuery, fold, list_orders
+
+ROOT = Path(__file__).resolve().parents[1]
+
+INTERACTIONS = [
+    ("All, newest first", OrderQuery()),
+    ("Unverified view", OrderQuery(view="Unverified")),
+    ("Archived view", OrderQuery(view="Archived")),
+    ("Sort by Order ID ascending", OrderQuery(sort="Order ID", descending=False)),
+    ("Sort by Status", OrderQuery(sort="Status")),
+    ("Search client name 'cote'", OrderQuery(search="cote")),
+    ("Search order id '612345'", OrderQuery(search="612345")),
+    ("Search carrier 'purolator'", OrderQuery(search="purolator")),
+    ("Filter Shipped + UPS, 2025", OrderQuery(statuses=("Shipped", "Delivered"), carriers=("UPS",),
+                                              created_from=dt.date(2025, 1, 1), created_to=dt.date(2025, 12, 31))),
+    ("Page 500 of All", OrderQuery(page=500)),
+]
+
+
+def pandas_way(frame: pd.DataFrame, q: OrderQuery) -> pd.DataFrame:
+    """What a typical Streamlit app does: filter and sort the whole DataFrame in memory."""
+    f = frame[frame["archived_at"].notna()] if q.view == "Archived" else frame[frame["archived_at"].isna()]
+    if q.view == "Unverified":
+        f = f[f["Status"] == "Unverified"]
+    if q.statuses:
+        f = f[f["Status"].isin(q.statuses)]
+    if q.carriers:
+        f = f[f["Carrier"].isin(q.carriers)]
+    if q.created_from:
+        f = f[f["Created At"] >= pd.Timestamp(q.created_from)]
+    if q.created_to:
+        f = f[f["Created At"] < pd.Timestamp(q.created_to) + pd.Timedelta(days=1)]
+    if q.search:
+        needle = fold(q.search)
+        hit = f["name_key"].str.contains(needle, regex=False) | f["Carrier"].fillna("").str.lower().str.contains(needle, regex=False)
+        hit |= f["tracking_number"].fillna("").str.contains(q.search.upper(), regex=False)
+        if q.search.isdigit():
+            hit |= f["Order ID"] == int(q.search)
+        f = f[hit]
+    column = {"Created At": "Created At", "Order ID": "Order ID", "Status": "Status"}[q.sort]
+    f = f.sort_values([column, "Order ID"], ascending=not q.descending)
+    start = (q.page - 1) * q.page_size
+    return f.iloc[start:start + q.page_size].assign(total=len(f))
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def page_script_ms(path: Path) -> float:
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["ORDERS_DB"] = str(path)
+    at = AppTest.from_file(str(ROOT / "pages" / "orders.py"), default_timeout=60)
+    at.run()
+
+    def rerun():
+        at.run()
+        assert not at.exception
+
+    return median_ms(rerun, runs=10, warmup=1)
+
+
+def server_memory(path: Path) -> tuple[float, float]:
+    """Resident memory of `streamlit run` after start-up, and after a browser session uses the index."""
+    port = 8765
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.headless", "true"],
+        cwd=ROOT, env={**os.environ, "ORDERS_DB": str(path), "ORDERS_RECURRING_JOB": "0"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        idle = rss_mb(proc.pid)
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page()
+            for suffix in ["/", "/?view=Unverified", "/?view=Archived", "/?q=cote", "/?sort=status", "/?page=300"]:
+                page.goto(url + suffix)
+                page.wait_for_timeout(2500)
+            browser.close()
+        return idle, rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def main() -> None:
+    path = demo_database()
+    db = Database(str(path))
+    cur = db.cursor()
+    started = time.perf_counter()
+    frame = fetch_frame(cur, """
+        SELECT o.order_id AS "Order ID", c.name AS "Client", c.name_key, o.grams AS "Quantity",
+               o.total_due AS "Total Due", o.created_at AS "Created At", o.shipped_on AS "Shipped On",
+               o.status::VARCHAR AS "Status", o.carrier AS "Carrier", o.tracking_number, o.archived_at
+        FROM orders o JOIN clients c USING (client_id)""")
+    load_s = time.perf_counter() - started
+    rows = []
+    for label, q in INTERACTIONS:
+        ours = median_ms(lambda q=q: list_orders(cur, q))
+        theirs = median_ms(lambda q=q: pandas_way(frame, q), runs=5, warmup=1)
+        assert list(list_orders(cur, q).rows["Order ID"]) == list(pandas_way(frame, q)["Order ID"]), label
+        rows.append((label, f"{ours:.1f}", f"{theirs:.1f}", f"{theirs / ours:.0f}x"))
+    db.close()
+    print("\nOrders index on 1,000,000 orders (median ms; count and page together)")
+    print(table(rows, ("interaction", "orders_core", "pandas in memory", "ratio")))
+    print(f"pandas way: loading every order into a DataFrame first takes {load_s:.1f} s")
+    print(f"Orders page script run (AppTest, median of 10): {page_script_ms(path):.0f} ms")
+    idle, used = server_memory(path)
+    print(f"streamlit server resident memory: {idle:.0f} MB at start, {used:.0f} MB after browsing the index")
+
+
+if __name__ == "__main__":
+    main()
