@@ -40,7 +40,7 @@ test: install-test browser
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 bench: install-test
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python -m bench.run_all
 
 lint: install-test
 	$(BIN)/ruff check .
