@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui.recurring_job import start_daily_job
+
 st.set_page_config(page_title="Orders", page_icon=":material/local_shipping:", layout="wide")
 
 PAGES = {
@@ -19,5 +21,7 @@ PAGES = {
 with st.sidebar:
     st.text_input("Signed in as", key="acting_user", value="Isabelle Roy",
                   help="Every change you make is recorded under this name.")
+
+start_daily_job()  # once per server process; ORDERS_RECURRING_JOB=0 turns it off
 
 st.navigation(PAGES).run()

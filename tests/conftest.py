@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,10 @@ import pytest
 
 from orders_core.db import Database
 from orders_core.demo import generate
+
+# The app's daily recurring-order job would add orders to the servers tests start; a test that
+# wants it passes ORDERS_RECURRING_JOB=1 to start_server.
+os.environ.setdefault("ORDERS_RECURRING_JOB", "0")
 
 ANCHOR = dt.date(2026, 11, 26)
 DEMO_ORDERS = 2000
