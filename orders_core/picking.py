@@ -122,9 +122,9 @@ def _classify(cur: duckdb.DuckDBPyConnection, ids: list[int]) -> tuple[list[int]
         if status is None:
             refused.append((order_id, "does not exist"))
         elif archived:
-            refused.append((order_id, "is archived"))
+            refused.append((order_id, "archived"))
         elif status != PICKING_STATUS:
-            refused.append((order_id, f"is {status}"))
+            refused.append((order_id, status))
         else:
             ok.append(order_id)
     return ok, refused
@@ -133,14 +133,14 @@ def _classify(cur: duckdb.DuckDBPyConnection, ids: list[int]) -> tuple[list[int]
 def eligible_order_ids(cur: duckdb.DuckDBPyConnection, order_ids: Sequence[int]) -> tuple[list[int], list[str]]:
     """Split ``order_ids`` into those that can go on a picking list and a reason for each other one."""
     ok, refused = _classify(cur, _ids_list(order_ids))
-    return ok, [f"{i} {why}" for i, why in refused]
+    return ok, [f"{i} ({why})" for i, why in refused]
 
 
 def _refusal(refused: list[tuple[int, str]]) -> str:
-    shown = ", ".join(f"{i} {why}" for i, why in refused[:5])
+    shown = ", ".join(f"{i} ({why})" for i, why in refused[:5])
     more = f" and {len(refused) - 5:,} more" if len(refused) > 5 else ""
     return (f"Only non-archived orders in {PICKING_STATUS} go on a picking list, "
-            f"and order {shown}{more}.")
+            f"so these cannot: {shown}{more}.")
 
 
 def resolve_order_ids(cur: duckdb.DuckDBPyConnection, order_ids: Sequence[int] | None) -> list[int]:
@@ -393,8 +393,9 @@ ORDER_COLS = [("", 9, "C"), ("SKU", 25, "L"), ("Product", 53, "L"), ("Brand", 37
               ("Bin", 17, "L"), ("Units", 13, "R"), ("g dried", 16.9, "R")]
 TICK = object()
 
-ORDER_HEAD_H = 25.0
+ORDER_HEAD_H = 29.5
 ORDER_FOOT_H = 27.0
+STOP_H = 5.5  # the red "do not pack" line under a problem
 
 
 def grams_text(g: Decimal) -> str:
@@ -551,7 +552,11 @@ def _batch_section(pdf: _PickingPDF, orders: list[_Order]) -> None:
 
 
 def _order_height(order: _Order) -> float:
-    return ORDER_HEAD_H + TH_H + ROW_H * len(order.lines) + ORDER_FOOT_H
+    return ORDER_HEAD_H + TH_H + ROW_H * len(order.lines) + _foot_height(order)
+
+
+def _foot_height(order: _Order) -> float:
+    return ORDER_FOOT_H + (STOP_H if _cap_sentence(order)[1] else 0)
 
 
 def _order_section(pdf: _PickingPDF, order: _Order, *, first: bool, position: str) -> None:
@@ -568,7 +573,7 @@ def _order_section(pdf: _PickingPDF, order: _Order, *, first: bool, position: st
             pdf._table_head(ORDER_COLS)
         pdf._row(ORDER_COLS, [TICK, line.sku, line.product, line.brand, line.lot, line.bin,
                               f"{line.units:,}", grams_text(line.grams) if line.is_cannabis else "–"])
-    if pdf._room() < ORDER_FOOT_H:
+    if pdf._room() < _foot_height(order):
         pdf._new_page(cont)
     _order_foot(pdf, order)
 
@@ -596,9 +601,16 @@ def _order_head(pdf: _PickingPDF, order: _Order, position: str) -> None:
     pdf.set_xy(MARGIN, y0 + 7.5)
     pdf._fit(left_w, 5, f"Client: {order.client_name} (client {order.client_id})  ·  "
                         f"{plural(n_lines, 'line')}, {plural(order.units, 'unit')}", size=10, bold=True)
-    pdf.set_xy(MARGIN, y0 + 12.5)
-    pdf._fit(left_w, 4.5, "Ship to (registered address): " + ", ".join(order.address), size=9)
-    pdf.set_xy(MARGIN, y0 + 17)
+    label = "Ship to (registered address): "
+    label_w = pdf._width(label, 9, False) + pdf.c_margin
+    for i, part in enumerate(order.address):
+        pdf.set_xy(MARGIN, y0 + 12.5 + 4.5 * i)
+        if i == 0:
+            pdf._fit(label_w, 4.5, label, size=9)
+        else:
+            pdf.set_x(MARGIN + label_w)
+        pdf._fit(left_w - label_w, 4.5, part, size=9, bold=True)
+    pdf.set_xy(MARGIN, y0 + 12.5 + 4.5 * len(order.address))
     carrier = order.carrier or "none chosen: ask a CSR before packing"
     pdf._fit(left_w, 4.5, f"Carrier: {carrier}", size=9, bold=order.carrier is None)
     pdf.set_xy(MARGIN, y0 + ORDER_HEAD_H - 2)
@@ -611,11 +623,11 @@ def _cap_sentence(order: _Order) -> tuple[str, bool]:
     grams = f"Dried-cannabis equivalent: {grams_text(order.grams)} g"
     cap = order.cap
     if cap is None:
-        return f"{grams}; the client has no active prescription: do not pack, return to a CSR.", True
+        return f"{grams}; the client has no active prescription on file.", True
     basis = (f"lesser of {DAYS_PER_PERIOD} × {grams_text(Decimal(order.grams_per_day))} g/day "
              f"and {grams_text(SHIPMENT_CAP_GRAMS)} g")
     if order.grams > cap:
-        return f"{grams}: OVER the cap of {grams_text(cap)} g ({basis}): do not pack, return to a CSR.", True
+        return f"{grams}: OVER the cap of {grams_text(cap)} g ({basis}).", True
     return f"{grams} of the {grams_text(cap)} g cap ({basis}).", False
 
 
@@ -625,8 +637,11 @@ def _order_foot(pdf: _PickingPDF, order: _Order) -> None:
     if problem:
         pdf.set_text_color(180, 0, 0)
     pdf._fit(pdf.epw, 5.5, text, size=9.5, bold=True)
-    pdf.set_text_color(0)
     pdf.ln(5.5)
+    if problem:
+        pdf._fit(pdf.epw, STOP_H, "STOP: do not pack this order; return it to a CSR.", size=9.5, bold=True)
+        pdf.ln(STOP_H)
+    pdf.set_text_color(0)
     labelled = sum(line.units for line in order.lines if line.is_cannabis)
     if labelled:
         which, extra = ("unit", "") if labelled == order.units else ("cannabis unit", " (accessories need none)")
