@@ -263,6 +263,54 @@ def volume_by_source(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, grain: st
     )
 
 
+def period_trends(volume: pd.DataFrame) -> pd.DataFrame:
+    """Per period of ``volume_by_source``: orders, revenue, average order value and source shares.
+
+    Columns: period, orders, revenue (Decimal), average_order_value (Decimal or None),
+    portal_share, recurring_share (0-1 or None). Small: one row per day or week.
+    """
+    rows = []
+    for period, part in volume.groupby("period", sort=True):
+        orders = int(part["orders"].sum())
+        revenue = sum(part["revenue"], Decimal("0.00"))
+        by_source = dict(zip(part["source"], part["orders"], strict=True))
+        rows.append({
+            "period": period, "orders": orders, "revenue": revenue,
+            "average_order_value": (revenue / orders).quantize(Decimal("0.01")) if orders else None,
+            "portal_share": by_source.get("Client Portal", 0) / orders if orders else None,
+            "recurring_share": by_source.get("Recurring", 0) / orders if orders else None,
+        })
+    columns = ["period", "orders", "revenue", "average_order_value", "portal_share", "recurring_share"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def grams_shipped_per_period(cur: duckdb.DuckDBPyConnection, f: MetricsFilter,
+                             grain: str | None = None) -> pd.DataFrame:
+    """Grams shipped per day or week of shipped on, every period of the range. Columns: period, grams."""
+    f = f.validated()
+    grain = grain or default_grain(f)
+    if grain not in GRAINS:
+        raise InvalidFilter(f"Unknown grouping {grain!r}; choose day or week.")
+    where, params = _filters(f)
+    step = "INTERVAL 1 WEEK" if grain == "week" else "INTERVAL 1 DAY"
+    return _frame(
+        cur,
+        f"""
+        WITH agg AS (
+            SELECT date_trunc('{grain}', o.shipped_on)::DATE AS period, sum(o.grams) AS grams
+            FROM orders o
+            WHERE o.shipped_on BETWEEN ? AND ? AND o.status IN ('Shipped', 'Delivered') AND {where}
+            GROUP BY ALL
+        )
+        SELECT p.period, coalesce(a.grams, 0)::DECIMAL(18,3) AS grams
+        FROM (SELECT unnest(generate_series(date_trunc('{grain}', ?::DATE), ?::DATE, {step}))::DATE AS period) p
+        LEFT JOIN agg a USING (period)
+        ORDER BY p.period
+        """,  # noqa: S608
+        [f.start, f.end, *params, f.start, f.end],
+    )
+
+
 # --- Status funnel ----------------------------------------------------------------------------
 
 
@@ -459,6 +507,7 @@ class PageMetrics:
     grain: str
     headline: Headline
     volume: pd.DataFrame
+    grams_shipped: pd.DataFrame
     funnel: pd.DataFrame
     lead_times: pd.DataFrame
     backlog: pd.DataFrame
@@ -477,6 +526,7 @@ def page_metrics(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, today: dt.dat
         filter=f, today=today, grain=grain,
         headline=headline(cur, f),
         volume=volume_by_source(cur, f, grain),
+        grams_shipped=grams_shipped_per_period(cur, f, grain),
         funnel=status_funnel(cur, f),
         lead_times=lead_times(cur, f),
         backlog=unverified_backlog(cur, f, today),

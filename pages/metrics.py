@@ -1,4 +1,365 @@
+"""Metrics: the operations manager's morning view of orders (volume, revenue, grams, backlog, lead times).
+
+Every number comes from ``orders_core.metrics`` (aggregated in DuckDB); this page only draws it.
+Clicking a bar opens the Orders index filtered to the orders behind it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
 import streamlit as st
 
-st.title("Metrics")
-st.info("Order metrics for operations managers will be here: volume, revenue, grams, backlog and lead times.")
+from orders_core import formatting
+from orders_core import metrics as m
+from orders_core.index import distinct_carriers
+from orders_core.schema import CATEGORIES, SOURCES, STATUSES
+from ui.session import cursor
+
+ss = st.session_state
+ORDERS_PAGE = "pages/orders.py"
+DEFAULT_PRESET = "Last 30 days"
+CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
+SOURCE_COLORS = {"Client Portal": "#2563eb", "CSR": "#f59e0b", "Recurring": "#10b981"}
+STATUS_COLORS = {"Unverified": "#f59e0b", "Open": "#60a5fa", "Order Placed": "#6366f1",
+                 "Shipped": "#14b8a6", "Delivered": "#16a34a", "Cancelled": "#9ca3af"}
+BACKLOG_COLORS = ["#a3a3a3", "#fbbf24", "#f97316", "#dc2626"]
+STAGE_COLORS = {m.STAGES[0]: "#2563eb", m.STAGES[1]: "#16a34a"}
+Link = Callable[[dict], dict | None]
+
+
+# --- Controls -----------------------------------------------------------------------------------
+
+
+def controls(today: dt.date, carriers: list[str]) -> tuple[m.MetricsFilter, str]:
+    """The range presets, grouping and filters; stops the page with one sentence when they cannot be used."""
+    left, middle, right = st.columns([2.3, 1.3, 0.9], vertical_alignment="bottom")
+    preset = left.segmented_control("Date range", [*m.PRESETS, m.CUSTOM], key="metrics_range",
+                                    default=DEFAULT_PRESET) or DEFAULT_PRESET
+    grain_label = right.segmented_control("Group by", ["Day", "Week"], key="metrics_grain",
+                                          help="Per day up to two months, per week beyond, unless you choose.")
+    if preset == m.CUSTOM:
+        picked = middle.date_input("Custom range", key="metrics_custom", max_value=today, format="YYYY-MM-DD",
+                                   value=(today - dt.timedelta(days=13), today))
+        if not isinstance(picked, tuple | list) or len(picked) != 2:
+            st.info("Pick the last day of the custom range.")
+            st.stop()
+        start, end = picked
+    else:
+        start, end = m.preset_range(preset, today)
+    c1, c2, c3 = st.columns(3)
+    sources = c1.multiselect("Source", SOURCES, key="metrics_sources", placeholder="All sources")
+    chosen = c2.multiselect("Carrier", carriers, key="metrics_carriers", placeholder="All carriers")
+    categories = c3.multiselect("Product category", CATEGORIES, key="metrics_categories",
+                                placeholder="All categories")
+    try:
+        f = m.MetricsFilter(start, end, tuple(sources), tuple(chosen), tuple(categories)).validated()
+    except m.InvalidFilter as exc:
+        st.error(str(exc))
+        st.stop()
+    return f, grain_label.lower() if grain_label else m.default_grain(f)
+
+
+def period_sentence(f: m.MetricsFilter) -> str:
+    prev = f.previous()
+    return (f"**{f.start:%b %-d, %Y} – {f.end:%b %-d, %Y}** ({f.days} days), compared with "
+            f"the {f.days} days before ({prev.start:%b %-d} – {prev.end:%b %-d, %Y}). Orders and revenue count "
+            "orders by the day they were created and leave out cancelled ones; archived orders count.")
+
+
+# --- Headline -----------------------------------------------------------------------------------
+
+
+def _pct(change: float | None) -> str | None:
+    return None if change is None else f"{change:+.1%}"
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def _pts(points: float | None) -> str | None:
+    return None if points is None else f"{points:+.1f} pts"
+
+
+def _dollars(amount: Decimal) -> str:
+    """Whole dollars for a headline (the exact amount is in its help)."""
+    return f"${amount.quantize(Decimal('1'), ROUND_HALF_UP):,}"
+
+
+def _series(values) -> list[float]:
+    return [0.0 if v is None or pd.isna(v) else float(v) for v in values]
+
+
+def headline_row(pm: m.PageMetrics) -> None:
+    h, now = pm.headline, pm.headline.current
+    trend = m.period_trends(pm.volume)
+    figures = [
+        ("Orders", f"{now.orders:,}", _pct(h.change("orders")), trend["orders"],
+         f"Orders created in the period, cancelled excluded ({now.cancelled:,} cancelled)."),
+        ("Revenue", _dollars(now.revenue), _pct(h.change("revenue")), trend["revenue"],
+         f"Total Due of those orders ({formatting.money(now.revenue)}): after discounts and policy coverage, "
+         "shipping included."),
+        ("Grams shipped", formatting.grams(now.grams_shipped.quantize(Decimal("1"))) or "0 g",
+         _pct(h.change("grams_shipped")), pm.grams_shipped["grams"],
+         f"Dried-cannabis equivalent of orders by shipped-on date: {formatting.grams(now.grams_shipped) or '0 g'}."),
+        ("Avg order value", formatting.money(now.average_order_value) or "–",
+         _pct(h.change("average_order_value")), trend["average_order_value"], "Revenue divided by orders."),
+        ("Client Portal share", _share(now.portal_share), _pts(h.points("portal_share")),
+         trend["portal_share"], "Share of orders the clients submitted themselves."),
+        ("Recurring share", _share(now.recurring_share), _pts(h.points("recurring_share")),
+         trend["recurring_share"], "Share of orders generated by monthly recurring templates."),
+    ]
+    for cell, (label, value, delta, spark, help_text) in zip(st.columns(6), figures, strict=True):
+        cell.metric(label, value, delta, border=True, help=help_text, chart_data=_series(spark), chart_type="bar")
+
+
+# --- Chart helpers ------------------------------------------------------------------------------
+
+
+def _layout(fig: go.Figure, x: str, y: str, *, height: int = 330, legend: bool = True) -> go.Figure:
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title=x, yaxis_title=y,
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "title": None},
+                      showlegend=legend, clickmode="event+select", bargap=0.25)
+    return fig
+
+
+def _empty_note(fig: go.Figure, empty: bool, text: str = "Nothing in this range") -> go.Figure:
+    if empty:
+        fig.add_annotation(text=text, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
+                           font={"size": 15, "color": "#6b7280"})
+    return fig
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def card(key: str, title: str, caption: str, fig: go.Figure, data: pd.DataFrame, f: m.MetricsFilter,
+         link: Link | None = None, footer: Callable[[], None] | None = None) -> None:
+    """One chart: its question as a title, what it counts, the figure, and its numbers as CSV."""
+    with st.container(border=True):
+        st.markdown(f"**{title}**")
+        st.caption(caption)
+        if link is None:
+            st.plotly_chart(fig, key=f"metrics_chart_{key}", config=CONFIG)
+        else:
+            event = st.plotly_chart(fig, key=f"metrics_chart_{key}", config=CONFIG,
+                                    on_select="rerun", selection_mode="points")
+            points = event.selection.points if event else []
+            params = link(points[0]) if points else None
+            if params:
+                st.switch_page(ORDERS_PAGE, query_params=params)
+        if footer:
+            footer()
+        st.download_button("Download data", _csv(data), file_name=f"{key}_{f.start}_{f.end}.csv",
+                           mime="text/csv", key=f"metrics_csv_{key}", on_click="ignore",
+                           icon=":material/download:")
+
+
+def _custom(point: dict) -> list:
+    data = point.get("customdata")
+    return list(data) if isinstance(data, list | tuple) else []
+
+
+def _day(text) -> dt.date | None:
+    return dt.date.fromisoformat(str(text)[:10]) if text else None
+
+
+# --- Charts -------------------------------------------------------------------------------------
+
+
+def volume_charts(pm: m.PageMetrics) -> None:
+    f, grain = pm.filter, pm.grain
+    v = pm.volume.copy()
+    v["revenue_dollars"] = [float(x) for x in v["revenue"]]
+    v["first"] = [d.isoformat() for d in v["first_day"]]
+    v["last"] = [d.isoformat() for d in v["last_day"]]
+    unit = "Day" if grain == "day" else "Week starting (Monday)"
+    empty = int(v["orders"].sum()) == 0
+
+    def link(point: dict) -> dict | None:
+        first, last, source = (_custom(point) + [None, None, None])[:3]
+        return m.orders_link(f, first_day=_day(first), last_day=_day(last), source=source)
+
+    csv = v[["period", "first_day", "last_day", "source", "orders", "revenue"]].rename(
+        columns={"period": grain, "orders": "orders (cancelled excluded)", "revenue": "total due ($)"})
+    left, right = st.columns(2)
+    for col, y, title, axis, key in (
+        (left, "orders", f"How many orders came in each {grain}, and from where?", "Orders", "orders"),
+        (right, "revenue_dollars", f"How much Total Due did each {grain} bring in?", "Total Due ($)", "revenue"),
+    ):
+        fig = px.bar(v, x="period", y=y, color="source", color_discrete_map=SOURCE_COLORS,
+                     category_orders={"source": list(SOURCES)}, custom_data=["first", "last", "source"],
+                     labels={"period": unit, y: axis, "source": "Source"})
+        if key == "revenue":
+            fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+            fig.update_traces(hovertemplate="%{x|%b %d}<br>%{fullData.name}: $%{y:,.2f}<extra></extra>")
+        else:
+            fig.update_traces(hovertemplate="%{x|%b %d}<br>%{fullData.name}: %{y:,} orders<extra></extra>")
+        with col:
+            card(key, title, "Stacked by source; cancelled orders left out. Click a bar to list its orders.",
+                 _empty_note(_layout(fig, unit, axis), empty), csv, f, link)
+
+
+def funnel_chart(pm: m.PageMetrics) -> None:
+    f, fun = pm.filter, pm.funnel
+    fig = px.bar(fun, x="orders", y="status", orientation="h", color="status", color_discrete_map=STATUS_COLORS,
+                 text="orders", custom_data=["status"], labels={"orders": "Orders", "status": "Status"})
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(STATUSES)))
+    fig.update_traces(textposition="outside", cliponaxis=False,
+                      hovertemplate="%{y}: %{x:,} orders<extra></extra>")
+
+    def link(point: dict) -> dict | None:
+        status = (_custom(point) or [point.get("y")])[0]
+        return m.orders_link(f, first_day=f.start, last_day=f.end, statuses=(status,)) if status else None
+
+    card("status_funnel", "Where are this period's orders now?",
+         "Orders created in the range, by their status today. Click a bar to list them.",
+         _empty_note(_layout(fig, "Orders", "Status", legend=False), int(fun["orders"].sum()) == 0),
+         fun, f, link)
+
+
+def backlog_chart(pm: m.PageMetrics) -> None:
+    f, b = pm.filter, pm.backlog
+    frame = b.assign(first=[d.isoformat() if d else "" for d in b["created_from"]],
+                     last=[d.isoformat() for d in b["created_to"]])
+    fig = px.bar(frame, x="bucket", y="orders", color="bucket", text="orders",
+                 color_discrete_sequence=BACKLOG_COLORS, custom_data=["first", "last"],
+                 labels={"bucket": "Waiting since created (whole days)", "orders": "Unverified orders"})
+    fig.update_traces(textposition="outside", cliponaxis=False, hovertemplate="%{x}: %{y:,} orders<extra></extra>")
+
+    def link(point: dict) -> dict | None:
+        first, last = (_custom(point) + [None, None])[:2]
+        return m.orders_link(f, first_day=_day(first), last_day=_day(last), view="Unverified")
+
+    waited = ", ".join(f"{m.waited_at_least(b, n):,} for {n}+ day{'s' if n > 1 else ''}" for n in (1, 2, 3))
+    oldest = m.waited_at_least(b, 3)
+
+    def footer() -> None:
+        if oldest:
+            st.page_link(ORDERS_PAGE, label=f"Open the {oldest:,} orders waiting 3+ days",
+                         icon=":material/warning:",
+                         query_params=m.orders_link(f, last_day=b["created_to"].iloc[3], view="Unverified"))
+
+    card("unverified_backlog", "How long have Unverified orders been waiting?",
+         f"Every order waiting for a CSR to verify it now, whatever the date range: {waited}. "
+         "Created today = 0 days. Click a bar to list them.",
+         _empty_note(_layout(fig, "Waiting since created (whole days)", "Unverified orders", legend=False),
+                     int(b["orders"].sum()) == 0, "No orders waiting"),
+         b, f, link, footer)
+
+
+def lead_time_chart(pm: m.PageMetrics) -> None:
+    lt = pm.lead_times
+    fig = go.Figure()
+    for stage in m.STAGES:
+        part = lt[lt["stage"] == stage]
+        for col, name, dash in (("median_days", "median", "solid"), ("p90_days", "90th percentile", "dot")):
+            fig.add_scatter(x=part["week"], y=part[col], mode="lines+markers", name=f"{stage}, {name}",
+                            line={"color": STAGE_COLORS[stage], "dash": dash, "width": 2},
+                            hovertemplate="Week of %{x|%b %d}: %{y} days<extra>" + f"{stage}, {name}</extra>")
+    fig.update_yaxes(rangemode="tozero")
+    card("lead_times", "How many days do orders take to ship, and then to arrive?",
+         "Median and 90th percentile per week, counted in the week the step finished "
+         "(shipped on / delivered on). Calendar days.",
+         _empty_note(_layout(fig, "Week starting (Monday)", "Days"), lt.empty), lt, pm.filter)
+
+
+def carrier_charts(pm: m.PageMetrics) -> None:
+    f, c = pm.filter, pm.carriers
+    frame = c.assign(share_text=[f"{s:.0%}" for s in c["share"]])
+    share = px.bar(frame, x="shipped_orders", y="carrier", orientation="h", text="share_text",
+                   custom_data=["carrier"], labels={"shipped_orders": "Shipped orders", "carrier": "Carrier"})
+    share.update_traces(marker_color="#0ea5e9", textposition="outside", cliponaxis=False,
+                        hovertemplate="%{y}: %{x:,} orders (%{text})<extra></extra>")
+    share.update_yaxes(categoryorder="total ascending")
+
+    def link(point: dict) -> dict | None:
+        carrier = (_custom(point) or [point.get("y")])[0]
+        return m.orders_link(f, first_day=f.start, last_day=f.end, statuses=m.SHIPPED_STATUSES,
+                             carrier=carrier) if carrier else None
+
+    speed = go.Figure()
+    for col, name, color in (("median_days_to_deliver", "Median", "#16a34a"),
+                             ("p90_days_to_deliver", "90th percentile", "#86efac")):
+        speed.add_bar(x=c["carrier"], y=c[col], name=name, marker_color=color,
+                      hovertemplate="%{x}: %{y} days<extra>" + name + "</extra>")
+    speed.update_layout(barmode="group")
+    left, right = st.columns(2)
+    with left:
+        card("carrier_share", "Which carriers carry our orders?",
+             "Orders created in the range that have shipped, by carrier, with each carrier's share. "
+             "Click a bar to list them.",
+             _empty_note(_layout(share, "Shipped orders", "Carrier", legend=False), c.empty), c, f, link)
+    with right:
+        card("carrier_delivery_days", "How fast does each carrier deliver?",
+             "Days from shipped on to delivered on, for those orders that have been delivered.",
+             _empty_note(_layout(speed, "Carrier", "Days from shipped to delivered"),
+                         c["delivered_orders"].sum() == 0 if not c.empty else True), c, f)
+
+
+def product_charts(pm: m.PageMetrics) -> None:
+    f = pm.filter
+    left, right = st.columns(2)
+    for col, data, x, axis, title, key, color in (
+        (left, pm.top_by_units, "units", "Units ordered", "Which products sell the most units?",
+         "top_products_units", "#7c3aed"),
+        (right, pm.top_by_grams, "grams", "Grams (dried-cannabis equivalent)",
+         "Which products move the most cannabis?", "top_products_grams", "#15803d"),
+    ):
+        frame = data.assign(value=[float(v) for v in data[x]])
+        fig = px.bar(frame, x="value", y="product", orientation="h", labels={"value": axis, "product": "Product"},
+                     hover_data={"sku": True, "category": True})
+        fig.update_traces(marker_color=color)
+        fig.update_yaxes(categoryorder="total ascending")
+        with col:
+            card(key, title, "Top 10 in orders created in the range, cancelled excluded.",
+                 _empty_note(_layout(fig, axis, "", legend=False, height=360), data.empty), data, f)
+
+
+def coverage_chart(pm: m.PageMetrics) -> None:
+    cov = pm.coverage
+    frame = cov.assign(dollars=[float(v) for v in cov["coverage"]])
+    fig = px.bar(frame, x="month", y="dollars", color="insurer", hover_data={"orders": True},
+                 labels={"month": "Month", "dollars": "Coverage paid ($)", "insurer": "Insurer"})
+    fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
+    total = sum(cov["coverage"], Decimal("0"))
+    card("insurer_coverage", "How much did insurers pay each month?",
+         f"Policy coverage on paid orders (Order Placed, Shipped, Delivered) by the month they were created: "
+         f"{formatting.money(total)} in all.",
+         _empty_note(_layout(fig, "Month", "Coverage paid ($)"), cov.empty), cov, pm.filter)
+
+
+# --- Page ---------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    cur = cursor()
+    today = dt.date.today()
+    st.title("Metrics")
+    f, grain = controls(today, distinct_carriers(cur))
+    pm = m.page_metrics(cur, f, today, grain)
+    st.markdown(period_sentence(f))
+    if f.categories:
+        st.caption("With a product category chosen, the Orders index opened from a chart shows every category.")
+    headline_row(pm)
+    volume_charts(pm)
+    left, right = st.columns(2)
+    with left:
+        funnel_chart(pm)
+    with right:
+        backlog_chart(pm)
+    lead_time_chart(pm)
+    carrier_charts(pm)
+    product_charts(pm)
+    coverage_chart(pm)
+
+
+main()
