@@ -312,3 +312,17 @@ def period_orders(cur: duckdb.DuckDBPyConnection, order_ids: tuple[int, ...]) ->
         """,
         [list(order_ids)],
     )
+
+
+class BadClientId(ValueError):
+    """A client id that is missing or malformed, said in one sentence."""
+
+
+def parse_client_id(text: object) -> int:
+    """The client id in ``text`` (e.g. from ``?id=``), or BadClientId with one sentence."""
+    if text is None or not str(text).strip():
+        raise BadClientId("No client was chosen: find one on the Clients page (the link needs ?id=<client id>).")
+    raw = str(text).strip().lstrip("#")
+    if not raw.isdigit() or len(raw) > 9:
+        raise BadClientId(f"'{str(text)[:40]}' is not a client id: a client id is a number such as 1001.")
+    return int(raw)

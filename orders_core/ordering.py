@@ -514,3 +514,15 @@ def describe_lines(lines: Iterable[PricedLine]) -> str:
         + (f" less {_money(ln.line_discount)}" if ln.line_discount else "")
         for ln in lines
     )
+
+
+def catalogue(cur: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The active products a CSR can order, by name: sku, name, brand, category, price, grams per unit."""
+    rows = cur.execute(
+        """
+        SELECT sku, name, brand, category::VARCHAR, unit_price, dried_equiv_grams, is_cannabis
+        FROM products WHERE active ORDER BY name, sku
+        """
+    ).fetchall()
+    keys = ("sku", "name", "brand", "category", "unit_price", "grams_per_unit", "is_cannabis")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
