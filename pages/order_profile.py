@@ -144,18 +144,17 @@ def events(o: OrderDetail) -> None:
 def action_bar(o: OrderDetail) -> None:
     st.subheader("Actions")
     offered = o.actions
-    cols = st.columns(len(offered) + 2)
-    for col, action in zip(cols, offered, strict=False):
-        col.button(action, key=f"choose_{action}", on_click=_choose, args=(o.order_id, action),
-                   type="primary" if action != "Cancel" else "secondary")
-    extra = cols[len(offered)]
-    if o.archived:
-        extra.button("Unarchive", key="order_unarchive", on_click=_archive, args=(o.order_id, False))
-        st.caption("This order is archived: unarchive it to change it.")
-    else:
-        extra.button("Archive", key="order_archive", on_click=_archive, args=(o.order_id, True))
-    with cols[len(offered) + 1]:
+    with st.container(horizontal=True):
+        for action in offered:
+            st.button(action, key=f"choose_{action}", on_click=_choose, args=(o.order_id, action),
+                      type="primary" if action != "Cancel" else "secondary")
+        if o.archived:
+            st.button("Unarchive", key="order_unarchive", on_click=_archive, args=(o.order_id, False))
+        else:
+            st.button("Archive", key="order_archive", on_click=_archive, args=(o.order_id, True))
         picking_button(o)
+    if o.archived:
+        st.caption("This order is archived: unarchive it to change it.")
     if not offered and not o.archived:
         st.caption(f"An order that is {o.status} cannot change any more.")
 

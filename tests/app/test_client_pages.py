@@ -1,0 +1,141 @@
+"""The Clients page and the Client Profile (AppTest): find, read, and create a new order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from orders_core.db import Database, fetch_one, fetch_value
+from tests.order_helpers import make_client
+
+PAGES = Path(__file__).resolve().parents[2] / "pages"
+
+
+def with_db(path, fn):
+    db = Database(str(path))
+    try:
+        return fn(db.cursor())
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def client_id(app_db) -> int:
+    """A client allowed 2 g a day (60 g an order and a period), with no orders yet."""
+    return with_db(app_db, lambda cur: make_client(cur, "Éloïse Bérubé-Test", gpd="2"))
+
+
+def profile(client_id) -> AppTest:
+    at = AppTest.from_file(str(PAGES / "client_profile.py"), default_timeout=30)
+    at.query_params["id"] = str(client_id)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_clients_page_lists_and_searches(app_db, client_id):
+    at = AppTest.from_file(str(PAGES / "clients.py"), default_timeout=30).run()
+    assert not at.exception
+    total = with_db(app_db, lambda cur: fetch_value(cur, "SELECT count(*) FROM clients"))
+    assert f"**{total:,} clients**" in [m.value for m in at.markdown]
+    assert list(at.dataframe[0].value.columns) == ["Client ID", "Name", "Registration", "Grams/day",
+                                                   "Valid Until", "Open Orders"]
+    at.text_input(key="clients_search").input("eloise berube").run()
+    rows = at.dataframe[0].value
+    assert rows["Name"].tolist() == ["Éloïse Bérubé-Test"]
+    assert rows["Grams/day"].tolist() == ["2 g"]
+    at.text_input(key="clients_search").input("'; DROP TABLE clients; --").run()
+    assert not at.exception
+    assert "**0 clients**" in [m.value for m in at.markdown]
+    assert any("No clients match" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize(
+    ("value", "sentence"),
+    [(None, "No client was chosen: find one on the Clients page (the link needs ?id=<client id>)."),
+     ("abc", "'abc' is not a client id: a client id is a number such as 1001."),
+     ("424242", "There is no client 424242: find the client on the Clients page.")],
+)
+def test_profile_with_a_bad_id_says_so(app_db, value, sentence):
+    at = AppTest.from_file(str(PAGES / "client_profile.py"), default_timeout=30)
+    if value is not None:
+        at.query_params["id"] = value
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [sentence]
+
+
+def test_profile_shows_identity_prescription_and_tabs(app_db):
+    at = profile(1002)
+    assert at.title[0].value == "François Côté"
+    text = " ".join(m.value for m in at.markdown)
+    assert "Registered shipping address" in text and "Prescription" in text and "Coverage policies" in text
+    assert [t.label for t in at.tabs] == ["Orders", "Prescription Periods", "Recurring Order"]
+    orders = at.dataframe(key="client_orders").value
+    n = with_db(app_db, lambda cur: fetch_value(
+        cur, "SELECT count(*) FROM orders WHERE client_id = 1002 AND archived_at IS NULL"))
+    assert len(orders) == n and set(orders["Client"]) == {"François Côté"}
+    periods = at.tabs[1].dataframe[0].value
+    assert list(periods.columns) == ["Period", "From", "To", "Allowance", "Used", "Available", "Orders"]
+
+
+def lines_keys(at, suffix):
+    return [t.key for t in at.text_input if t.key.endswith(suffix)]
+
+
+def test_create_new_order_refused_then_saved(app_db, client_id):
+    at = profile(client_id)
+    at.button(key="create_new_order").click().run()
+    prefix = f"new_{client_id}"
+    at.selectbox(key=f"{prefix}_pick").select("FL-BB-150").run()
+    at.text_input(key=lines_keys(at, "_units")[0]).input("5").run()  # 75 g: over the 60 g limit
+    assert "$525.00" in [m.value for m in at.metric]
+    assert any("Cannabis: 75 g" in m.value for m in at.markdown)
+    before = with_db(app_db, lambda cur: fetch_value(cur, "SELECT count(*) FROM orders"))
+    at.button(key=f"{prefix}_save").click().run()
+    [error] = [e.value for e in at.tabs[0].error]
+    assert error.startswith("The order was not saved:")
+    assert "- Say who placed the order ('Order placed by')." in error
+    assert "- The client has not agreed to the return and exchange policy." in error
+    assert "over Éloïse Bérubé-Test's limit of 60 g per order" in error
+    assert with_db(app_db, lambda cur: fetch_value(cur, "SELECT count(*) FROM orders")) == before
+
+    at.text_input(key=lines_keys(at, "_units")[0]).input("3").run()  # 45 g
+    at.selectbox(key=f"{prefix}_pick").select("AC-GRN-001").run()
+    at.selectbox(key=f"{prefix}_carrier").select("Purolator").run()
+    at.text_input(key=f"{prefix}_shipping").input("14.25").run()
+    at.text_input(key=f"{prefix}_discount").input("15").run()
+    at.text_input(key=f"{prefix}_placed_by").input("Éloïse Bérubé-Test").run()
+    at.checkbox(key=f"{prefix}_agreed").check().run()
+    assert "$338.25" in [m.value for m in at.metric]  # 315 + 24 - 15 + 14.25
+    at.button(key=f"{prefix}_save").click().run()
+    assert not at.tabs[0].error
+    [success] = [s.value for s in at.success]
+    order_id = int(success.split()[1])
+    row = with_db(app_db, lambda cur: fetch_one(
+        cur, "SELECT status::VARCHAR, source::VARCHAR, placed_by, total_due, grams, carrier FROM orders "
+             "WHERE order_id = ?", [order_id]))
+    assert [str(v) for v in row] == ["Open", "CSR", "Éloïse Bérubé-Test", "338.25", "45.000", "Purolator"]
+    orders = at.dataframe(key="client_orders").value
+    assert orders["Order ID"].tolist() == [order_id]
+    assert orders.iloc[0][["Quantity", "Total Due", "Status", "Carrier"]].tolist() == [
+        "45 g", "$338.25", "Open", "Purolator"]
+
+
+def test_non_numeric_inputs_are_refused_with_reasons(app_db, client_id):
+    at = profile(client_id)
+    at.button(key="create_new_order").click().run()
+    prefix = f"new_{client_id}"
+    at.selectbox(key=f"{prefix}_pick").select("FL-PK-035").run()
+    at.text_input(key=lines_keys(at, "_units")[0]).input("lots").run()
+    at.text_input(key=lines_keys(at, "_price")[0]).input("-3").run()
+    at.text_input(key=f"{prefix}_placed_by").input("Client").run()
+    at.checkbox(key=f"{prefix}_agreed").check().run()
+    at.button(key=f"{prefix}_save").click().run()
+    [error] = [e.value for e in at.tabs[0].error]
+    assert "- Line 1 (Pink Kush 3.5 g): the quantity 'lots' is not a whole number." in error
+    assert "- Line 1 (Pink Kush 3.5 g): the unit price '-3' is negative." in error
+    assert with_db(app_db, lambda cur: fetch_value(
+        cur, "SELECT count(*) FROM orders WHERE client_id = ?", [client_id])) == 0
