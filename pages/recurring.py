@@ -13,6 +13,10 @@ from ui.session import acting_user, cursor, database
 
 ss = st.session_state
 PAGE_SIZE = 50
+TEMPLATE_WIDTHS = {
+    "Items": st.column_config.TextColumn("Items", width="medium"),
+    "Last Skip Reason": st.column_config.TextColumn("Last Skip Reason", width="medium"),
+}
 
 
 def template_rows(rows: pd.DataFrame) -> pd.DataFrame:
@@ -77,7 +81,7 @@ def generate_panel(today: dt.date) -> None:
             st.dataframe(shown, hide_index=True, width="stretch", key="rec_plan",
                          column_order=["Client", "Due On", "Period Start", "Orders", "Grams", "Total Due",
                                        "Next Order On", "Action"])
-            go, cancel = st.columns([1, 5])
+            go, cancel, _ = st.columns([1.4, 1, 4])
             if go.button(f"Create {formatting.count_label(n_orders, 'order')}", type="primary", key="rec_confirm",
                          disabled=len(plan) == 0):
                 result = rec.generate_due(database(), acting_user(), today)
@@ -130,7 +134,7 @@ def template_table(q: rec.TemplateQuery) -> None:
     event = st.dataframe(
         template_rows(page.rows), hide_index=True, width="stretch", key="rec_table",
         column_order=rec.TEMPLATE_COLUMNS, on_select="rerun", selection_mode="single-row",
-        height=min(38 + 35 * len(page.rows), 38 + 35 * 20),
+        height=min(38 + 35 * len(page.rows), 38 + 35 * 20), column_config=TEMPLATE_WIDTHS,
     )
     if event.selection.rows:
         client_id = int(page.rows.iloc[event.selection.rows[0]]["Client ID"])
