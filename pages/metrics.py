@@ -242,10 +242,10 @@ def backlog_chart(pm: m.PageMetrics) -> None:
     oldest = m.waited_at_least(b, 3)
 
     def footer() -> None:
-        if oldest:
-            st.page_link(ORDERS_PAGE, label=f"Open the {oldest:,} orders waiting 3+ days",
-                         icon=":material/warning:",
-                         query_params=m.orders_link(f, last_day=b["created_to"].iloc[3], view="Unverified"))
+        if oldest and st.button(f"Open the {oldest:,} orders waiting 3+ days", key="metrics_open_oldest",
+                                icon=":material/warning:", type="tertiary"):
+            st.switch_page(ORDERS_PAGE, query_params=m.orders_link(f, last_day=b["created_to"].iloc[3],
+                                                                   view="Unverified"))
 
     card("unverified_backlog", "How long have Unverified orders been waiting?",
          f"Every order waiting for a CSR to verify it now, whatever the date range: {waited}. "

@@ -1,0 +1,131 @@
+"""The Metrics page (AppTest): every chart renders for a full range and for an empty one, with the right figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from orders_core.db import Database, fetch_one
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "metrics.py")
+ANCHOR = dt.date(2026, 11, 26)
+TITLES = [
+    "How many orders came in each day, and from where?",
+    "How much Total Due did each day bring in?",
+    "Where are this period's orders now?",
+    "How long have Unverified orders been waiting?",
+    "How many days do orders take to ship, and then to arrive?",
+    "Which carriers carry our orders?",
+    "How fast does each carrier deliver?",
+    "Which products sell the most units?",
+    "Which products move the most cannabis?",
+    "How much did insurers pay each month?",
+]
+
+
+@pytest.fixture
+def at(app_db):
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def sql_row(path, query, params=()):
+    db = Database(str(path))
+    try:
+        return fetch_one(db.cursor(), query, list(params))
+    finally:
+        db.close()
+
+
+def choose_range(at, start: dt.date, end: dt.date) -> None:
+    at.segmented_control(key="metrics_range").set_value("Custom").run()
+    at.date_input(key="metrics_custom").set_value((start, end)).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def figures(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def is_empty(fig: dict) -> bool:
+    notes = [a.get("text") for a in fig.get("layout", {}).get("annotations", [])]
+    return any(n in ("Nothing in this range", "No orders waiting") for n in notes)
+
+
+def metric(at, label: str):
+    return next(m for m in at.metric if m.label == label)
+
+
+def test_a_full_range_renders_every_chart_with_data(at, app_db):
+    start = dt.date(2026, 10, 1)
+    choose_range(at, start, ANCHOR)
+    shown = [md.value.strip("*") for md in at.markdown if md.value.startswith("**How") or md.value.startswith("**Wh")]
+    assert shown == TITLES
+    figs = figures(at)
+    assert len(figs) == len(TITLES)
+    assert not any(is_empty(f) for f in figs)
+    assert all(f["data"] for f in figs)
+    assert [b.label for b in at.download_button] == ["Download data"] * len(TITLES)
+    orders, revenue = sql_row(
+        app_db, "SELECT count(*), sum(total_due) FROM orders WHERE status <> 'Cancelled' "
+        "AND created_at >= ? AND created_at < ?::DATE + INTERVAL 1 DAY", [start, ANCHOR])
+    assert metric(at, "Orders").value == f"{orders:,}"
+    assert metric(at, "Revenue").value == f"${round(revenue):,}"
+    assert metric(at, "Orders").delta.endswith("%")
+
+
+def test_an_empty_range_renders_every_chart_empty(at):
+    choose_range(at, dt.date(2019, 1, 1), dt.date(2019, 1, 31))
+    figs = figures(at)
+    assert len(figs) == len(TITLES)
+    # Every chart says there is nothing, but the backlog, which is "now" whatever the range.
+    empties = [is_empty(f) for f in figs]
+    assert empties == [True, True, True, False, True, True, True, True, True, True]
+    assert metric(at, "Orders").value == "0"
+    assert metric(at, "Avg order value").value == "–"
+    assert metric(at, "Client Portal share").value == "–"
+    assert len(at.download_button) == len(TITLES)
+
+
+def test_presets_and_grouping_change_the_figures(at):
+    at.segmented_control(key="metrics_range").set_value("Last 7 days").run()
+    week = metric(at, "Orders").value
+    bars_per_day = len(figures(at)[0]["data"][0]["x"])
+    at.segmented_control(key="metrics_range").set_value("Last year").run()
+    assert not at.exception
+    assert int(metric(at, "Orders").value.replace(",", "")) > int(week.replace(",", ""))
+    assert "(365 days)" in at.markdown[0].value
+    at.segmented_control(key="metrics_range").set_value("Last 7 days").run()
+    at.segmented_control(key="metrics_grain").set_value("Week").run()
+    assert len(figures(at)[0]["data"][0]["x"]) < bars_per_day
+    assert "each week" in " ".join(md.value for md in at.markdown)
+
+
+def test_a_source_filter_applies_to_the_headline(at):
+    choose_range(at, dt.date(2026, 10, 1), ANCHOR)
+    at.multiselect(key="metrics_sources").select("Client Portal").run()
+    assert metric(at, "Client Portal share").value == "100.0%"
+    assert metric(at, "Recurring share").value == "0.0%"
+    sources = {trace["name"] for trace in figures(at)[0]["data"]}
+    assert sources == {"Client Portal"}
+
+
+def test_half_a_custom_range_asks_for_the_last_day(at):
+    at.segmented_control(key="metrics_range").set_value("Custom").run()
+    at.date_input(key="metrics_custom").set_value((dt.date(2026, 11, 1),)).run()
+    assert [i.value for i in at.info] == ["Pick the last day of the custom range."]
+    assert not at.get("plotly_chart")
+
+
+def test_backlog_caption_counts_orders_waiting(at, app_db):
+    (three_plus,) = sql_row(app_db, "SELECT count(*) FROM orders WHERE status = 'Unverified' "
+                                    "AND created_at < ?::DATE - INTERVAL 2 DAY", [dt.date.today()])
+    caption = next(c.value for c in at.caption if c.value.startswith("Every order waiting"))
+    assert f"{three_plus:,} for 3+ days" in caption
+    assert at.button(key="metrics_open_oldest").label == f"Open the {three_plus:,} orders waiting 3+ days"
