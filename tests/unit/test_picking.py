@@ -228,6 +228,23 @@ def test_a_long_order_continues_on_the_next_page_under_its_heading(db, cur):
     assert sorted(units) == list(range(1, 61))
 
 
+def test_a_long_batch_section_continues_in_bin_order_with_its_heading(db, cur):
+    order_id = placed_ids(cur)[0]
+    for n in range(50):  # test data: fifty more products, in bins F-00-0 .. F-49-0, added out of order
+        k = (n * 7) % 50
+        cur.execute("INSERT INTO products VALUES (?, ?, 'Test Brand', 'Dried flower', TRUE, 1, 'g', 1, 5.00, "
+                    "?, ?, TRUE)", [f"TS-X-{k:03d}", f"Test product {k}", f"L2026-{k:03d}", f"F-{k:02d}-0"])
+        cur.execute("INSERT INTO order_lines VALUES (?, ?, ?, 1, 5.00, 0)", [order_id, 100 + n, f"TS-X-{k:03d}"])
+    made = generate_picking_list(db, actor=ACTOR)
+    pages = pages_text(made.pdf)
+    end = next(i for i, text in enumerate(pages) if "Total:" in text)
+    assert end >= 1 and all("Batch pick (continued)" in text for text in pages[1:end + 1])
+    batch = [row for text in pages[:end + 1] for row in _batch_rows(text)]
+    bins = [r[0] for r in batch]
+    assert bins == sorted(bins) and len([b for b in bins if b.startswith("F-")]) == 50
+    assert f"Order {order_id} (" in pages[end + 1]  # the orders start after the batch pages
+
+
 def test_grams_are_printed_against_the_clients_cap(db, cur):
     ids = placed_ids(cur)
     over, none = [r[0] for r in cur.execute(
