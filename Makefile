@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 ORDERS_DB ?= data/orders.duckdb
-DEMO_ORDERS ?= 20000
+DEMO_ORDERS ?= 100000
 PORT ?= 8501
 export ORDERS_DB
 
