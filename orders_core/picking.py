@@ -379,9 +379,9 @@ def batch_rows(orders: list[_Order]) -> list[_BatchRow]:
 
 PAGE_W = 215.9  # US Letter, the paper in Canadian offices
 MARGIN = 12.0
-TOP = 27.0
-BOTTOM = 12.0
-ROW_H = 6.5
+TOP = 25.0
+BOTTOM = 10.0
+ROW_H = 6.2
 TH_H = 6.0
 BAR_W = 0.75  # Code 39 wide element in mm (narrow = 0.25 mm)
 BAR_H = 11.0
@@ -393,8 +393,8 @@ ORDER_COLS = [("", 9, "C"), ("SKU", 25, "L"), ("Product", 53, "L"), ("Brand", 37
               ("Bin", 17, "L"), ("Units", 13, "R"), ("g dried", 16.9, "R")]
 TICK = object()
 
-ORDER_HEAD_H = 29.5
-ORDER_FOOT_H = 27.0
+ORDER_HEAD_H = 29.0
+ORDER_FOOT_H = 25.0
 STOP_H = 5.5  # the red "do not pack" line under a problem
 
 
@@ -650,7 +650,7 @@ def _order_foot(pdf: _PickingPDF, order: _Order) -> None:
     else:
         reminder = "Label: no cannabis units, so no prescription labels."
     pdf._fit(pdf.epw, 5, reminder, size=9)
-    pdf.ln(6.5)
+    pdf.ln(6.0)
     _sign_off(pdf, order)
 
 
@@ -668,7 +668,7 @@ def _sign_off(pdf: _PickingPDF, order: _Order) -> None:
         pdf._fit(w + 0.5, 8, label, size=9)
         pdf.rect(x + w + 1, y, box_w, 8)
         x += w + 1 + box_w + gap
-    pdf.set_xy(MARGIN, y + 8 + 5)
+    pdf.set_xy(MARGIN, y + 8 + 3.5)
 
 
 # --------------------------------------------------------------------------- command line
