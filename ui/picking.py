@@ -119,3 +119,33 @@ def render_picking_panel(selected_ids: list[int], query: OrderQuery) -> None:
                   on_click=_generate, args=(ids,), icon=":material/print:")
     _made()
     _recent()
+
+
+def _generate_one(order_id: int) -> None:
+    try:
+        ss[f"picking_made_{order_id}"] = generate_picking_list(database(), order_ids=[order_id], actor=acting_user())
+        ss.pop(f"picking_error_{order_id}", None)
+    except PickingListError as exc:
+        ss[f"picking_error_{order_id}"] = str(exc)
+
+
+def render_order_picking_button(order_id: int) -> None:
+    """For an Order Profile: a "Picking list" button that makes a list of this one order, then its download."""
+    _, refused = eligible_order_ids(cursor(), [order_id])
+    key = f"picking_order_{order_id}"
+    if refused:
+        st.button("Picking list", key=key, disabled=True, icon=":material/print:",
+                  help=f"Only non-archived orders in {PICKING_STATUS} go on a picking list; "
+                       f"this one is not: {refused[0]}.")
+    else:
+        st.button("Picking list", key=key, on_click=_generate_one, args=(order_id,), icon=":material/print:",
+                  help="Make a picking list of this order alone (it is recorded in the order's history).")
+    if ss.get(f"picking_error_{order_id}"):
+        st.error(ss[f"picking_error_{order_id}"])
+    made: PickingList | None = ss.get(f"picking_made_{order_id}")
+    if made:
+        st.download_button(
+            f"Download picking list {made.number} (PDF)", data=made.pdf, key=f"picking_download_{order_id}",
+            file_name=f"picking-list-{made.number}.pdf", mime="application/pdf", type="primary",
+            icon=":material/download:",
+        )

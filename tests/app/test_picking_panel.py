@@ -122,3 +122,27 @@ def test_current_filtered_result(app_db):
     _ok(at.button(key="picking_generate").click().run())
     kept = rows(app_db, "SELECT order_ids FROM picking_lists")[0][0]
     assert first in kept and len(kept) == expected
+
+
+def _profile_button(order_id: int) -> None:
+    from ui.picking import render_order_picking_button
+
+    render_order_picking_button(order_id)
+
+
+def test_order_profile_button_makes_a_list_of_that_order(app_db):
+    order_id = placed(app_db)[0]
+    at = AppTest.from_function(_profile_button, args=(order_id,), default_timeout=30)
+    at.session_state["acting_user"] = CSR
+    _ok(at.run())
+    _ok(at.button(key=f"picking_order_{order_id}").click().run())
+    assert at.download_button(key=f"picking_download_{order_id}").label == "Download picking list 1 (PDF)"
+    assert rows(app_db, "SELECT order_ids, generated_by FROM picking_lists") == [([order_id], CSR)]
+
+
+def test_order_profile_button_is_disabled_for_an_order_not_in_order_placed(app_db):
+    open_id = rows(app_db, "SELECT min(order_id) FROM orders WHERE status = 'Open'")[0][0]
+    at = AppTest.from_function(_profile_button, args=(open_id,), default_timeout=30)
+    _ok(at.run())
+    button = at.button(key=f"picking_order_{open_id}")
+    assert button.disabled and f"{open_id} (Open)" in button.help
