@@ -1,0 +1,72 @@
+"""The Metrics page in Chromium: the range changes the figures; a chart's data downloads; a bar opens the index."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from tests.e2e.conftest import wait_for_app
+
+FUNNEL = "Where are this period's orders now?"
+
+
+def open_metrics(page, server: str) -> None:
+    page.goto(server)
+    wait_for_app(page)
+    page.get_by_text("Signed in as").wait_for()
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Metrics").click()
+    wait_for_app(page)
+    page.get_by_text(FUNNEL, exact=True).wait_for()
+
+
+def headline(page, label: str) -> str:
+    card = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return card.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def choose_range(page, name: str) -> None:
+    page.get_by_role("radio", name=name, exact=True).click()
+    wait_for_app(page)
+
+
+def card(page, title: str):
+    """The bordered container of one chart (the innermost block holding its title and a chart)."""
+    return (page.locator('[data-testid="stVerticalBlock"]')
+            .filter(has=page.get_by_text(title, exact=True))
+            .filter(has=page.locator('[data-testid="stPlotlyChart"]')).last)
+
+
+def test_changing_the_range_changes_the_figures(server, page):
+    open_metrics(page, server)
+    page.get_by_text("(30 days)").wait_for()
+    month = int(headline(page, "Orders").replace(",", ""))
+    choose_range(page, "Last 7 days")
+    page.get_by_text("(7 days)").wait_for()
+    week = int(headline(page, "Orders").replace(",", ""))
+    choose_range(page, "Last year")
+    page.get_by_text("(365 days)").wait_for()
+    year = int(headline(page, "Orders").replace(",", ""))
+    assert week < month < year
+    assert page.get_by_text("How many orders came in each week, and from where?").is_visible()
+
+
+def test_a_funnel_bar_downloads_and_opens_the_orders_behind_it(server, page):
+    open_metrics(page, server)
+    funnel = card(page, FUNNEL)
+    funnel.scroll_into_view_if_needed()
+    with page.expect_download() as info:
+        funnel.get_by_role("button", name="Download data").click()
+    with open(info.value.path(), encoding="utf-8") as fh:
+        rows = {r["status"]: int(r["orders"]) for r in csv.DictReader(io.StringIO(fh.read()))}
+    assert list(rows) == ["Unverified", "Open", "Order Placed", "Shipped", "Delivered", "Cancelled"]
+    assert rows["Unverified"] > 0
+
+    bars = funnel.locator('[data-testid="stPlotlyChart"] g.point path')
+    assert bars.count() == 6
+    bars.first.click(force=True)  # the Unverified bar (lifecycle order, top to bottom)
+    page.wait_for_url(re.compile(r"status=Unverified"), timeout=20_000)
+    wait_for_app(page)
+    assert re.search(r"from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}", page.url)
+    unverified = rows["Unverified"]
+    page.get_by_text(f"{unverified:,} order{'s' if unverified != 1 else ''}", exact=True).wait_for()
