@@ -10,7 +10,7 @@ from orders_core.db import Database, DatabaseError, default_db_path
 
 @st.cache_resource(show_spinner=False)
 def _database(path: str) -> Database:
-    return Database(path)
+    return Database(path, create=False)
 
 
 def database() -> Database:

@@ -116,3 +116,34 @@ def test_cancelling_the_archive_changes_nothing(at, app_db):
     at.button(key="archive_cancel").click().run()
     assert not at.warning
     assert sql(app_db, "SELECT count(*) FROM orders WHERE archived_at IS NOT NULL") == before
+
+
+def test_a_missing_database_is_one_sentence_and_is_not_created(tmp_path, monkeypatch):
+    path = tmp_path / "missing.duckdb"
+    monkeypatch.setenv("ORDERS_DB", str(path))
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.run()
+    assert [e.value for e in at.error] == [
+        f"The database {path} does not exist; create one with `orders-core demo`."]
+    assert not at.dataframe and not path.exists()
+
+
+def test_a_database_held_by_another_program_is_one_sentence(tmp_path, monkeypatch, demo_template):
+    import shutil
+    import subprocess
+    import sys
+
+    path = tmp_path / "held.duckdb"
+    shutil.copy(demo_template, path)
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}); "
+                               "print('open', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        monkeypatch.setenv("ORDERS_DB", str(path))
+        at = AppTest.from_file(PAGE, default_timeout=30)
+        at.run()
+        assert len(at.error) == 1
+        assert at.error[0].value.startswith(f"The database {path} is already open in another program (process ")
+        assert not at.exception
+    finally:
+        holder.kill()
