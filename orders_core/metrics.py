@@ -561,3 +561,81 @@ def orders_link(f: MetricsFilter, *, first_day: dt.date | None = None, last_day:
     if carriers:
         params["carrier"] = ",".join(carriers)
     return params
+
+
+# --- The page's state in its URL --------------------------------------------------------------
+
+RANGE_PARAMS = {"Last 7 days": "7d", "Last 30 days": "30d", "Last quarter": "quarter", "Last year": "year",
+                CUSTOM: "custom"}
+DEFAULT_PRESET = "Last 30 days"
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What the Metrics page shows: a preset (or a custom range), the filters and the grouping."""
+
+    preset: str = DEFAULT_PRESET
+    start: dt.date | None = None   # custom range only
+    end: dt.date | None = None
+    sources: tuple[str, ...] = ()
+    carriers: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    grain: str | None = None       # None: day up to two months, week beyond
+
+
+def _split(text: str) -> list[str]:
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
+def _custom_range(params, today: dt.date, problems: list[str]) -> tuple[dt.date, dt.date] | None:
+    try:
+        start, end = dt.date.fromisoformat(params.get("from", "")), dt.date.fromisoformat(params.get("to", ""))
+    except ValueError:
+        problems.append("custom dates")
+        return None
+    if start > end or end > today:
+        problems.append("custom dates")
+        return None
+    return start, end
+
+
+def state_from_params(params, today: dt.date, carriers: list[str]) -> tuple[PageState, list[str]]:
+    """The page state a URL describes, and what in it could not be used (for one sentence)."""
+    problems: list[str] = []
+    fields: dict = {}
+    by_param = {v: k for k, v in RANGE_PARAMS.items()}
+    preset = by_param.get(params.get("range", ""), None)
+    if params.get("range") and preset is None:
+        problems.append(f"range {params['range']!r}")
+    if preset == CUSTOM:
+        dates = _custom_range(params, today, problems)
+        if dates:
+            fields.update(preset=CUSTOM, start=dates[0], end=dates[1])
+    elif preset:
+        fields["preset"] = preset
+    for key, name, allowed in (("source", "sources", SOURCES), ("carrier", "carriers", carriers),
+                               ("category", "categories", CATEGORIES)):
+        values = _split(params.get(key, ""))
+        problems.extend(f"{key} {v!r}" for v in values if v not in allowed)
+        fields[name] = tuple(v for v in values if v in allowed)
+    grain = params.get("group")
+    if grain in GRAINS:
+        fields["grain"] = grain
+    elif grain:
+        problems.append(f"grouping {grain!r}")
+    return PageState(**fields), problems
+
+
+def params_from_state(state: PageState) -> dict[str, str]:
+    """The URL parameters of a page state, leaving out the defaults."""
+    params: dict[str, str] = {}
+    if state.preset != DEFAULT_PRESET:
+        params["range"] = RANGE_PARAMS[state.preset]
+    if state.preset == CUSTOM and state.start and state.end:
+        params["from"], params["to"] = state.start.isoformat(), state.end.isoformat()
+    for key, values in (("source", state.sources), ("carrier", state.carriers), ("category", state.categories)):
+        if values:
+            params[key] = ",".join(values)
+    if state.grain:
+        params["group"] = state.grain
+    return params

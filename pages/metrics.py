@@ -23,7 +23,6 @@ from ui.session import cursor
 
 ss = st.session_state
 ORDERS_PAGE = "pages/orders.py"
-DEFAULT_PRESET = "Last 30 days"
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
 SOURCE_COLORS = {"Client Portal": "#2563eb", "CSR": "#f59e0b", "Recurring": "#10b981"}
 STATUS_COLORS = {"Unverified": "#f59e0b", "Open": "#60a5fa", "Order Placed": "#6366f1",
@@ -36,16 +35,52 @@ Link = Callable[[dict], dict | None]
 # --- Controls -----------------------------------------------------------------------------------
 
 
+def load_state(today: dt.date, carriers: list[str]) -> None:
+    """Put the URL's state (or, back from another page, the last one shown) into the controls."""
+    params = st.query_params.to_dict() or dict(ss.get("metrics_saved", {}))
+    if ss.get("metrics_url") == params and "metrics_range" in ss:
+        return
+    state, problems = m.state_from_params(params, today, carriers)
+    custom = (state.start, state.end) if state.preset == m.CUSTOM else (today - dt.timedelta(days=13), today)
+    ss.update({
+        "metrics_range": state.preset, "metrics_last_range": state.preset, "metrics_custom": custom,
+        "metrics_sources": list(state.sources), "metrics_carriers": list(state.carriers),
+        "metrics_categories": list(state.categories),
+        "metrics_grain": state.grain.capitalize() if state.grain else None, "metrics_url": params,
+    })
+    if problems:
+        st.warning("This link's " + ", ".join(problems) + " could not be used and "
+                   + ("was" if len(problems) == 1 else "were") + " left out.")
+
+
+def _keep_a_range() -> None:
+    """A second click on the chosen range would unselect it; keep the range instead."""
+    if not ss.get("metrics_range"):
+        ss["metrics_range"] = ss.get("metrics_last_range", m.DEFAULT_PRESET)
+
+
+def save_state(f: m.MetricsFilter, preset: str, grain_label: str | None) -> None:
+    """Write what the page shows into its URL (shareable, bookmarkable) and remember it for coming back."""
+    state = m.PageState(preset, f.start, f.end, f.sources, f.carriers, f.categories,
+                        grain_label.lower() if grain_label else None)
+    params = m.params_from_state(state)
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+    ss["metrics_url"] = params
+    ss["metrics_saved"] = params
+    ss["metrics_last_range"] = preset
+
+
 def controls(today: dt.date, carriers: list[str]) -> tuple[m.MetricsFilter, str]:
     """The range presets, grouping and filters; stops the page with one sentence when they cannot be used."""
+    load_state(today, carriers)
     left, middle, right = st.columns([2.3, 1.3, 0.9], vertical_alignment="bottom")
     preset = left.segmented_control("Date range", [*m.PRESETS, m.CUSTOM], key="metrics_range",
-                                    default=DEFAULT_PRESET) or DEFAULT_PRESET
+                                    on_change=_keep_a_range) or m.DEFAULT_PRESET
     grain_label = right.segmented_control("Group by", ["Day", "Week"], key="metrics_grain",
                                           help="Per day up to two months, per week beyond, unless you choose.")
     if preset == m.CUSTOM:
-        picked = middle.date_input("Custom range", key="metrics_custom", max_value=today, format="YYYY-MM-DD",
-                                   value=(today - dt.timedelta(days=13), today))
+        picked = middle.date_input("Custom range", key="metrics_custom", max_value=today, format="YYYY-MM-DD")
         if not isinstance(picked, tuple | list) or len(picked) != 2:
             st.info("Pick the last day of the custom range.")
             st.stop()
@@ -62,6 +97,7 @@ def controls(today: dt.date, carriers: list[str]) -> tuple[m.MetricsFilter, str]
     except m.InvalidFilter as exc:
         st.error(str(exc))
         st.stop()
+    save_state(f, preset, grain_label)
     return f, grain_label.lower() if grain_label else m.default_grain(f)
 
 

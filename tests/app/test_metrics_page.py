@@ -129,3 +129,32 @@ def test_backlog_caption_counts_orders_waiting(at, app_db):
     caption = next(c.value for c in at.caption if c.value.startswith("Every order waiting"))
     assert f"{three_plus:,} for 3+ days" in caption
     assert at.button(key="metrics_open_oldest").label == f"Open the {three_plus:,} orders waiting 3+ days"
+
+
+def test_the_url_sets_the_range_filters_and_grouping(app_db):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params.update({"range": "custom", "from": "2026-10-01", "to": "2026-11-26", "source": "CSR",
+                            "group": "week"})
+    at.run()
+    assert not at.exception
+    assert at.segmented_control(key="metrics_range").value == "Custom"
+    assert at.multiselect(key="metrics_sources").value == ["CSR"]
+    assert "(57 days)" in at.markdown[0].value
+    assert metric(at, "Client Portal share").value == "0.0%"
+    assert "each week" in " ".join(md.value for md in at.markdown)
+
+
+def test_a_bad_link_says_what_it_left_out(app_db):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params.update({"range": "forever", "source": "Fax"})
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "This link's range 'forever', source 'Fax' could not be used and were left out."]
+    assert "(30 days)" in at.markdown[0].value
+
+
+def test_the_controls_write_the_url(at):
+    at.segmented_control(key="metrics_range").set_value("Last year").run()
+    at.multiselect(key="metrics_categories").select("Oil").run()
+    assert at.query_params == {"range": "year", "category": "Oil"}

@@ -300,3 +300,40 @@ def test_orders_link_uses_the_index_url_parameters():
         "source": "CSR", "carrier": "UPS"}
     assert m.orders_link(WEEK, statuses=("Shipped", "Delivered"), carrier="Canada Post", view="All") == {
         "view": "All", "sort": "created", "dir": "desc", "status": "Shipped,Delivered", "carrier": "Canada Post"}
+
+
+# --- sparklines and the page's URL --------------------------------------------------------------
+
+
+def test_period_trends_per_day(mcur):
+    t = m.period_trends(m.volume_by_source(mcur, WEEK, "day"))
+    first = t.iloc[0]   # 11-20: order 1 (Client Portal, 100.00) and order 10 (CSR, 40.00)
+    assert (first["orders"], first["revenue"], first["average_order_value"]) == (2, Decimal("140.00"),
+                                                                                 Decimal("70.00"))
+    assert first["portal_share"] == 0.5 and first["recurring_share"] == 0.0
+    assert t["orders"].tolist() == [2, 1, 0, 1, 1, 0, 1]
+    assert t["average_order_value"].iloc[2] is None
+
+
+def test_grams_shipped_per_day(mcur):
+    g = m.grams_shipped_per_period(mcur, WEEK, "day")
+    assert len(g) == 7
+    assert dict(zip(g["period"], g["grams"], strict=True))[D(2026, 11, 21)] == Decimal("7.000")
+    assert g["grams"].sum() == Decimal("14.000")
+
+
+def test_page_state_round_trips_through_the_url():
+    state = m.PageState("Custom", D(2026, 10, 1), D(2026, 11, 26), ("CSR",), ("UPS",), ("Oil",), "week")
+    params = m.params_from_state(state)
+    assert params == {"range": "custom", "from": "2026-10-01", "to": "2026-11-26", "source": "CSR",
+                      "carrier": "UPS", "category": "Oil", "group": "week"}
+    assert m.state_from_params(params, TODAY, ["UPS"]) == (state, [])
+    assert m.params_from_state(m.PageState()) == {}
+
+
+def test_a_bad_url_keeps_what_it_can():
+    state, problems = m.state_from_params(
+        {"range": "custom", "from": "2026-12-01", "to": "2026-11-01", "carrier": "UPS,Pony Express",
+         "group": "hour"}, TODAY, ["UPS"])
+    assert state == m.PageState(carriers=("UPS",))
+    assert problems == ["custom dates", "carrier 'Pony Express'", "grouping 'hour'"]
