@@ -67,6 +67,7 @@ def _save(client_id: int) -> None:
     start_form(prefix)
     ss[f"{prefix}_open"] = False
     ss["client_flash"] = order_id
+    ss[f"client_last_saved_{client_id}"] = order_id
 
 
 def _toggle_new(client_id: int, open_: bool) -> None:
@@ -95,8 +96,9 @@ def orders_tab(client: Client) -> None:
     flash = ss.pop("client_flash", None)
     if flash:
         st.success(f"Order {flash} saved: it is Open.")
-        if st.button(f"Open order {flash}", key="client_open_new"):
-            st.switch_page("pages/order_profile.py", query_params={"id": str(flash)})
+    last = ss.get(f"client_last_saved_{client.client_id}")
+    if last and st.button(f"Open order {last}", key="client_open_new"):
+        st.switch_page("pages/order_profile.py", query_params={"id": str(last)})
     if ss.get(f"new_{client.client_id}_open"):
         new_order(client)
     else:

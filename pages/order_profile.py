@@ -134,8 +134,7 @@ def events(o: OrderDetail) -> None:
     st.subheader("Event history")
     shown = o.events.copy()
     shown["When"] = [formatting.timestamp(v) for v in o.events["When"]]
-    st.dataframe(shown, hide_index=True, width="stretch", key="order_events",
-                 column_config={"What changed": st.column_config.TextColumn(width="large")})
+    st.table(shown.set_index("When"))
 
 
 # --------------------------------------------------------------------------- actions

@@ -50,7 +50,7 @@ def text(at) -> str:
 
 
 def event_rows(at) -> list[tuple[str, str, str]]:
-    frame = at.dataframe[-1].value
+    frame = at.table[-1].value
     return list(zip(frame["Who"], frame["Event"], frame["What changed"], strict=True))
 
 
