@@ -1,4 +1,5 @@
-"""The Metrics page in Chromium: the range changes the figures; a chart's data downloads; a bar opens the index."""
+"""The Metrics page in Chromium: the range changes the figures; a chart's data downloads; a bar opens the
+Orders index filtered to its orders, and coming back keeps the range."""
 
 from __future__ import annotations
 
@@ -48,11 +49,14 @@ def test_changing_the_range_changes_the_figures(server, page):
     page.get_by_text("(365 days)").wait_for()
     year = int(headline(page, "Orders").replace(",", ""))
     assert week < month < year
+    assert "range=year" in page.url
     assert page.get_by_text("How many orders came in each week, and from where?").is_visible()
 
 
 def test_a_funnel_bar_downloads_and_opens_the_orders_behind_it(server, page):
     open_metrics(page, server)
+    choose_range(page, "Last 7 days")
+    page.get_by_text("(7 days)").wait_for()
     funnel = card(page, FUNNEL)
     funnel.scroll_into_view_if_needed()
     with page.expect_download() as info:
@@ -70,3 +74,9 @@ def test_a_funnel_bar_downloads_and_opens_the_orders_behind_it(server, page):
     assert re.search(r"from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}", page.url)
     unverified = rows["Unverified"]
     page.get_by_text(f"{unverified:,} order{'s' if unverified != 1 else ''}", exact=True).wait_for()
+
+    # Back to Metrics through the sidebar: the 7-day range is still chosen.
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Metrics").click()
+    wait_for_app(page)
+    page.get_by_text("(7 days)").wait_for()
+    assert "range=7d" in page.url
