@@ -266,11 +266,11 @@ def parse_decimal(value: object, what: str, reasons: list[str], *, whole: bool =
             reasons.append(f"{what} {number} is more than {MAX_UNITS} units.")
             return None
         return number
-    if number != number.quantize(CENTS):
-        reasons.append(f"{what} {_quote(value)} has more than two decimal places.")
-        return None
     if number > MAX_MONEY:
         reasons.append(f"{what} {_quote(value)} is more than {_money(MAX_MONEY)}.")
+        return None
+    if number != number.quantize(CENTS):
+        reasons.append(f"{what} {_quote(value)} has more than two decimal places.")
         return None
     return number.quantize(CENTS)
 

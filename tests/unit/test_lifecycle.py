@@ -232,3 +232,21 @@ def test_two_csrs_acting_at_once(db, cur, with_version):
     assert state(cur, order_id) == (expected, 3)
     assert [e[1] for e in events(cur, order_id)] == ["created", "status", "status"]
     assert f"Order {order_id}" in lost[0].reasons[0]
+
+
+def test_order_detail_holds_the_purchase_record(db, cur):
+    from orders_core.order_detail import BadOrderId, get_order, parse_order_id
+
+    order_id = new_order(db, cur, DraftLine("FL-PK-035", 2), DraftLine("AC-GRN-001", 1))
+    o = get_order(cur, order_id)
+    assert dict(o.purchase_record())["Client"] == "Éloïse Bérubé-Test"
+    assert dict(o.purchase_record())["Ships to (registered address)"] == "123 rue Saint-Denis, Montréal QC  H2X 1K4"
+    assert o.lines[["Product", "Brand", "Units"]].values.tolist() == [
+        ["Pink Kush 3.5 g", "Laurentian Growers", 2], ["Herb Grinder", "Vapeur Nord", 1]]
+    assert dict(o.money_rows())["Total Due"] == Decimal("89.00")
+    assert o.actions == ["Edit", "Place Order", "Cancel"]
+    assert get_order(cur, 1) is None
+    assert parse_order_id(" #100123 ") == 100123
+    for bad in ["", None, "12a", "1" * 19, "-5"]:
+        with pytest.raises(BadOrderId):
+            parse_order_id(bad)

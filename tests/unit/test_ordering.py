@@ -242,3 +242,33 @@ def test_two_csrs_saving_at_once_cannot_both_use_the_last_grams(db, cur):
     refused = [r for r in results if isinstance(r, OrderRefused)]
     assert len(saved) == 1 and len(refused) == 1
     assert "more than the 15 g left" in refused[0].reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("units", "price", "reason"),
+    [("1e9", None, "Line 1 (Pink Kush 3.5 g): the quantity 1E+9 is more than 999 units."),
+     ("NaN", None, "Line 1 (Pink Kush 3.5 g): the quantity 'NaN' is not a number."),
+     ("", None, "Line 1 (Pink Kush 3.5 g): the quantity is empty; enter a whole number of units."),
+     (1, "Infinity", "Line 1 (Pink Kush 3.5 g): the unit price 'Infinity' is not a number."),
+     (1, "12.345", "Line 1 (Pink Kush 3.5 g): the unit price '12.345' has more than two decimal places."),
+     (1, "😀", "Line 1 (Pink Kush 3.5 g): the unit price '😀' is not a number."),
+     (1, "1" * 10_000, "Line 1 (Pink Kush 3.5 g): the unit price '" + "1" * 40 + "…' is more than $99,999.99.")],
+)
+def test_odd_numbers_are_refused_in_plain_words(db, cur, units, price, reason):
+    client = make_client(cur)
+    r = review_order(cur, draft(client, DraftLine("FL-PK-035", units, price)))
+    assert r.reasons == [reason]
+
+
+def test_odd_text_is_refused_without_error(db, cur):
+    client = make_client(cur)
+    r = review_order(cur, draft(client, DraftLine("'; DROP TABLE orders; --" * 400, 1), placed_by="x" * 10_000))
+    assert r.reasons == ["Line 1: there is no product with SKU ''; DROP TABLE orders; --'; DROP TABLE or…'.",
+                         "'Order placed by' is longer than 200 characters."]
+
+
+def test_an_incomplete_registered_address_is_refused(db, cur):
+    client = make_client(cur)
+    cur.execute("UPDATE clients SET postal_code = '' WHERE client_id = ?", [client])
+    r = review_order(cur, draft(client, DraftLine("FL-PK-035", 1)))
+    assert r.reasons == ["Éloïse Bérubé-Test's registered shipping address is incomplete; orders ship only there."]
