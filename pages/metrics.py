@@ -11,14 +11,13 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
 from orders_core import formatting
 from orders_core import metrics as m
 from orders_core.index import distinct_carriers
-from orders_core.schema import CATEGORIES, SOURCES, STATUSES
+from orders_core.schema import CATEGORIES, SOURCES
 from ui.session import cursor
 
 ss = st.session_state
@@ -28,6 +27,7 @@ SOURCE_COLORS = {"Client Portal": "#2563eb", "CSR": "#f59e0b", "Recurring": "#10
 STATUS_COLORS = {"Unverified": "#f59e0b", "Open": "#60a5fa", "Order Placed": "#6366f1",
                  "Shipped": "#14b8a6", "Delivered": "#16a34a", "Cancelled": "#9ca3af"}
 BACKLOG_COLORS = ["#a3a3a3", "#fbbf24", "#f97316", "#dc2626"]
+INSURER_COLORS = ["#0f766e", "#2563eb", "#db2777", "#ea580c", "#65a30d", "#7c3aed", "#0891b2", "#a16207"]
 STAGE_COLORS = {m.STAGES[0]: "#2563eb", m.STAGES[1]: "#16a34a"}
 Link = Callable[[dict], dict | None]
 
@@ -124,8 +124,19 @@ def _pts(points: float | None) -> str | None:
 
 
 def _dollars(amount: Decimal) -> str:
-    """Whole dollars for a headline (the exact amount is in its help)."""
+    """A headline amount short enough for its card ($9,876 / $148.3K / $33.02M); the exact one is in its help."""
+    if amount >= 1_000_000:
+        return f"${amount / 1_000_000:,.2f}M"
+    if amount >= 100_000:
+        return f"${amount / 1_000:,.1f}K"
     return f"${amount.quantize(Decimal('1'), ROUND_HALF_UP):,}"
+
+
+def _weight(grams: Decimal) -> str:
+    """Grams up to 10 kg, kilograms beyond (the exact grams are in its help)."""
+    if grams >= 10_000:
+        return f"{grams / 1_000:,.1f} kg"
+    return f"{grams.quantize(Decimal('1'), ROUND_HALF_UP):,} g"
 
 
 def _series(values) -> list[float]:
@@ -141,7 +152,7 @@ def headline_row(pm: m.PageMetrics) -> None:
         ("Revenue", _dollars(now.revenue), _pct(h.change("revenue")), trend["revenue"],
          f"Total Due of those orders ({formatting.money(now.revenue)}): after discounts and policy coverage, "
          "shipping included."),
-        ("Grams shipped", formatting.grams(now.grams_shipped.quantize(Decimal("1"))) or "0 g",
+        ("Grams shipped", _weight(now.grams_shipped),
          _pct(h.change("grams_shipped")), pm.grams_shipped["grams"],
          f"Dried-cannabis equivalent of orders by shipped-on date: {formatting.grams(now.grams_shipped) or '0 g'}."),
         ("Avg order value", formatting.money(now.average_order_value) or "–",
@@ -160,7 +171,8 @@ def headline_row(pm: m.PageMetrics) -> None:
 
 def _layout(fig: go.Figure, x: str, y: str, *, height: int = 330, legend: bool = True) -> go.Figure:
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title=x, yaxis_title=y,
-                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "title": None},
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "title": None,
+                              "traceorder": "normal"},
                       showlegend=legend, clickmode="event+select", bargap=0.25)
     return fig
 
@@ -211,11 +223,7 @@ def _day(text) -> dt.date | None:
 
 
 def volume_charts(pm: m.PageMetrics) -> None:
-    f, grain = pm.filter, pm.grain
-    v = pm.volume.copy()
-    v["revenue_dollars"] = [float(x) for x in v["revenue"]]
-    v["first"] = [d.isoformat() for d in v["first_day"]]
-    v["last"] = [d.isoformat() for d in v["last_day"]]
+    f, grain, v = pm.filter, pm.grain, pm.volume
     unit = "Day" if grain == "day" else "Week starting (Monday)"
     empty = int(v["orders"].sum()) == 0
 
@@ -223,33 +231,44 @@ def volume_charts(pm: m.PageMetrics) -> None:
         first, last, source = (_custom(point) + [None, None, None])[:3]
         return m.orders_link(f, first_day=_day(first), last_day=_day(last), source=source)
 
-    csv = v[["period", "first_day", "last_day", "source", "orders", "revenue"]].rename(
-        columns={"period": grain, "orders": "orders (cancelled excluded)", "revenue": "total due ($)"})
+    csv = v.rename(columns={"period": grain, "orders": "orders (cancelled excluded)", "revenue": "total due ($)"})
     left, right = st.columns(2)
-    for col, y, title, axis, key in (
-        (left, "orders", f"How many orders came in each {grain}, and from where?", "Orders", "orders"),
-        (right, "revenue_dollars", f"How much Total Due did each {grain} bring in?", "Total Due ($)", "revenue"),
+    for col, y, title, axis, key, hover in (
+        (left, "orders", f"How many orders came in each {grain}, and from where?", "Orders", "orders",
+         "%{y:,} orders"),
+        (right, "revenue", f"How much Total Due did each {grain} bring in?", "Total Due ($)", "revenue",
+         "$%{y:,.2f}"),
     ):
-        fig = px.bar(v, x="period", y=y, color="source", color_discrete_map=SOURCE_COLORS,
-                     category_orders={"source": list(SOURCES)}, custom_data=["first", "last", "source"],
-                     labels={"period": unit, y: axis, "source": "Source"})
+        fig = go.Figure()
+        for source in dict.fromkeys(v["source"]):
+            part = v[v["source"] == source]
+            fig.add_bar(x=part["period"], y=[float(n) for n in part[y]], name=source,
+                        marker_color=SOURCE_COLORS.get(source),
+                        customdata=[[a.isoformat(), b.isoformat(), source]
+                                    for a, b in zip(part["first_day"], part["last_day"], strict=True)],
+                        hovertemplate="%{x|%b %d}<br>" + source + ": " + hover + "<extra></extra>")
+        fig.update_layout(barmode="stack")
         if key == "revenue":
             fig.update_yaxes(tickprefix="$", tickformat=",.0f")
-            fig.update_traces(hovertemplate="%{x|%b %d}<br>%{fullData.name}: $%{y:,.2f}<extra></extra>")
-        else:
-            fig.update_traces(hovertemplate="%{x|%b %d}<br>%{fullData.name}: %{y:,} orders<extra></extra>")
         with col:
             card(key, title, "Stacked by source; cancelled orders left out. Click a bar to list its orders.",
                  _empty_note(_layout(fig, unit, axis), empty), csv, f, link)
 
 
+def _hbar(labels, values, *, colors, text=None, customdata=None, hover: str) -> go.Figure:
+    """Horizontal bars in the given order, the first on top."""
+    fig = go.Figure(go.Bar(x=list(values), y=list(labels), orientation="h", marker_color=colors,
+                           text=None if text is None else list(text), customdata=customdata,
+                           textposition="outside", cliponaxis=False, hovertemplate=hover))
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
 def funnel_chart(pm: m.PageMetrics) -> None:
     f, fun = pm.filter, pm.funnel
-    fig = px.bar(fun, x="orders", y="status", orientation="h", color="status", color_discrete_map=STATUS_COLORS,
-                 text="orders", custom_data=["status"], labels={"orders": "Orders", "status": "Status"})
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(STATUSES)))
-    fig.update_traces(textposition="outside", cliponaxis=False,
-                      hovertemplate="%{y}: %{x:,} orders<extra></extra>")
+    fig = _hbar(fun["status"], fun["orders"], colors=[STATUS_COLORS[s] for s in fun["status"]],
+                text=[f"{n:,}" for n in fun["orders"]], customdata=[[s] for s in fun["status"]],
+                hover="%{y}: %{x:,} orders<extra></extra>")
 
     def link(point: dict) -> dict | None:
         status = (_custom(point) or [point.get("y")])[0]
@@ -263,12 +282,11 @@ def funnel_chart(pm: m.PageMetrics) -> None:
 
 def backlog_chart(pm: m.PageMetrics) -> None:
     f, b = pm.filter, pm.backlog
-    frame = b.assign(first=[d.isoformat() if d else "" for d in b["created_from"]],
-                     last=[d.isoformat() for d in b["created_to"]])
-    fig = px.bar(frame, x="bucket", y="orders", color="bucket", text="orders",
-                 color_discrete_sequence=BACKLOG_COLORS, custom_data=["first", "last"],
-                 labels={"bucket": "Waiting since created (whole days)", "orders": "Unverified orders"})
-    fig.update_traces(textposition="outside", cliponaxis=False, hovertemplate="%{x}: %{y:,} orders<extra></extra>")
+    fig = go.Figure(go.Bar(
+        x=b["bucket"], y=b["orders"], marker_color=BACKLOG_COLORS, text=[f"{n:,}" for n in b["orders"]],
+        textposition="outside", cliponaxis=False, hovertemplate="%{x}: %{y:,} orders<extra></extra>",
+        customdata=[[a.isoformat() if a else "", z.isoformat()] for a, z in zip(b["created_from"], b["created_to"],
+                                                                                 strict=True)]))
 
     def link(point: dict) -> dict | None:
         first, last = (_custom(point) + [None, None])[:2]
@@ -309,12 +327,8 @@ def lead_time_chart(pm: m.PageMetrics) -> None:
 
 def carrier_charts(pm: m.PageMetrics) -> None:
     f, c = pm.filter, pm.carriers
-    frame = c.assign(share_text=[f"{s:.0%}" for s in c["share"]])
-    share = px.bar(frame, x="shipped_orders", y="carrier", orientation="h", text="share_text",
-                   custom_data=["carrier"], labels={"shipped_orders": "Shipped orders", "carrier": "Carrier"})
-    share.update_traces(marker_color="#0ea5e9", textposition="outside", cliponaxis=False,
-                        hovertemplate="%{y}: %{x:,} orders (%{text})<extra></extra>")
-    share.update_yaxes(categoryorder="total ascending")
+    share = _hbar(c["carrier"], c["shipped_orders"], colors="#0ea5e9", text=[f"{s:.0%}" for s in c["share"]],
+                  customdata=[[name] for name in c["carrier"]], hover="%{y}: %{x:,} orders (%{text})<extra></extra>")
 
     def link(point: dict) -> dict | None:
         carrier = (_custom(point) or [point.get("y")])[0]
@@ -337,7 +351,7 @@ def carrier_charts(pm: m.PageMetrics) -> None:
         card("carrier_delivery_days", "How fast does each carrier deliver?",
              "Days from shipped on to delivered on, for those orders that have been delivered.",
              _empty_note(_layout(speed, "Carrier", "Days from shipped to delivered"),
-                         c["delivered_orders"].sum() == 0 if not c.empty else True), c, f)
+                         c.empty or int(c["delivered_orders"].sum()) == 0), c, f)
 
 
 def product_charts(pm: m.PageMetrics) -> None:
@@ -349,11 +363,10 @@ def product_charts(pm: m.PageMetrics) -> None:
         (right, pm.top_by_grams, "grams", "Grams (dried-cannabis equivalent)",
          "Which products move the most cannabis?", "top_products_grams", "#15803d"),
     ):
-        frame = data.assign(value=[float(v) for v in data[x]])
-        fig = px.bar(frame, x="value", y="product", orientation="h", labels={"value": axis, "product": "Product"},
-                     hover_data={"sku": True, "category": True})
-        fig.update_traces(marker_color=color)
-        fig.update_yaxes(categoryorder="total ascending")
+        unit = "units" if x == "units" else "g"
+        fig = _hbar(data["product"], [float(n) for n in data[x]], colors=color,
+                    customdata=[[sku, cat] for sku, cat in zip(data["sku"], data["category"], strict=True)],
+                    hover="%{y} (%{customdata[0]}, %{customdata[1]}): %{x:,} " + unit + "<extra></extra>")
         with col:
             card(key, title, "Top 10 in orders created in the range, cancelled excluded.",
                  _empty_note(_layout(fig, axis, "", legend=False, height=360), data.empty), data, f)
@@ -361,9 +374,13 @@ def product_charts(pm: m.PageMetrics) -> None:
 
 def coverage_chart(pm: m.PageMetrics) -> None:
     cov = pm.coverage
-    frame = cov.assign(dollars=[float(v) for v in cov["coverage"]])
-    fig = px.bar(frame, x="month", y="dollars", color="insurer", hover_data={"orders": True},
-                 labels={"month": "Month", "dollars": "Coverage paid ($)", "insurer": "Insurer"})
+    fig = go.Figure()
+    for i, insurer in enumerate(sorted(set(cov["insurer"]))):
+        part = cov[cov["insurer"] == insurer]
+        fig.add_bar(x=part["month"], y=[float(d) for d in part["coverage"]], name=insurer,
+                    marker_color=INSURER_COLORS[i % len(INSURER_COLORS)], customdata=part["orders"],
+                    hovertemplate="%{x|%b %Y}<br>" + insurer + ": $%{y:,.2f} on %{customdata:,} orders<extra></extra>")
+    fig.update_layout(barmode="stack")
     fig.update_yaxes(tickprefix="$", tickformat=",.0f")
     fig.update_xaxes(dtick="M1", tickformat="%b %Y")
     total = sum(cov["coverage"], Decimal("0"))

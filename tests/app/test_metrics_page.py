@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from orders_core.db import Database, fetch_one
+from orders_core.formatting import money
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "metrics.py")
 ANCHOR = dt.date(2026, 11, 26)
@@ -76,7 +77,8 @@ def test_a_full_range_renders_every_chart_with_data(at, app_db):
         app_db, "SELECT count(*), sum(total_due) FROM orders WHERE status <> 'Cancelled' "
         "AND created_at >= ? AND created_at < ?::DATE + INTERVAL 1 DAY", [start, ANCHOR])
     assert metric(at, "Orders").value == f"{orders:,}"
-    assert metric(at, "Revenue").value == f"${round(revenue):,}"
+    assert metric(at, "Revenue").value == f"${round(revenue):,}"      # whole dollars under $100,000
+    assert f"({money(revenue)})" in metric(at, "Revenue").proto.help  # the exact amount in its help
     assert metric(at, "Orders").delta.endswith("%")
 
 
