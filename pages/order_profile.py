@@ -236,7 +236,6 @@ def main() -> None:
     st.markdown(f"**{o.status}**" + (" · Archived" if o.archived else "") + f" · {o.client.name}")
     if st.button(f"Client Profile: {o.client.name}", key="order_to_client"):
         st.switch_page("pages/client_profile.py", query_params={"id": str(o.client.client_id)})
-    outcome()
     left, middle, right = st.columns([1.3, 1, 1.2])
     with left:
         record(o)
@@ -246,6 +245,7 @@ def main() -> None:
         shipping(o)
     lines(o)
     action_bar(o)
+    outcome()
     action_panel(o)
     events(o)
     ss[f"order_seen_{order_id}"] = o.version
