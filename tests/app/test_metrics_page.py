@@ -91,7 +91,7 @@ def test_an_empty_range_renders_every_chart_empty(at):
     assert empties == [True, True, True, False, True, True, True, True, True, True]
     assert metric(at, "Orders").value == "0"
     assert metric(at, "Avg order value").value == "–"
-    assert metric(at, "Client Portal share").value == "–"
+    assert metric(at, "Portal share").value == "–"
     assert len(at.download_button) == len(TITLES)
 
 
@@ -112,7 +112,7 @@ def test_presets_and_grouping_change_the_figures(at):
 def test_a_source_filter_applies_to_the_headline(at):
     choose_range(at, dt.date(2026, 10, 1), ANCHOR)
     at.multiselect(key="metrics_sources").select("Client Portal").run()
-    assert metric(at, "Client Portal share").value == "100.0%"
+    assert metric(at, "Portal share").value == "100.0%"
     assert metric(at, "Recurring share").value == "0.0%"
     sources = {trace["name"] for trace in figures(at)[0]["data"]}
     assert sources == {"Client Portal"}
@@ -142,7 +142,7 @@ def test_the_url_sets_the_range_filters_and_grouping(app_db):
     assert at.segmented_control(key="metrics_range").value == "Custom"
     assert at.multiselect(key="metrics_sources").value == ["CSR"]
     assert "(57 days)" in at.markdown[0].value
-    assert metric(at, "Client Portal share").value == "0.0%"
+    assert metric(at, "Portal share").value == "0.0%"
     assert "each week" in " ".join(md.value for md in at.markdown)
 
 
