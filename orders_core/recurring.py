@@ -727,6 +727,9 @@ class GenerationResult:
             text += f", {len(self.skipped):,} skipped"
         if self.already:
             text += f", {self.already:,} already generated for the period"
+        ids = self.order_ids
+        if 0 < len(ids) <= 10:
+            text += f" (order{'s' if len(ids) > 1 else ''} {', '.join(str(i) for i in ids)})"
         return text + "."
 
 

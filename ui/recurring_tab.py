@@ -13,6 +13,8 @@ from ui.session import acting_user, cursor, database
 
 ss = st.session_state
 NO_CARRIER = "(choose later)"
+# The page app.py registers; switching by Page (its url_path) is robust where a path can be ambiguous.
+ORDER_PROFILE = st.Page("pages/order_profile.py", title="Order Profile", url_path="order")
 
 
 def _key(client_id: int, name: str) -> str:
@@ -158,7 +160,7 @@ def _history(template: rec.Template) -> None:
         )
         if event.selection.rows:
             order_id = int(orders.iloc[event.selection.rows[0]]["Order ID"])
-            st.switch_page("pages/order_profile.py", query_params={"id": str(order_id)})
+            st.switch_page(ORDER_PROFILE, query_params={"id": str(order_id)})
     skips = rec.skip_history(cur, template.recurring_order_id)
     if not skips.empty:
         st.markdown("**Skipped periods**")

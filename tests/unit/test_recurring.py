@@ -432,3 +432,25 @@ def test_cli_refuses_in_one_sentence_while_the_app_holds_the_database(db, db_pat
 def test_cli_rejects_a_bad_date(db_path):
     out = _cli("--as-of", "2026-13-40", "--db", str(db_path))
     assert out.returncode != 0 and "is not a date (YYYY-MM-DD)" in out.stderr
+
+
+# --------------------------------------------------------------------------- the daily job
+
+
+def test_daily_job_runs_once_per_day_and_is_off_with_the_env_switch(db, cur, monkeypatch):
+    from ui import recurring_job
+
+    job = recurring_job.DailyJob(db, interval=3600)
+    first = job.run_once(D(2026, 12, 10))
+    assert len(first.orders) > 0 and job.last_error is None
+    assert job.run_once(D(2026, 12, 10)) is None          # the same day: nothing more
+    actors = {r[0] for r in cur.execute(
+        "SELECT DISTINCT actor FROM order_events WHERE order_id IN (SELECT unnest(?::BIGINT[]))",
+        [first.order_ids]).fetchall()}
+    assert actors == {rec.JOB_ACTOR}
+    nxt = job.run_once(D(2026, 12, 11))                    # a new day: only what became due
+    assert set(nxt.orders["Order ID"]).isdisjoint(first.order_ids)
+    monkeypatch.setenv("ORDERS_RECURRING_JOB", "0")
+    assert not recurring_job.job_enabled() and recurring_job.start_daily_job() is None
+    monkeypatch.setenv("ORDERS_RECURRING_JOB", "1")
+    assert recurring_job.job_enabled()
