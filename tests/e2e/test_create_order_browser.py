@@ -7,6 +7,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from orders_core.db import Database
 from tests.e2e.conftest import wait_for_app
@@ -35,8 +36,9 @@ def index_status(index_page, order_id: int) -> list[str]:
     return cells.all_inner_texts()[:8]
 
 
-def history(page) -> str:
-    return page.locator('[data-testid="stTable"]').last.inner_text()
+def history(page):
+    """The event history table (assert on it with expect, which waits for the script run to finish)."""
+    return expect(page.locator('[data-testid="stTable"]').last)
 
 
 def act(page, action: str) -> None:
@@ -113,15 +115,21 @@ def test_create_refuse_fix_save_and_take_through_the_lifecycle(browser_client, s
     expect(page.get_by_role("heading", name=f"Order {order_id}")).to_be_visible()
     expect(page).to_have_url(re.compile(rf"/order\?id={order_id}$"))
     expect(page.get_by_text("Blue Dream 15 g (Boréal Botanicals) × 3")).to_be_visible()
-    assert f"placed by {NAME}" in history(page)
+    history(page).to_contain_text(f"placed by {NAME}")
 
     # Place Order.
     act(page, "Place Order")
     page.get_by_role("textbox", name="Payment reference").fill("VISA-4417")
     act(page, "Confirm: Place Order")
     expect(page.get_by_text("Place Order: done.")).to_be_visible()
-    assert "Open → Order Placed; paid by Credit card, reference VISA-4417" in history(page)
+    history(page).to_contain_text("Open → Order Placed; paid by Credit card, reference VISA-4417")
     assert index_status(index_page, order_id)[6] == "Order Placed"
+
+    # While it is Order Placed, its picking list downloads as a PDF naming the order.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Picking list").click()
+    pdf = PdfReader(download.value.path())
+    assert str(order_id) in "".join(p.extract_text() for p in pdf.pages)
 
     # Mark as Shipped: carrier and tracking number (stored upper-case).
     act(page, "Mark as Shipped")
@@ -132,7 +140,7 @@ def test_create_refuse_fix_save_and_take_through_the_lifecycle(browser_client, s
     page.get_by_role("textbox", name="Tracking number").fill("pur 5550 1234")
     act(page, "Confirm: Mark as Shipped")
     expect(page.get_by_text("Mark as Shipped: done.")).to_be_visible()
-    assert re.search(r"Order Placed → Shipped on \d{4}-\d\d-\d\d by Purolator, tracking PUR55501234", history(page))
+    history(page).to_contain_text(re.compile(r"Order Placed → Shipped on \d{4}-\d\d-\d\d by Purolator, tracking PUR55501234"))
     row = index_status(index_page, order_id)
     assert row[6:8] == ["Shipped", "Purolator"] and re.fullmatch(r"\d{4}-\d\d-\d\d", row[5])
 
@@ -140,6 +148,6 @@ def test_create_refuse_fix_save_and_take_through_the_lifecycle(browser_client, s
     act(page, "Mark as Delivered")
     act(page, "Confirm: Mark as Delivered")
     expect(page.get_by_text("Mark as Delivered: done.")).to_be_visible()
-    assert re.search(r"Shipped → Delivered on \d{4}-\d\d-\d\d", history(page))
+    history(page).to_contain_text(re.compile(r"Shipped → Delivered on \d{4}-\d\d-\d\d"))
     expect(page.get_by_text("An order that is Delivered cannot change any more.")).to_be_visible()
     assert index_status(index_page, order_id)[6] == "Delivered"
