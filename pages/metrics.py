@@ -319,6 +319,9 @@ def lead_time_chart(pm: m.PageMetrics) -> None:
                             line={"color": STAGE_COLORS[stage], "dash": dash, "width": 2},
                             hovertemplate="Week of %{x|%b %d}: %{y} days<extra>" + f"{stage}, {name}</extra>")
     fig.update_yaxes(rangemode="tozero")
+    weeks = sorted(set(lt["week"]))
+    if 0 < len(weeks) <= 12:  # a tick per week, not per day
+        fig.update_xaxes(tickvals=weeks, tickformat="%b %-d")
     card("lead_times", "How many days do orders take to ship, and then to arrive?",
          "Median and 90th percentile per week, counted in the week the step finished "
          "(shipped on / delivered on). Calendar days.",
@@ -383,11 +386,15 @@ def coverage_chart(pm: m.PageMetrics) -> None:
     fig.update_layout(barmode="stack")
     fig.update_yaxes(tickprefix="$", tickformat=",.0f")
     fig.update_xaxes(dtick="M1", tickformat="%b %Y")
+    months = cov["month"].nunique()
+    _layout(fig, "Month", "Coverage paid ($)")
+    if months <= 3:  # keep a lone month's bar from filling the whole chart
+        fig.update_layout(bargap=0.9 - 0.15 * months)
     total = sum(cov["coverage"], Decimal("0"))
     card("insurer_coverage", "How much did insurers pay each month?",
          f"Policy coverage on paid orders (Order Placed, Shipped, Delivered) by the month they were created: "
          f"{formatting.money(total)} in all.",
-         _empty_note(_layout(fig, "Month", "Coverage paid ($)"), cov.empty), cov, pm.filter)
+         _empty_note(fig, cov.empty), cov, pm.filter)
 
 
 # --- Page ---------------------------------------------------------------------------------------
