@@ -6,8 +6,8 @@ concurrency: pass the ``expected_version`` the CSR saw; if someone else changed 
 meanwhile the action raises ``StaleOrder`` and changes nothing. Two transactions updating the
 same order also conflict inside DuckDB; the retry then sees the new version or status.
 
-Edit replaces the order's lines (the table has no "removed" flag that the rest of the module
-understands); the 'edited' event keeps the complete previous lines and totals, so nothing is lost.
+Edit replaces the order's lines: the lines it replaces move to ``order_line_history`` (with who,
+when and the order version they belonged to) and the 'edited' event describes them, so nothing is lost.
 """
 
 from __future__ import annotations
@@ -224,6 +224,14 @@ def edit_order(
         old_lines = "; ".join(f"{ln.units} x {ln.sku} @ ${Decimal(ln.unit_price):,.2f}"
                               + (f" less ${Decimal(ln.line_discount):,.2f}" if ln.line_discount else "")
                               for ln in before.lines)
+        cur.execute(
+            """
+            INSERT INTO order_line_history
+            SELECT order_id, line_no, sku, units, unit_price, line_discount, now()::TIMESTAMP, ?, ?
+            FROM order_lines WHERE order_id = ?
+            """,
+            [actor.strip(), order.version, order.order_id],
+        )
         cur.execute("DELETE FROM order_lines WHERE order_id = ?", [order.order_id])
         insert_lines(cur, order.order_id, review.lines)
         t = review.totals

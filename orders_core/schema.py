@@ -197,6 +197,19 @@ CREATE TABLE IF NOT EXISTS order_events (
     details VARCHAR                     -- human-readable: what changed
 );
 
+-- The lines an Edit replaced (orders_core.lifecycle.edit_order), so no line is ever lost.
+CREATE TABLE IF NOT EXISTS order_line_history (
+    order_id BIGINT NOT NULL,
+    line_no INTEGER NOT NULL,
+    sku VARCHAR NOT NULL,
+    units INTEGER NOT NULL,
+    unit_price DECIMAL(10,2) NOT NULL,
+    line_discount DECIMAL(12,2) NOT NULL,
+    replaced_at TIMESTAMP NOT NULL,
+    replaced_by VARCHAR NOT NULL,
+    order_version INTEGER NOT NULL      -- the order's version the lines belonged to
+);
+
 CREATE TABLE IF NOT EXISTS picking_lists (
     picking_list_id INTEGER PRIMARY KEY,
     generated_at TIMESTAMP NOT NULL,

@@ -176,6 +176,8 @@ def test_edit_recomputes_totals_and_keeps_the_old_lines_in_the_event(db, cur):
     assert row == (D("91.00"), D("4.00"), D("5.00"), D("19.50"), D("101.50"), D("7.000"), "UPS", 2)
     assert cur.execute("SELECT sku, units FROM order_lines WHERE order_id = ? ORDER BY line_no",
                        [order_id]).fetchall() == [("FL-PK-070", 1), ("AC-JAR-001", 2)]
+    assert cur.execute("SELECT sku, units, unit_price, replaced_by, order_version FROM order_line_history "
+                       "WHERE order_id = ?", [order_id]).fetchall() == [("FL-PK-035", 2, D("32.50"), ACTOR, 1)]
     kind, details = events(cur, order_id)[-1][1:]
     assert kind == "edited"
     assert "Before: 2 x FL-PK-035 @ $32.50" in details and "After: 1 x FL-PK-070 @ $59.00 less $4.00" in details
