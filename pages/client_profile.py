@@ -82,7 +82,7 @@ def new_order(client: Client) -> None:
     prefix = f"new_{client.client_id}"
     with st.container(border=True):
         st.subheader("New order")
-        draft = render_form(prefix, client.client_id, csr_fields=True)
+        draft = render_form(prefix, client.client_id, csr_fields=True, client_name=client.name)
         review = review_order(cursor(), draft)
         render_summary(review)
         if ss.get(f"{prefix}_refused"):

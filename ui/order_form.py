@@ -66,7 +66,7 @@ def _remove(prefix: str, uid: int) -> None:
     ss[f"{prefix}_lines"] = [u for u in ss[f"{prefix}_lines"] if u != uid]
 
 
-def render_form(prefix: str, client_id: int, *, csr_fields: bool) -> OrderDraft:
+def render_form(prefix: str, client_id: int, *, csr_fields: bool, client_name: str = "") -> OrderDraft:
     """The editor's widgets; returns the draft they describe."""
     if not ss.get(f"{prefix}_ready"):
         start_form(prefix)
@@ -98,9 +98,12 @@ def render_form(prefix: str, client_id: int, *, csr_fields: bool) -> OrderDraft:
                       format_func=lambda c: c or "— no carrier yet —")
     shipping.text_input("Shipping charge ($)", key=f"{prefix}_shipping")
     if csr_fields:
-        placed, agreed = st.columns([2, 3], vertical_alignment="bottom")
+        placed, by_client, agreed = st.columns([2, 0.8, 2.2], vertical_alignment="bottom")
         placed.text_input("Order placed by", key=f"{prefix}_placed_by",
                           placeholder="The client, or the person who called for them")
+        if client_name:
+            by_client.button("The client", key=f"{prefix}_by_client", help=f"Placed by {client_name}",
+                             on_click=ss.__setitem__, args=(f"{prefix}_placed_by", client_name))
         agreed.checkbox("Client agreed to the return and exchange policy", key=f"{prefix}_agreed")
     return draft_from_state(prefix, client_id)
 

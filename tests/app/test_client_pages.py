@@ -28,8 +28,11 @@ def client_id(app_db) -> int:
 
 
 def profile(client_id) -> AppTest:
-    at = AppTest.from_file(str(PAGES / "client_profile.py"), default_timeout=30)
-    at.query_params["id"] = str(client_id)
+    """The Client Profile as the app serves it: app.py's navigation, then the page with ?id=."""
+    at = AppTest.from_file(str(PAGES.parent / "app.py"), default_timeout=30).run()
+    at.switch_page("pages/client_profile.py")
+    if client_id is not None:
+        at.query_params["id"] = str(client_id)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -59,11 +62,7 @@ def test_clients_page_lists_and_searches(app_db, client_id):
      ("424242", "There is no client 424242: find the client on the Clients page.")],
 )
 def test_profile_with_a_bad_id_says_so(app_db, value, sentence):
-    at = AppTest.from_file(str(PAGES / "client_profile.py"), default_timeout=30)
-    if value is not None:
-        at.query_params["id"] = value
-    at.run()
-    assert not at.exception
+    at = profile(value)
     assert [e.value for e in at.error] == [sentence]
 
 
@@ -107,7 +106,8 @@ def test_create_new_order_refused_then_saved(app_db, client_id):
     at.selectbox(key=f"{prefix}_carrier").select("Purolator").run()
     at.text_input(key=f"{prefix}_shipping").input("14.25").run()
     at.text_input(key=f"{prefix}_discount").input("15").run()
-    at.text_input(key=f"{prefix}_placed_by").input("Éloïse Bérubé-Test").run()
+    at.button(key=f"{prefix}_by_client").click().run()
+    assert at.text_input(key=f"{prefix}_placed_by").value == "Éloïse Bérubé-Test"
     at.checkbox(key=f"{prefix}_agreed").check().run()
     assert "$338.25" in [m.value for m in at.metric]  # 315 + 24 - 15 + 14.25
     at.button(key=f"{prefix}_save").click().run()
