@@ -116,3 +116,41 @@ def test_enable_generate_and_find_the_order(recurring_app, page):
     expect(page.get_by_role("heading", name="Generated orders")).to_be_visible()
     click_first_row(page, page.locator('[data-testid="stDataFrame"]').last)
     page.wait_for_url(re.compile(rf"/order\?id={order_id}$"))
+
+
+@pytest.fixture
+def app_with_daily_job(db_path):
+    """The app with its daily job switched on, over a database where one enabled template is due today."""
+    info = _prepare(db_path)
+    db = Database(str(db_path))
+    db.con.execute("UPDATE recurring_orders SET enabled = TRUE WHERE client_id = ?", [info["client_id"]])
+    db.close()
+    proc, url = start_server(db_path, {"ORDERS_RECURRING_JOB": "1"})
+    yield url, info
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_the_running_app_generates_due_orders_by_itself(app_with_daily_job, page):
+    url, info = app_with_daily_job
+    order_id = info["order_id"]
+    page.goto(url)            # the first visit starts the process's daily job, which runs in the background
+    wait_for_app(page)
+    found = page.get_by_text("1 order", exact=True)
+    for _ in range(10):       # look in the Orders index until the job's order is there
+        page.goto(f"{url}/?q={order_id}")
+        wait_for_app(page)
+        try:
+            expect(found).to_be_visible(timeout=3000)
+            break
+        except AssertionError:
+            continue
+    expect(found).to_be_visible()
+    page.goto(f"{url}/recurring")
+    wait_for_app(page)
+    page.get_by_role("button", name="Generate due orders").click()
+    wait_for_app(page)
+    expect(page.get_by_text(re.compile(r"^Nothing is due on "))).to_be_visible()
