@@ -77,15 +77,17 @@ def _writes(db: Database, client_id: int) -> list[tuple]:
 
 
 def _pages(path: Path, client_id: int, order_id: int) -> list[tuple]:
+    """Each page's script run as the app serves it (app.py's navigation, then the page)."""
     from streamlit.testing.v1 import AppTest
 
     os.environ["ORDERS_DB"] = str(path)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     rows = []
     for name, page, key in [("Client Profile page script (AppTest)", "client_profile.py", client_id),
                             ("Order Profile page script (AppTest)", "order_profile.py", order_id),
                             ("Clients page script (AppTest)", "clients.py", None)]:
         def run(page=page, key=key) -> None:
-            at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=60)
+            at.switch_page(f"pages/{page}")
             if key is not None:
                 at.query_params["id"] = str(key)
             at.run()
