@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -13,8 +14,7 @@ from ui.session import acting_user, cursor, database
 
 ss = st.session_state
 NO_CARRIER = "(choose later)"
-# The page app.py registers; switching by Page (its url_path) is robust where a path can be ambiguous.
-ORDER_PROFILE = st.Page("pages/order_profile.py", title="Order Profile", url_path="order")
+ORDER_PROFILE = Path(__file__).resolve().parents[1] / "pages" / "order_profile.py"
 
 
 def _key(client_id: int, name: str) -> str:
@@ -121,7 +121,8 @@ def _editor(client_id: int, template: rec.Template | None) -> None:
     draft = rec.TemplateDraft(client_id, tuple(lines), **values)
     check = rec.check_template(cur, draft)
     _gram_meters(check)
-    for reason in check.reasons:
+    untouched = template is None and not lines  # a new, empty template: no reasons until they try to save
+    for reason in () if untouched else check.reasons:
         st.error(reason)
     for warning in check.warnings:
         st.warning(warning)
@@ -160,7 +161,9 @@ def _history(template: rec.Template) -> None:
         )
         if event.selection.rows:
             order_id = int(orders.iloc[event.selection.rows[0]]["Order ID"])
-            st.switch_page(ORDER_PROFILE, query_params={"id": str(order_id)})
+            # by the Page app.py registers (its url_path), robust where a bare path can be ambiguous
+            st.switch_page(st.Page(str(ORDER_PROFILE), title="Order Profile", url_path="order"),
+                           query_params={"id": str(order_id)})
     skips = rec.skip_history(cur, template.recurring_order_id)
     if not skips.empty:
         st.markdown("**Skipped periods**")
