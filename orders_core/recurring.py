@@ -23,7 +23,8 @@ Generation is set-based SQL over every due template at once:
 Decisions (the issue is silent): generated orders carry the products' current prices, no
 discounts, no policy coverage and no shipping charge (coverage_amount = shipping_charge = 0, so
 Total Due = subtotal); a CSR applies coverage and shipping when reviewing the Open order. One
-template per client. A skip also advances the next date (the period is skipped); a CSR can set
+template per client; a line taken off a template keeps its row with 0 units (nothing is deleted).
+A skip also advances the next date (the period is skipped); a CSR can set
 the next date back to today after fixing the cause. A successful generation clears the last skip
 reason (the skip history stays in ``recurring_skips``).
 """
@@ -239,7 +240,7 @@ def get_template_by_id(cur: duckdb.DuckDBPyConnection, recurring_order_id: int) 
     if row is None:
         return None
     lines = cur.execute(
-        "SELECT sku, units FROM recurring_order_lines WHERE recurring_order_id = ? ORDER BY line_no",
+        "SELECT sku, units FROM recurring_order_lines WHERE recurring_order_id = ? AND units > 0 ORDER BY line_no",
         [recurring_order_id],
     ).fetchall()
     return Template(*row, lines=tuple(TemplateLine(s, u) for s, u in lines))
@@ -445,16 +446,26 @@ def save_template(db: Database, draft: TemplateDraft, actor: str, today: dt.date
                 """,
                 [*values, rid],
             )
-            cur.execute("DELETE FROM recurring_order_lines WHERE recurring_order_id = ?", [rid])
             kind, details = "edited", describe_changes(current, draft, check)
-        cur.executemany(
-            "INSERT INTO recurring_order_lines VALUES (?, ?, ?, ?)",
-            [[rid, n, ln.sku, ln.units] for n, ln in enumerate(draft.lines, 1)],
-        )
+        _write_lines(cur, rid, draft.lines)
         _record_template_event(cur, rid, actor, kind, details)
         return rid
 
     return db.write(work)
+
+
+def _write_lines(cur: duckdb.DuckDBPyConnection, rid: int, lines: Sequence[TemplateLine]) -> None:
+    """Make ``lines`` the template's lines. Nothing is deleted: a line no longer wanted keeps its row
+    with 0 units (every reader counts only units > 0); the template's events say what changed."""
+    existing = {r[0] for r in cur.execute(
+        "SELECT line_no FROM recurring_order_lines WHERE recurring_order_id = ?", [rid]).fetchall()}
+    cur.execute("UPDATE recurring_order_lines SET units = 0 WHERE recurring_order_id = ?", [rid])
+    for n, ln in enumerate(lines, 1):
+        if n in existing:
+            cur.execute("UPDATE recurring_order_lines SET sku = ?, units = ? WHERE recurring_order_id = ? AND line_no = ?",
+                        [ln.sku, ln.units, rid, n])
+        else:
+            cur.execute("INSERT INTO recurring_order_lines VALUES (?, ?, ?, ?)", [rid, n, ln.sku, ln.units])
 
 
 def set_enabled(db: Database, client_id: int, enabled: bool, actor: str, today: dt.date | None = None) -> int:
@@ -555,7 +566,7 @@ tl AS (
            max(CASE WHEN p.is_cannabis THEN p.dried_equiv_grams ELSE 0 END) AS max_unit_grams,
            bool_or(p.sku IS NULL OR NOT p.active) AS unavailable
     FROM recurring_order_lines l LEFT JOIN products p USING (sku)
-    WHERE l.recurring_order_id IN (SELECT rid FROM due)
+    WHERE l.recurring_order_id IN (SELECT rid FROM due) AND l.units > 0
     GROUP BY ALL
 ),
 base AS (
@@ -607,7 +618,7 @@ SELECT d.rid, l.line_no, l.sku, l.units, p.unit_price, p.is_cannabis,
        CASE WHEN p.is_cannabis THEN p.dried_equiv_grams ELSE 0 END AS g,
        d.grams > d.cap AS split
 FROM rec_due d
-JOIN recurring_order_lines l ON l.recurring_order_id = d.rid
+JOIN recurring_order_lines l ON l.recurring_order_id = d.rid AND l.units > 0
 JOIN products p USING (sku)
 WHERE d.skip_reason IS NULL AND NOT d.already;
 
@@ -875,7 +886,7 @@ LEFT JOIN (
            CASE WHEN bool_or(p.is_cannabis) THEN sum(l.units * p.dried_equiv_grams) FILTER (p.is_cannabis) END AS grams,
            sum(l.units * p.unit_price) AS total
     FROM recurring_order_lines l LEFT JOIN products p USING (sku)
-    WHERE l.recurring_order_id IN (SELECT recurring_order_id FROM page)
+    WHERE l.recurring_order_id IN (SELECT recurring_order_id FROM page) AND l.units > 0
     GROUP BY l.recurring_order_id
 ) t USING (recurring_order_id)
 ORDER BY r.enabled DESC, r.next_order_on NULLS LAST, c.name, r.recurring_order_id

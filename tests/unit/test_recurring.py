@@ -207,6 +207,22 @@ def test_editing_records_what_changed_and_warns_about_registration(db, cur):
     assert "carrier Purolator → UPS" in details and "schedule period → day_of_month" in details
 
 
+def test_a_line_taken_off_keeps_its_row_and_is_not_ordered(db, cur):
+    cid = _approved_client(cur)
+    big, small = _sku(cur, "15"), _sku(cur, "3.5")
+    rid = _template(db, cid, [(big, 1), (small, 2)], next_order_on=ANCHOR)
+    _template(db, cid, [(small, 3)], next_order_on=ANCHOR)
+    assert rec.get_template(cur, cid).lines == (TemplateLine(small, 3),)
+    rows = cur.execute("SELECT line_no, sku, units FROM recurring_order_lines WHERE recurring_order_id = ? "
+                       "ORDER BY line_no", [rid]).fetchall()
+    assert rows == [(1, small, 3), (2, small, 0)]                # nothing deleted
+    result = rec.generate_due(db, "Test CSR", ANCHOR)
+    order_id = int(result.orders[result.orders["Recurring Order"] == rid]["Order ID"].iloc[0])
+    assert cur.execute("SELECT sku, units FROM order_lines WHERE order_id = ?", [order_id]).fetchall() == [(small, 3)]
+    items = rec.list_templates(cur, rec.TemplateQuery(search=str(cid), today=ANCHOR)).rows["Items"].iloc[0]
+    assert items.startswith("3 x ") and ";" not in items
+
+
 # --------------------------------------------------------------------------- generation
 
 
