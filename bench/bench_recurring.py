@@ -1,7 +1,7 @@
 """Recurring orders at scale: 100,000 enabled templates; generate one day's due orders.
 
 Target: generating one day's due orders in under 10 s (set-based SQL). Builds its own database
-under /tmp: a 20,000-order demo, then 100,000 more Approved clients with a prescription and an
+under /tmp: a copy of the shared 1,000,000-order demo (bench/common.py), then 100,000 more clients with a prescription and an
 enabled template each (1 to 3 lines), next order dates spread over the next 30 days; 1 % of them
 are allowed 10 g a day and hold more than 150 g a month, so they split into several shipments;
 2 % have a registration that is not Approved, so they are skipped.
@@ -18,12 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.common import demo_database
 from orders_core import recurring as rec
 from orders_core.db import Database, fetch_value
-from orders_core.demo import generate
 
 ANCHOR = dt.date(2026, 11, 26)
-DEMO_ORDERS = 20_000
+DEMO_ORDERS = 1_000_000
 TEMPLATES = 100_000
 FIRST_CLIENT = 500_001
 
@@ -77,8 +77,8 @@ def _add_templates(con) -> None:
 
 
 def _build(path: Path) -> None:
+    shutil.copy(demo_database(DEMO_ORDERS), path)
     db = Database(str(path))
-    generate(db.con, DEMO_ORDERS, seed=11, anchor=ANCHOR)
     _add_templates(db.con)
     db.con.execute("CHECKPOINT")
     db.close()

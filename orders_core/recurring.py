@@ -10,8 +10,9 @@ Generation is set-based SQL over every due template at once:
   Its *period* is the prescription period holding the run's date (or the latest scheduled day of
   the month on or before it); missed periods are not back-filled (unused grams do not carry over).
 - A client whose registration is not Approved, or whose prescription has expired (or is missing,
-  or not valid yet), or whose template no longer fits the allowance, is skipped: the reason is
-  kept on the template and in ``recurring_skips``.
+  or not valid yet), or whose template no longer fits the allowance (or what the client's other
+  orders left of it in the current prescription period), is skipped: the reason is kept on the
+  template and in ``recurring_skips``.
 - Otherwise one Open order (source Recurring, placed by "Recurring order", linked by
   ``recurring_order_id``, with a 'created' event saying it was generated) is made; a month over
   the shipment cap (the lesser of 30 x grams/day and 150 g) is split into several orders, each
@@ -585,14 +586,28 @@ sched AS (
            CASE WHEN schedule = 'day_of_month' AND day_of_month IS NOT NULL
                      THEN rec_dom_on_or_before($as_of, day_of_month)
                 WHEN rx_started THEN rec_grid_on_or_before(valid_from, $as_of)
-                ELSE rec_grid_on_or_before(next_order_on, $as_of) END AS period_start
+                ELSE rec_grid_on_or_before(next_order_on, $as_of) END AS period_start,
+           CASE WHEN rx_started THEN rec_grid_on_or_before(valid_from, $as_of) END AS rx_period_start
     FROM base
+),
+marked AS (
+    SELECT s.*, EXISTS (SELECT 1 FROM recurring_generations g
+                        WHERE g.recurring_order_id = s.rid AND g.period_start = s.period_start) AS already
+    FROM sched s
+),
+used AS (   -- grams the client's other orders already take from the prescription period holding $as_of
+    SELECT m.rid, sum(o.grams) AS used_grams
+    FROM marked m JOIN orders o ON o.client_id = m.client_id
+    WHERE m.rx_period_start IS NOT NULL AND o.status <> 'Cancelled' AND o.grams IS NOT NULL
+      AND o.created_at >= m.rx_period_start AND o.created_at < least(m.rx_period_start + 30, m.valid_until + 1)
+    GROUP BY m.rid
 )
-SELECT s.*,
+SELECT m.*, coalesce(u.used_grams, 0) AS used_grams,
        CASE WHEN schedule = 'day_of_month' AND day_of_month IS NOT NULL THEN rec_dom_after(period_start, day_of_month)
             WHEN NOT rx_started AND valid_from IS NOT NULL AND valid_from > $as_of THEN valid_from
             ELSE period_start + 30 END AS next_on,
-       CASE WHEN registration <> 'Approved'
+       CASE WHEN already THEN NULL
+            WHEN registration <> 'Approved'
                  THEN 'Registration is ' || registration || ', not Approved.'
             WHEN valid_from IS NULL THEN 'The client has no prescription.'
             WHEN valid_until < $as_of THEN 'The prescription expired on ' || strftime(valid_until, '%Y-%m-%d') || '.'
@@ -605,10 +620,12 @@ SELECT s.*,
                       || rec_g(allowance) || ' g.'
             WHEN max_unit_grams > cap
                  THEN 'One unit of a product is over the ' || rec_g(cap) || ' g one shipment may hold.'
-       END AS skip_reason,
-       EXISTS (SELECT 1 FROM recurring_generations g
-               WHERE g.recurring_order_id = s.rid AND g.period_start = s.period_start) AS already
-FROM sched s
+            WHEN has_cannabis AND coalesce(u.used_grams, 0) + grams > allowance
+                 THEN 'Only ' || rec_g(greatest(allowance - coalesce(u.used_grams, 0), 0)) || ' g of the '
+                      || rec_g(allowance) || ' g allowance is left in the prescription period starting '
+                      || strftime(rx_period_start, '%Y-%m-%d') || '; the recurring order needs ' || rec_g(grams) || ' g.'
+       END AS skip_reason
+FROM marked m LEFT JOIN used u USING (rid)
 """
 
 # The lines of every template that generates, each assigned to its shipment (1 unless over the cap).

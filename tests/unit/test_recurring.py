@@ -378,6 +378,28 @@ def test_skips_record_the_reason_and_advance(db, cur, setup, reason):
     assert row["Last Skip Reason"] == reason
 
 
+def test_a_month_that_no_longer_fits_what_is_left_in_the_period_is_skipped(db, cur):
+    cid = _approved_client(cur)                   # 5 g a day: 150 g per period; periods from 2026-10-01
+    rid = _template(db, cid, [(_sku(cur, "15"), 1)], schedule="day_of_month", day_of_month=26,
+                    next_order_on=ANCHOR)
+    used = fetch_value(cur, "SELECT coalesce(sum(grams), 0) FROM orders WHERE client_id = ? AND status <> 'Cancelled' "
+                            "AND created_at >= DATE '2026-10-31' AND created_at < DATE '2026-11-30'", [cid])
+    cur.execute(
+        """
+        INSERT INTO orders (order_id, client_id, source, placed_by, created_at, status, subtotal, total_due, grams,
+                            updated_at)
+        VALUES (nextval('order_ids'), ?, 'CSR', 'Test CSR', TIMESTAMP '2026-11-20 10:00', 'Open', 100, 100, ?, now())
+        """,
+        [cid, Decimal("145") - used],
+    )
+    result = rec.generate_due(db, "Test CSR", ANCHOR)
+    assert rid not in set(result.orders["Recurring Order"])
+    assert rec.get_template_by_id(cur, rid).last_skip_reason == (
+        "Only 5 g of the 150 g allowance is left in the prescription period starting 2026-10-31; "
+        "the recurring order needs 15 g."
+    )
+
+
 def test_disabled_templates_are_not_generated(db, cur):
     cid = _approved_client(cur)
     rid = _template(db, cid, [(_sku(cur, "15"), 1)], next_order_on=ANCHOR, enabled=False)
