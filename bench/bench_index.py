@@ -19,6 +19,7 @@ import pandas as pd
 from bench.common import demo_database, median_ms, table
 from orders_core.db import Database, fetch_frame
 from orders_core.index import OrderQuery, fold, list_orders
+from orders_core.schema import STATUSES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -126,6 +127,7 @@ def main() -> None:
                o.total_due AS "Total Due", o.created_at AS "Created At", o.shipped_on AS "Shipped On",
                o.status::VARCHAR AS "Status", o.carrier AS "Carrier", o.tracking_number, o.archived_at
         FROM orders o JOIN clients c USING (client_id)""")
+    frame["Status"] = pd.Categorical(frame["Status"], categories=STATUSES, ordered=True)
     load_s = time.perf_counter() - started
     rows = []
     for label, q in INTERACTIONS:
