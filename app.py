@@ -8,13 +8,13 @@ st.set_page_config(page_title="Orders", page_icon=":material/local_shipping:", l
 
 PAGES = {
     "Orders": [
-        st.Page("pages/orders.py", title="Orders", icon=":material/receipt_long:", default=True),
-        st.Page("pages/recurring.py", title="Recurring Orders", icon=":material/event_repeat:",
+        st.Page("views/orders.py", title="Orders", icon=":material/receipt_long:", default=True),
+        st.Page("views/recurring.py", title="Recurring Orders", icon=":material/event_repeat:",
                 url_path="recurring"),
-        st.Page("pages/clients.py", title="Clients", icon=":material/groups:", url_path="clients"),
-        st.Page("pages/metrics.py", title="Metrics", icon=":material/monitoring:", url_path="metrics"),
-        st.Page("pages/order_profile.py", title="Order Profile", url_path="order", visibility="hidden"),
-        st.Page("pages/client_profile.py", title="Client Profile", url_path="client", visibility="hidden"),
+        st.Page("views/clients.py", title="Clients", icon=":material/groups:", url_path="clients"),
+        st.Page("views/metrics.py", title="Metrics", icon=":material/monitoring:", url_path="metrics"),
+        st.Page("views/order_profile.py", title="Order Profile", url_path="order", visibility="hidden"),
+        st.Page("views/client_profile.py", title="Client Profile", url_path="client", visibility="hidden"),
     ]
 }
 

@@ -75,7 +75,7 @@ def page_script_ms(path: Path) -> float:
     from streamlit.testing.v1 import AppTest
 
     os.environ["ORDERS_DB"] = str(path)
-    at = AppTest.from_file(str(ROOT / "pages" / "orders.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "views" / "orders.py"), default_timeout=60)
     at.run()
 
     def rerun():

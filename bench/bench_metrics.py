@@ -52,7 +52,7 @@ def _time_page(path: Path) -> list[float]:
     root = Path(__file__).resolve().parents[1]
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))  # the page imports ui.session from the repository
-    page = str(root / "pages" / "metrics.py")
+    page = str(root / "views" / "metrics.py")
     before = os.environ.get("ORDERS_DB")
     os.environ["ORDERS_DB"] = str(path)
     try:

@@ -87,7 +87,7 @@ def _pages(path: Path, client_id: int, order_id: int) -> list[tuple]:
                             ("Order Profile page script (AppTest)", "order_profile.py", order_id),
                             ("Clients page script (AppTest)", "clients.py", None)]:
         def run(page=page, key=key) -> None:
-            at.switch_page(f"pages/{page}")
+            at.switch_page(f"views/{page}")
             if key is not None:
                 at.query_params["id"] = str(key)
             at.run()

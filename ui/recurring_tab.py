@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -14,7 +13,6 @@ from ui.session import acting_user, cursor, database
 
 ss = st.session_state
 NO_CARRIER = "(choose later)"
-ORDER_PROFILE = Path(__file__).resolve().parents[1] / "pages" / "order_profile.py"
 
 
 def _key(client_id: int, name: str) -> str:
@@ -161,9 +159,7 @@ def _history(template: rec.Template) -> None:
         )
         if event.selection.rows:
             order_id = int(orders.iloc[event.selection.rows[0]]["Order ID"])
-            # by the Page app.py registers (its url_path), robust where a bare path can be ambiguous
-            st.switch_page(st.Page(str(ORDER_PROFILE), title="Order Profile", url_path="order"),
-                           query_params={"id": str(order_id)})
+            st.switch_page("views/order_profile.py", query_params={"id": str(order_id)})
     skips = rec.skip_history(cur, template.recurring_order_id)
     if not skips.empty:
         st.markdown("**Skipped periods**")

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from orders_core.db import Database, fetch_one, fetch_value
 from tests.order_helpers import make_client
 
-PAGES = Path(__file__).resolve().parents[2] / "pages"
+PAGES = Path(__file__).resolve().parents[2] / "views"
 
 
 def with_db(path, fn):
@@ -30,7 +30,7 @@ def client_id(app_db) -> int:
 def profile(client_id) -> AppTest:
     """The Client Profile as the app serves it: app.py's navigation, then the page with ?id=."""
     at = AppTest.from_file(str(PAGES.parent / "app.py"), default_timeout=30).run()
-    at.switch_page("pages/client_profile.py")
+    at.switch_page("views/client_profile.py")
     if client_id is not None:
         at.query_params["id"] = str(client_id)
     at.run()

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from orders_core.db import Database, fetch_one
 from orders_core.formatting import money
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "metrics.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "views" / "metrics.py")
 ANCHOR = dt.date(2026, 11, 26)
 TITLES = [
     "How many orders came in each day, and from where?",

@@ -13,7 +13,7 @@ from orders_core.lifecycle import place_order
 from orders_core.ordering import DraftLine, OrderDraft, create_order
 from tests.order_helpers import make_client
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "order_profile.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "views" / "order_profile.py")
 TODAY = dt.date.today()
 
 

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from orders_core.db import Database, fetch_value
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "orders.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "views" / "orders.py")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from orders_core.db import Database, fetch_value
 from orders_core.recurring import TEMPLATE_COLUMNS
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "recurring.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "views" / "recurring.py")
 
 
 def with_db(path, fn):

@@ -48,8 +48,6 @@ def act(page, action: str) -> None:
 
 def test_create_refuse_fix_save_and_take_through_the_lifecycle(browser_client, server, page):
     # Land on the app (the Orders page), then find the client on the Clients page and open their profile.
-    # (A fresh server's very first session must run app.py: Streamlit treats a first visit straight to
-    # /clients as a legacy pages/ app until some session has called st.navigation.)
     page.goto(server)
     wait_for_app(page)
     clients = page.get_by_role("link", name="Clients", exact=True)

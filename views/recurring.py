@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -13,13 +12,6 @@ from orders_core import recurring as rec
 from ui.session import acting_user, cursor, database
 
 ss = st.session_state
-PAGES_DIR = Path(__file__).resolve().parent
-
-
-def go_to(script: str, url_path: str, title: str, **params: str) -> None:
-    """Switch to one of the pages app.py registers, by its url_path: right even in a fresh server's
-    first run, when a bare path can still resolve to the pages/ directory's own page names."""
-    st.switch_page(st.Page(str(PAGES_DIR / script), title=title, url_path=url_path), query_params=params)
 PAGE_SIZE = 50
 TEMPLATE_WIDTHS = {
     "Items": st.column_config.TextColumn("Items", width="medium"),
@@ -59,7 +51,7 @@ def open_order(rows: pd.DataFrame, key: str, columns: list[str]) -> None:
     )
     if event.selection.rows:
         order_id = int(rows.iloc[event.selection.rows[0]]["Order ID"])
-        go_to("order_profile.py", "order", "Order Profile", id=str(order_id))
+        st.switch_page("views/order_profile.py", query_params={"id": str(order_id)})
 
 
 def generate_panel(today: dt.date) -> None:
@@ -146,7 +138,7 @@ def template_table(q: rec.TemplateQuery) -> None:
     )
     if event.selection.rows:
         client_id = int(page.rows.iloc[event.selection.rows[0]]["Client ID"])
-        go_to("client_profile.py", "client", "Client Profile", id=str(client_id), tab="recurring")
+        st.switch_page("views/client_profile.py", query_params={"id": str(client_id), "tab": "recurring"})
     if page.pages > 1:
         prev, label, nxt = st.columns([1, 2, 1], vertical_alignment="center")
         prev.button("‹ Previous", key="rec_prev", disabled=page.query.page <= 1,

@@ -21,7 +21,7 @@ from orders_core.schema import CATEGORIES, SOURCES
 from ui.session import cursor
 
 ss = st.session_state
-ORDERS_PAGE = "pages/orders.py"
+ORDERS_PAGE = "views/orders.py"
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
 SOURCE_COLORS = {"Client Portal": "#2563eb", "CSR": "#f59e0b", "Recurring": "#10b981"}
 STATUS_COLORS = {"Unverified": "#f59e0b", "Open": "#60a5fa", "Order Placed": "#6366f1",

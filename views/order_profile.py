@@ -235,7 +235,7 @@ def main() -> None:
     st.title(f"Order {o.order_id}")
     st.markdown(f"**{o.status}**" + (" · Archived" if o.archived else "") + f" · {o.client.name}")
     if st.button(f"Client Profile: {o.client.name}", key="order_to_client"):
-        st.switch_page("pages/client_profile.py", query_params={"id": str(o.client.client_id)})
+        st.switch_page("views/client_profile.py", query_params={"id": str(o.client.client_id)})
     left, middle, right = st.columns([1.3, 1, 1.2])
     with left:
         record(o)

@@ -98,7 +98,7 @@ def orders_tab(client: Client) -> None:
         st.success(f"Order {flash} saved: it is Open.")
     last = ss.get(f"client_last_saved_{client.client_id}")
     if last and st.button(f"Open order {last}", key="client_open_new"):
-        st.switch_page("pages/order_profile.py", query_params={"id": str(last)})
+        st.switch_page("views/order_profile.py", query_params={"id": str(last)})
     if ss.get(f"new_{client.client_id}_open"):
         new_order(client)
     else:
@@ -120,7 +120,7 @@ def orders_tab(client: Client) -> None:
     )
     if event.selection.rows:
         order_id = int(result.rows.iloc[event.selection.rows[0]]["Order ID"])
-        st.switch_page("pages/order_profile.py", query_params={"id": str(order_id)})
+        st.switch_page("views/order_profile.py", query_params={"id": str(order_id)})
     if result.pages > 1:
         page = ss.get(page_key, 1)
         prev, label, nxt = st.columns([1, 2, 1], vertical_alignment="center")
@@ -171,7 +171,8 @@ def main() -> None:
         st.error(f"There is no client {client_id}: find the client on the Clients page.")
         return
     header(client)
-    orders, periods, recurring = st.tabs(["Orders", "Prescription Periods", "Recurring Order"])
+    opening = "Recurring Order" if st.query_params.get("tab") == "recurring" else None
+    orders, periods, recurring = st.tabs(["Orders", "Prescription Periods", "Recurring Order"], default=opening)
     with orders:
         orders_tab(client)
     with periods:

@@ -158,7 +158,7 @@ def order_table(rows, multi: bool) -> list[int]:
     )
     chosen = [int(rows.iloc[i]["Order ID"]) for i in event.selection.rows]
     if chosen and not multi:
-        st.switch_page("pages/order_profile.py", query_params={"id": str(chosen[0])})
+        st.switch_page("views/order_profile.py", query_params={"id": str(chosen[0])})
     return chosen
 
 

@@ -62,7 +62,7 @@ def main() -> None:
     )
     if event.selection.rows:
         client_id = int(result.rows.iloc[event.selection.rows[0]]["Client ID"])
-        st.switch_page("pages/client_profile.py", query_params={"id": str(client_id)})
+        st.switch_page("views/client_profile.py", query_params={"id": str(client_id)})
     pager(result.pages)
 
 
