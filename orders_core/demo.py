@@ -1,9 +1,9 @@
 """A realistic, deterministic demo data set, generated in bulk with SQL.
 
 Every random choice is ``hash(row, salt, seed)``: the same seed and anchor date give the same
-data set. Orders are spread over four years before the anchor date, denser in the last three
-weeks (where orders are still moving through the lifecycle), so that even a small data set
-has orders in every status.
+data set. Orders are spread over four years before the anchor date with a steadily growing
+business (about 9% more orders each month), so the recent weeks, where orders are still moving
+through the lifecycle, hold enough orders for every status even in a small data set.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from .demo_catalogue import CITIES, CSRS, FIRST_NAMES, INSURERS, LAST_NAMES, PRE
 from .schema import CARRIERS
 
 SPAN_DAYS = 4 * 365
-RECENT_DAYS = 21
-RECENT_SHARE = 0.06
+GROWTH = 4.0  # orders per day grow smoothly by e^4 over the four years: about 9% a month
 
 
 def _list(values) -> str:
@@ -119,7 +118,6 @@ def _city_list() -> str:
 
 
 def _orders(con: duckdb.DuckDBPyConnection, n: int, n_clients: int, anchor: dt.date) -> None:
-    old = 1 - RECENT_SHARE
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE demo_orders AS
@@ -147,12 +145,9 @@ def _orders(con: duckdb.DuckDBPyConnection, n: int, n_clients: int, anchor: dt.d
                        END AS status
                 FROM (
                     SELECT i, 1001 + pick(i, 'cl', {n_clients}) - 1 AS client_id,
-                           CASE WHEN i / {max(n, 1)} < {old}
-                                THEN TIMESTAMP '{anchor}' - INTERVAL {SPAN_DAYS} DAY
-                                     + INTERVAL (((i / {max(n, 1)}) / {old}) * ({SPAN_DAYS - RECENT_DAYS} * 86400)) SECOND
-                                ELSE TIMESTAMP '{anchor}' - INTERVAL {RECENT_DAYS} DAY
-                                     + INTERVAL (((i / {max(n, 1)} - {old}) / {RECENT_SHARE}) * ({RECENT_DAYS} * 86400)) SECOND
-                           END AS created_at
+                           TIMESTAMP '{anchor}' - INTERVAL {SPAN_DAYS} DAY
+                           + INTERVAL (ln(1 + (i / {max(n, 1)}) * (exp({GROWTH}) - 1)) / {GROWTH}
+                                       * {SPAN_DAYS} * 86400) SECOND AS created_at
                     FROM range({n}) t(i)
                 )
             )
