@@ -147,8 +147,8 @@ def pager(total_pages: int) -> None:
                    format_func=lambda n: f"{n} per page")
 
 
-def order_table(rows, multi: bool) -> list[int]:
-    """The index; a click on a row opens its Order Profile (or, in multi mode, selects rows)."""
+def order_table(rows, multi: bool) -> None:
+    """The index; a click on a row opens its Order Profile (or, in multi mode, ticks rows)."""
     event = st.dataframe(
         formatting.index_rows(rows), hide_index=True, width="stretch", key="orders_table",
         column_order=INDEX_COLUMNS, on_select="rerun",
@@ -159,7 +159,6 @@ def order_table(rows, multi: bool) -> list[int]:
     chosen = [int(rows.iloc[i]["Order ID"]) for i in event.selection.rows]
     if chosen and not multi:
         st.switch_page("views/order_profile.py", query_params={"id": str(chosen[0])})
-    return chosen
 
 
 def main() -> None:
@@ -187,22 +186,35 @@ def main() -> None:
         st.query_params.from_dict(params)
     ss["orders_url"] = params
 
+    if ss.get("orders_picking_open"):
+        picking_panel(result)
     count, mode = st.columns([4, 2], vertical_alignment="center")
     count.markdown(f"**{formatting.count_label(result.total)}**")
     multi = mode.toggle("Select several orders", key="orders_multi",
                         help="Select rows for a picking list instead of opening an order")
     if result.total == 0:
         st.info("No orders match. Clear the search or the filters to see more.")
-        selected: list[int] = []
     else:
-        selected = order_table(result.rows, multi)
+        order_table(result.rows, multi)
         pager(result.pages)
-    if ss.get("orders_picking_open"):
-        with st.container(border=True):
-            st.subheader("Picking list")
-            render_picking_panel(selected, result.query)
-            st.button("Close picking list", key="picking_close",
-                      on_click=ss.__setitem__, args=("orders_picking_open", False))
+
+
+def picking_panel(result) -> None:
+    """Above the index, so the CSR sees it open; the rows ticked in multi-select mode feed it."""
+    with st.container(border=True):
+        title, close = st.columns([6, 1], vertical_alignment="center")
+        title.subheader("Picking list")
+        close.button("Close", key="picking_close", on_click=ss.__setitem__, args=("orders_picking_open", False))
+        render_picking_panel(ticked_orders(result.rows), result.query)
+
+
+def ticked_orders(rows) -> list[int]:
+    """Order IDs of the rows ticked in the table (read from its state, before the table is drawn)."""
+    state = ss.get("orders_table")
+    if not ss.get("orders_multi") or not state:
+        return []
+    picked = state.get("selection", {}).get("rows", [])
+    return [int(rows.iloc[i]["Order ID"]) for i in picked if i < len(rows)]
 
 
 main()
