@@ -18,7 +18,7 @@ import pandas as pd
 
 from bench.common import demo_database, median_ms, table
 from orders_core.db import Database, fetch_frame
-from orders_core.index import OrderQuery, fold, list_orders
+from orders_core.index import TRACKING_MIN_CHARS, OrderQuery, fold, list_orders
 from orders_core.schema import STATUSES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +32,7 @@ INTERACTIONS = [
     ("Search client name 'cote'", OrderQuery(search="cote")),
     ("Search order id '612345'", OrderQuery(search="612345")),
     ("Search carrier 'purolator'", OrderQuery(search="purolator")),
+    ("Search tracking 'pu00012345'", OrderQuery(search="pu00012345")),
     ("Filter Shipped + UPS, 2025", OrderQuery(statuses=("Shipped", "Delivered"), carriers=("UPS",),
                                               created_from=dt.date(2025, 1, 1), created_to=dt.date(2025, 12, 31))),
     ("Page 500 of All", OrderQuery(page=500)),
@@ -54,7 +55,8 @@ def pandas_way(frame: pd.DataFrame, q: OrderQuery) -> pd.DataFrame:
     if q.search:
         needle = fold(q.search)
         hit = f["name_key"].str.contains(needle, regex=False) | f["Carrier"].fillna("").str.lower().str.contains(needle, regex=False)
-        hit |= f["tracking_number"].fillna("").str.contains(q.search.upper(), regex=False)
+        if len(q.search) >= TRACKING_MIN_CHARS and any(ch.isdigit() for ch in q.search):
+            hit |= f["tracking_number"].fillna("").str.contains(q.search.upper(), regex=False)
         if q.search.isdigit():
             hit |= f["Order ID"] == int(q.search)
         f = f[hit]

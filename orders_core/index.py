@@ -21,6 +21,7 @@ VIEWS = ("All", "Unverified", "Archived")
 SORTS = {"Created At": "o.created_at", "Order ID": "o.order_id", "Status": "o.status"}
 PAGE_SIZES = (25, 50, 100, 200)
 MAX_SEARCH_CHARS = 200  # nothing we search is longer; a longer text can match nothing
+TRACKING_MIN_CHARS = 8
 
 INDEX_COLUMNS = ["Order ID", "Client", "Quantity", "Total Due", "Created At", "Shipped On", "Status", "Carrier"]
 
@@ -79,7 +80,7 @@ class OrderPage:
         return max(1, -(-self.total // self.query.page_size))
 
 
-def _where(q: OrderQuery) -> tuple[str, list]:
+def _where(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> tuple[str, list]:
     clauses: list[str] = []
     params: list = []
     if q.view == "Archived":
@@ -111,33 +112,44 @@ def _where(q: OrderQuery) -> tuple[str, list]:
         params.append(list(q.order_ids))
     text = q.search.strip()
     if text:
-        clause, search_params = _search_clause(text)
+        clause, search_params = _search_clause(cur, text)
         clauses.append(clause)
         params.extend(search_params)
     return " AND ".join(clauses), params
 
 
-def _search_clause(text: str) -> tuple[str, list]:
+def _search_clause(cur: duckdb.DuckDBPyConnection, text: str) -> tuple[str, list]:
     """Exact Order ID, or a case- and accent-insensitive substring of client name, carrier or tracking.
 
-    The needle is folded once in Python, not per row. Tracking numbers are stored upper-case and
-    always hold digits, so they are only scanned when the search text holds a digit.
+    The few clients and carriers whose names match are found first (small tables), so the scan of
+    the orders only tests what can match. Tracking numbers are stored upper-case and scanning them
+    all is the costly part of a search, so they are only scanned for text that could be a piece of
+    one: at least TRACKING_MIN_CHARS characters, a digit among them. (An Order ID is shorter, and a
+    shorter piece of a 12-16 digit number matches orders by chance.)
     """
     if len(text) > MAX_SEARCH_CHARS:
         return "FALSE", []
     folded = fold(text)
-    parts = [
-        "o.client_id IN (SELECT client_id FROM clients WHERE contains(name_key, ?))",
-        "o.carrier IN (SELECT name FROM carriers WHERE contains(lower(strip_accents(name)), ?))",
-    ]
-    params: list = [folded, folded]
-    if any(ch.isdigit() for ch in text):
-        parts.append("contains(o.tracking_number, ?)")
-        params.append(text.upper())
+    parts: list[str] = []
+    params: list = []
     digits = text.lstrip("#")
     if digits.isdigit() and len(digits) <= 18:
-        parts.insert(0, "o.order_id = ?")
-        params.insert(0, int(digits))
+        parts.append("o.order_id = ?")
+        params.append(int(digits))
+    clients = fetch_value(cur, "SELECT list(client_id) FROM clients WHERE contains(name_key, ?)", [folded])
+    if clients:
+        parts.append("o.client_id IN (SELECT unnest(?::INTEGER[]))")
+        params.append(clients)
+    carriers = fetch_value(
+        cur, "SELECT list(name) FROM carriers WHERE contains(lower(strip_accents(name)), ?)", [folded])
+    if carriers:
+        parts.append("o.carrier IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(carriers)
+    if len(text) >= TRACKING_MIN_CHARS and any(ch.isdigit() for ch in text):
+        parts.append("contains(o.tracking_number, ?)")
+        params.append(text.upper())
+    if not parts:
+        return "FALSE", []
     return "(" + " OR ".join(parts) + ")", params
 
 
@@ -165,7 +177,7 @@ def _order_by(q: OrderQuery) -> str:
 def list_orders(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> OrderPage:
     """One page of the index for ``q`` and how many orders match in all."""
     q = q.validated()
-    where, params = _where(q)
+    where, params = _where(cur, q)
     offset = (q.page - 1) * q.page_size
     if q.search.strip():
         rows, total = _searched_page(cur, where, params, q, offset)
@@ -175,8 +187,8 @@ def list_orders(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> OrderPage:
             cur,
             f"""
             {_SELECT}
-            FROM (SELECT * FROM orders o WHERE {where} ORDER BY {_order_by(q)} LIMIT ? OFFSET ?) o
-            JOIN clients c USING (client_id)
+            FROM (SELECT o.order_id FROM orders o WHERE {where} ORDER BY {_order_by(q)} LIMIT ? OFFSET ?) page
+            JOIN orders o USING (order_id) JOIN clients c USING (client_id)
             ORDER BY {_order_by(q)}
             """,
             [*params, q.page_size, offset],
@@ -197,15 +209,16 @@ def _searched_page(cur, where: str, params: list, q: OrderQuery, offset: int) ->
         """,
         [*params, q.page_size, offset],
     )
-    if frame.empty:
-        return frame.drop(columns="_total"), fetch_value(cur, f"SELECT count(*) FROM orders o WHERE {where}", params)
+    if frame.empty:  # no match at all, or a page past the end (then count the matches)
+        total = 0 if offset == 0 else fetch_value(cur, f"SELECT count(*) FROM orders o WHERE {where}", params)
+        return frame.drop(columns="_total"), total
     return frame.drop(columns="_total"), int(frame["_total"].iloc[0])
 
 
 def iter_orders(cur: duckdb.DuckDBPyConnection, q: OrderQuery, batch: int = 50_000) -> Iterator[pd.DataFrame]:
     """Every order matching ``q`` (all pages), in the index's order, a batch at a time."""
     q = q.validated()
-    where, params = _where(q)
+    where, params = _where(cur, q)
     sql = f"{_SELECT} FROM orders o JOIN clients c USING (client_id) WHERE {where} ORDER BY {_order_by(q)}"
     yield from iter_frames(cur, sql, params, batch)
 

@@ -79,6 +79,9 @@ def test_search_by_exact_order_id_tracking_and_carrier(cur):
     assert order_id in set(by_id["Order ID"])
     by_tracking = list_orders(cur, OrderQuery(search=tracking.lower()[3:])).rows
     assert list(by_tracking["Order ID"]) == [order_id]
+    short = list_orders(cur, OrderQuery(search=tracking[-7:], page_size=1000)).rows
+    assert order_id not in set(short["Order ID"]), "7 characters of a tracking number are not enough"
+    assert order_id in set(list_orders(cur, OrderQuery(search=tracking[-8:])).rows["Order ID"])
     by_carrier = list_orders(cur, OrderQuery(search="purol", page_size=1000))
     assert by_carrier.total == count(cur, "carrier = 'Purolator' AND archived_at IS NULL")
 
