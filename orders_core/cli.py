@@ -27,7 +27,8 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _date(text: str) -> dt.date:
+def date_arg(text: str) -> dt.date:
+    """An argparse type for YYYY-MM-DD dates, with a one-sentence error."""
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--orders", type=int, default=20_000, help="how many orders (default 20,000)")
     demo.add_argument("--db", default=default_db_path(), help="database file (default $ORDERS_DB or data/orders.duckdb)")
     demo.add_argument("--seed", type=int, default=42)
-    demo.add_argument("--anchor", type=_date, default=None, help="the demo's 'today' (default: today)")
+    demo.add_argument("--anchor", type=date_arg, default=None, help="the demo's 'today' (default: today)")
     demo.set_defaults(func=_demo)
 
     # Other commands register themselves here (picking-list, recurring).

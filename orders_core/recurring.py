@@ -1013,19 +1013,14 @@ def _run_cli(args: argparse.Namespace) -> int:
     return 0
 
 
-def _date_arg(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD).") from None
-
-
 def register_cli(subparsers: argparse._SubParsersAction) -> None:
     """Add ``orders-core recurring run [--as-of DATE] [--db PATH] [--dry-run]``."""
+    from .cli import date_arg  # the command line imports this module, not the other way round
+
     recurring = subparsers.add_parser("recurring", help="recurring monthly orders")
     sub = recurring.add_subparsers(dest="recurring_command", required=True)
     run = sub.add_parser("run", help="generate the orders that are due (idempotent)")
-    run.add_argument("--as-of", type=_date_arg, default=None, help="the run's date (default: today)")
+    run.add_argument("--as-of", type=date_arg, default=None, help="the run's date (default: today)")
     run.add_argument("--db", default=default_db_path(), help="database file (default $ORDERS_DB or data/orders.duckdb)")
     run.add_argument("--dry-run", action="store_true", help="show what would be generated and change nothing")
     run.set_defaults(func=_run_cli)
