@@ -198,7 +198,7 @@ def _order_rows(con: duckdb.DuckDBPyConnection, anchor: dt.date) -> None:
                              ELSE 'Recurring order' END,
                o.created_at, o.status,
                t.subtotal, t.line_discounts, t.order_discount, t.coverage, t.shipping,
-               greatest(t.subtotal - t.line_discounts - t.order_discount - t.coverage + t.shipping, 0),
+               t.subtotal - t.line_discounts - t.order_discount - t.coverage + t.shipping,
                t.grams, t.carrier,
                CASE WHEN o.status IN ('Shipped', 'Delivered')
                     THEN upper(left(t.carrier, 2)) || lpad((hash(o.i, 'trk') % 1000000000000)::VARCHAR, 12, '0') END,
@@ -225,8 +225,12 @@ def _order_rows(con: duckdb.DuckDBPyConnection, anchor: dt.date) -> None:
                    sum(l.line_discount) AS line_discounts,
                    CASE WHEN rnd(any_value(o.i), 'od') < 0.05 THEN least(10.00, sum(l.units * l.unit_price) / 4)::DECIMAL(12,2)
                         ELSE 0 END AS order_discount,
-                   coalesce(least(any_value(cp.share) * sum(l.units * l.unit_price) FILTER (p.is_cannabis),
-                                  any_value(cp.max_dollars_per_period)), 0)::DECIMAL(12,2) AS coverage,
+                   -- the policy pays its share of the cannabis lines after their discounts, never more
+                   -- than what is left to pay for the products
+                   greatest(0, coalesce(least(
+                       any_value(cp.share) * sum(l.units * l.unit_price - l.line_discount) FILTER (p.is_cannabis),
+                       any_value(cp.max_dollars_per_period),
+                       sum(l.units * l.unit_price - l.line_discount) - order_discount), 0))::DECIMAL(12,2) AS coverage,
                    CASE WHEN any_value(o.carrier) IS NULL OR sum(l.units * l.unit_price) >= 200 THEN 0
                         ELSE [12.50, 15.95, 18.00, 19.50, 14.25, 16.75][list_position({carriers}, any_value(o.carrier))]
                    END::DECIMAL(12,2) AS shipping,

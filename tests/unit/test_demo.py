@@ -37,6 +37,9 @@ def test_totals_match_the_lines(cur):
                                       - o.coverage_amount + o.shipping_charge, 0)""")
     assert bad == 0
     assert fetch_value(cur, "SELECT count(*) FROM orders WHERE order_id NOT IN (SELECT order_id FROM order_lines)") == 0
+    assert fetch_value(cur, "SELECT count(*) FROM orders WHERE coverage_amount > 0") > 0
+    assert fetch_value(cur, "SELECT count(*) FROM orders WHERE coverage_amount + order_discount + line_discount_total "
+                            "> subtotal OR coverage_amount < 0") == 0, "coverage never pays more than is left to pay"
 
 
 def test_shipping_dates_follow_the_lifecycle(cur):
