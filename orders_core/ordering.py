@@ -128,6 +128,18 @@ class CoverageLine:
     note: str
 
 
+def cap_coverage(coverage: list[CoverageLine], left_to_pay: Decimal) -> list[CoverageLine]:
+    """Policies never pay more than the products cost after every discount: trim the last ones first."""
+    room = max(Decimal(left_to_pay), ZERO)
+    capped = []
+    for line in coverage:
+        amount = min(line.amount, room)
+        room -= amount
+        capped.append(line if amount == line.amount else
+                      CoverageLine(line.insurer, amount, line.note + " (limited to what is left to pay)"))
+    return capped
+
+
 def compute_coverage(lines: Iterable[TotalLine], uses: Iterable[PolicyUse]) -> list[CoverageLine]:
     """What each policy pays for this order, after its period maximums (see the module's decisions)."""
     covered = [ln for ln in lines if ln.is_cannabis]
@@ -432,6 +444,7 @@ def review_order(
                        f"line discounts ({_money(products_net)}).")
     period = current_period(cur, client, order_day, exclude_order_id)
     coverage = compute_coverage(total_lines, _policy_uses(cur, client, period, order_day, exclude_order_id))
+    coverage = cap_coverage(coverage, products_net - order_discount)
     covered = sum((c.amount for c in coverage), ZERO)
     totals = order_totals(total_lines, order_discount, covered, shipping)
     reasons += _gram_reasons(totals.grams, client, period)

@@ -212,6 +212,15 @@ def test_coverage_maximum_across_orders_in_a_period(db, cur):
     assert amounts == [D("168.00"), D("132.00"), D("0.00")]
 
 
+def test_coverage_never_pays_more_than_is_left_after_the_order_discount(db, cur):
+    client = make_client(cur, gpd="10", policy=("Veterans Affairs Canada", "1.0", "765", None))
+    review = review_order(cur, draft(client, DraftLine("FL-LA-070", 1), order_discount="10.00",
+                                     carrier="FedEx", shipping_charge="19.50"), today=TODAY)
+    assert review.reasons == []
+    assert review.totals.coverage_amount == D("45.00")  # $55 of flower, $10 off: the policy pays the $45 left
+    assert review.totals.total_due == D("19.50")  # the client pays the shipping
+
+
 def test_gram_maximum_across_orders_in_a_period(db, cur):
     client = make_client(cur, gpd="10", policy=("Veterans Affairs Canada", "1.0", "765", "90"))
     amounts = []
