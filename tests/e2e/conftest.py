@@ -117,3 +117,24 @@ def demo_sql(demo_template: Path):
             con.close()
 
     return ask
+
+
+def open_first_row(pg, grid, url_pattern, attempts: int = 3) -> None:
+    """Click the first row of a dataframe that opens a page, and wait for that page's URL.
+
+    A click that lands while the grid is still being drawn (a loaded machine) is lost, so it is
+    tried again; a row click that opens the wrong page still fails on the URL.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        grid.scroll_into_view_if_needed()
+        pg.wait_for_timeout(300)
+        box = grid.bounding_box()
+        pg.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
+        try:
+            pg.wait_for_url(url_pattern, timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise

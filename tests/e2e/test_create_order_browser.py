@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from orders_core.db import Database
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import open_first_row, wait_for_app
 from tests.order_helpers import make_client
 
 NAME = "Éloïse Bérubé-Navigatrice"
@@ -59,11 +59,10 @@ def test_create_refuse_fix_save_and_take_through_the_lifecycle(browser_client, s
     search.fill("berube-navig")
     search.press("Enter")
     expect(page.get_by_text("1 client", exact=True)).to_be_visible()
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
+    wait_for_app(page)
+    open_first_row(page, page.locator('[data-testid="stDataFrame"]').first,
+                   re.compile(rf"/client\?id={browser_client}$"))
     expect(page.get_by_role("heading", name=NAME)).to_be_visible()
-    expect(page).to_have_url(re.compile(rf"/client\?id={browser_client}$"))
     wait_for_app(page)
 
     # Create New Order: 5 x Blue Dream 15 g = 75 g, over the 60 g limit.

@@ -8,17 +8,11 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import open_first_row, wait_for_app
 
 
 def total_text(page) -> str:
     return page.get_by_text(re.compile(r"^[\d,]+ orders?$")).first.inner_text()
-
-
-def click_first_row(page) -> None:
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
 
 
 def test_browse_search_sort_and_open_an_order(server, page, demo_sql):
@@ -50,8 +44,7 @@ def test_browse_search_sort_and_open_an_order(server, page, demo_sql):
 
     newest = demo_sql("SELECT max(order_id) FROM orders o JOIN clients USING (client_id) "
                                 "WHERE name_key LIKE '%tremblay%' AND archived_at IS NULL")
-    click_first_row(page)
-    page.wait_for_url(re.compile(rf"/order\?id={newest}$"))
+    open_first_row(page, page.locator('[data-testid="stDataFrame"]').first, re.compile(rf"/order\?id={newest}$"))
     wait_for_app(page)
     expect(page.get_by_text(str(newest)).first).to_be_visible()
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from orders_core.db import Database, fetch_value
-from tests.e2e.conftest import start_server, wait_for_app
+from tests.e2e.conftest import open_first_row, start_server, wait_for_app
 
 
 def _prepare(db_path) -> dict:
@@ -48,13 +48,6 @@ def recurring_app(db_path):
         proc.kill()
 
 
-def click_first_row(page, grid) -> None:
-    grid.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
-
-
 def test_enable_generate_and_find_the_order(recurring_app, page):
     url, info = recurring_app
     cid, order_id = info["client_id"], info["order_id"]
@@ -67,8 +60,8 @@ def test_enable_generate_and_find_the_order(recurring_app, page):
     search.press("Enter")
     wait_for_app(page)
     expect(page.get_by_text("1 recurring order · select one", exact=False)).to_be_visible()
-    click_first_row(page, page.locator('[data-testid="stDataFrame"]').first)
-    page.wait_for_url(re.compile(rf"/client\?id={cid}&tab=recurring$"))
+    open_first_row(page, page.locator('[data-testid="stDataFrame"]').first,
+                   re.compile(rf"/client\?id={cid}&tab=recurring$"))
     wait_for_app(page)
 
     # Enable the template on the client's Recurring Order tab.
@@ -103,8 +96,7 @@ def test_enable_generate_and_find_the_order(recurring_app, page):
     search.press("Enter")
     wait_for_app(page)
     expect(page.get_by_text("1 order", exact=True)).to_be_visible()
-    click_first_row(page, page.locator('[data-testid="stDataFrame"]').first)
-    page.wait_for_url(re.compile(rf"/order\?id={order_id}$"))
+    open_first_row(page, page.locator('[data-testid="stDataFrame"]').first, re.compile(rf"/order\?id={order_id}$"))
     wait_for_app(page)
     expect(page.get_by_text(str(order_id)).first).to_be_visible()
     expect(page.get_by_text(info["name"]).first).to_be_visible()
@@ -114,8 +106,7 @@ def test_enable_generate_and_find_the_order(recurring_app, page):
     page.goto(f"{url}/recurring")
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Generated orders")).to_be_visible()
-    click_first_row(page, page.locator('[data-testid="stDataFrame"]').last)
-    page.wait_for_url(re.compile(rf"/order\?id={order_id}$"))
+    open_first_row(page, page.locator('[data-testid="stDataFrame"]').last, re.compile(rf"/order\?id={order_id}$"))
 
 
 @pytest.fixture
