@@ -43,8 +43,11 @@ def test_a_picking_list_of_the_rows_the_csr_ticked(server, page, demo_sql):
     wait_for_app(page)
     page.get_by_text("Select several orders").click()
     wait_for_app(page)
-    grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+    table = page.locator('[data-testid="stDataFrame"]').first
     for row in (0, 1):  # tick the first two rows' boxes
+        expect(table).to_be_visible()
+        page.wait_for_timeout(500)
+        grid = table.bounding_box()
         page.mouse.click(grid["x"] + 14, grid["y"] + 35 + 17 + 35 * row)
         wait_for_app(page)
     assert "/order" not in page.url, "in multi-select mode a click ticks the row instead of opening it"
