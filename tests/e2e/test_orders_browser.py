@@ -11,10 +11,6 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import open_first_row, wait_for_app
 
 
-def total_text(page) -> str:
-    return page.get_by_text(re.compile(r"^[\d,]+ orders?$")).first.inner_text()
-
-
 def test_browse_search_sort_and_open_an_order(server, page, demo_sql):
     page.goto(server)
     wait_for_app(page)
