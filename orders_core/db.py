@@ -152,6 +152,11 @@ def iter_frames(
         yield chunk.to_pandas()
 
 
+def in_list(column: str, values, sql_type: str = "VARCHAR") -> tuple[str, list]:
+    """``column IN`` a list passed as one parameter (``column`` and ``sql_type`` are ours, never user text)."""
+    return f"{column} IN (SELECT unnest(?::{sql_type}[]))", [list(values)]
+
+
 def next_id(cur: duckdb.DuckDBPyConnection, sequence: str) -> int:
     """The next value of one of the schema's sequences (the name is ours, never user text)."""
     return fetch_value(cur, f"SELECT nextval('{sequence}')")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import duckdb
 import pandas as pd
 
-from .db import fetch_frame, fetch_value, iter_frames
+from .db import fetch_frame, fetch_value, in_list, iter_frames
 from .schema import SOURCES, STATUSES
 
 VIEWS = ("All", "Unverified", "Archived")
@@ -89,15 +89,12 @@ def _where(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> tuple[str, list]:
         clauses.append("o.archived_at IS NULL")
         if q.view == "Unverified":
             clauses.append("o.status = 'Unverified'")
-    if q.statuses:
-        clauses.append("o.status::VARCHAR IN (SELECT unnest(?::VARCHAR[]))")
-        params.append(list(q.statuses))
-    if q.carriers:
-        clauses.append("o.carrier IN (SELECT unnest(?::VARCHAR[]))")
-        params.append(list(q.carriers))
-    if q.sources:
-        clauses.append("o.source::VARCHAR IN (SELECT unnest(?::VARCHAR[]))")
-        params.append(list(q.sources))
+    for column, values in (("o.status::VARCHAR", q.statuses), ("o.carrier", q.carriers),
+                           ("o.source::VARCHAR", q.sources)):
+        if values:
+            clause, value = in_list(column, values)
+            clauses.append(clause)
+            params += value
     if q.created_from:
         clauses.append("o.created_at >= ?::DATE")
         params.append(q.created_from)
@@ -108,8 +105,9 @@ def _where(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> tuple[str, list]:
         clauses.append("o.client_id = ?")
         params.append(q.client_id)
     if q.order_ids:
-        clauses.append("o.order_id IN (SELECT unnest(?::BIGINT[]))")
-        params.append(list(q.order_ids))
+        clause, value = in_list("o.order_id", q.order_ids, "BIGINT")
+        clauses.append(clause)
+        params += value
     text = q.search.strip()
     if text:
         clause, search_params = _search_clause(cur, text)

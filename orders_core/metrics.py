@@ -36,7 +36,7 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from .db import fetch_frame
+from .db import fetch_frame, in_list
 from .schema import CATEGORIES, SOURCES, STATUSES
 
 GRAINS = ("day", "week")
@@ -111,12 +111,11 @@ def _filters(f: MetricsFilter, *, categories: bool = True) -> tuple[str, list]:
     """The source, carrier and category conditions on orders ``o``, and their parameters."""
     clauses: list[str] = []
     params: list = []
-    if f.sources:
-        clauses.append("o.source::VARCHAR IN (SELECT unnest(?::VARCHAR[]))")
-        params.append(list(f.sources))
-    if f.carriers:
-        clauses.append("o.carrier IN (SELECT unnest(?::VARCHAR[]))")
-        params.append(list(f.carriers))
+    for column, values in (("o.source::VARCHAR", f.sources), ("o.carrier", f.carriers)):
+        if values:
+            clause, value = in_list(column, values)
+            clauses.append(clause)
+            params += value
     if f.categories and categories:
         clauses.append(
             "o.order_id IN (SELECT l.order_id FROM order_lines l JOIN products p USING (sku) "
@@ -126,8 +125,12 @@ def _filters(f: MetricsFilter, *, categories: bool = True) -> tuple[str, list]:
     return " AND ".join(clauses) or "TRUE", params
 
 
-def _frame(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
-    return fetch_frame(cur, sql, params)
+def _grain(f: MetricsFilter, grain: str | None) -> str:
+    """The chosen grouping, or the range's default; anything else is refused in one sentence."""
+    grain = grain or default_grain(f)
+    if grain not in GRAINS:
+        raise InvalidFilter(f"Unknown grouping {grain!r}; choose day or week.")
+    return grain
 
 
 # --- Headline figures -------------------------------------------------------------------------
@@ -228,14 +231,12 @@ def volume_by_source(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, grain: st
     inside the range), source, orders, revenue (Decimal).
     """
     f = f.validated()
-    grain = grain or default_grain(f)
-    if grain not in GRAINS:
-        raise InvalidFilter(f"Unknown grouping {grain!r}; choose day or week.")
+    grain = _grain(f, grain)
     where, params = _filters(f)
     step = "INTERVAL 1 WEEK" if grain == "week" else "INTERVAL 1 DAY"
     span = 6 if grain == "week" else 0
     sources = list(f.sources) or list(SOURCES)
-    return _frame(
+    return fetch_frame(
         cur,
         f"""
         WITH agg AS (
@@ -288,12 +289,10 @@ def grams_shipped_per_period(cur: duckdb.DuckDBPyConnection, f: MetricsFilter,
                              grain: str | None = None) -> pd.DataFrame:
     """Grams shipped per day or week of shipped on, every period of the range. Columns: period, grams."""
     f = f.validated()
-    grain = grain or default_grain(f)
-    if grain not in GRAINS:
-        raise InvalidFilter(f"Unknown grouping {grain!r}; choose day or week.")
+    grain = _grain(f, grain)
     where, params = _filters(f)
     step = "INTERVAL 1 WEEK" if grain == "week" else "INTERVAL 1 DAY"
-    return _frame(
+    return fetch_frame(
         cur,
         f"""
         WITH agg AS (
@@ -341,7 +340,7 @@ def lead_times(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataFrame
     """
     f = f.validated()
     where, params = _filters(f)
-    return _frame(
+    return fetch_frame(
         cur,
         f"""
         SELECT '{STAGES[0]}' AS stage, date_trunc('week', o.shipped_on)::DATE AS week, count(*) AS orders,
@@ -407,7 +406,7 @@ def carrier_summary(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.Data
     """
     f = f.validated()
     where, params = _filters(f)
-    return _frame(
+    return fetch_frame(
         cur,
         f"""
         SELECT o.carrier, count(*) AS shipped_orders,
@@ -446,7 +445,7 @@ def top_products(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, by: str = "un
         category_clause = "p.category::VARCHAR IN (SELECT unnest(?::VARCHAR[]))"
         category_params = [list(f.categories)]
     having = "HAVING sum(l.units * p.dried_equiv_grams) > 0" if by == "grams" else ""
-    return _frame(
+    return fetch_frame(
         cur,
         f"""
         SELECT p.sku, p.name AS product, p.category::VARCHAR AS category,
@@ -476,7 +475,7 @@ def coverage_by_insurer(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.
     """
     f = f.validated()
     where, params = _filters(f)
-    return _frame(
+    return fetch_frame(
         cur,
         f"""
         SELECT date_trunc('month', o.created_at)::DATE AS month,

@@ -59,16 +59,20 @@ def start_server(db_path: Path, extra_env: dict | None = None) -> tuple[subproce
     raise RuntimeError("streamlit did not become healthy within 60 s")
 
 
-@pytest.fixture
-def server(db_path: Path):
-    """The app served on a free port over the test's database copy; yields the base URL."""
-    proc, url = start_server(db_path)
-    yield url
+def stop_server(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture
+def server(db_path: Path):
+    """The app served on a free port over the test's database copy; yields the base URL."""
+    proc, url = start_server(db_path)
+    yield url
+    stop_server(proc)
 
 
 @pytest.fixture(scope="session")

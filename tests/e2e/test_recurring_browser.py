@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
 
 import pytest
 from playwright.sync_api import expect
 
 from orders_core.db import Database, fetch_value
-from tests.e2e.conftest import open_first_row, start_server, wait_for_app
+from tests.e2e.conftest import open_first_row, start_server, stop_server, wait_for_app
 
 
 def _prepare(db_path) -> dict:
@@ -41,11 +40,7 @@ def recurring_app(db_path):
     info = _prepare(db_path)
     proc, url = start_server(db_path)
     yield url, info
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_server(proc)
 
 
 def test_enable_generate_and_find_the_order(recurring_app, page):
@@ -118,11 +113,7 @@ def app_with_daily_job(db_path):
     db.close()
     proc, url = start_server(db_path, {"ORDERS_RECURRING_JOB": "1"})
     yield url, info
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_server(proc)
 
 
 def test_the_running_app_generates_due_orders_by_itself(app_with_daily_job, page):
