@@ -1,16 +1,23 @@
-"""The process's one database connection, a cursor per session, and who is acting."""
+"""Streamlit glue: the process's one database connection, a cursor per session, the daily job, who is acting.
+
+Who is acting is who signed in (``st.user``, Streamlit's OpenID Connect sign-in), looked up on the staff
+list on every call: a deactivated person is nobody at their next click.
+"""
 
 from __future__ import annotations
 
 import duckdb
 import streamlit as st
 
-from orders_core.db import Database, DatabaseError, default_db_path
+from orders_core.db import Database, DatabaseError, default_db_path, open_database
+from orders_core.recurring_job import DailyJob, job_enabled
+from orders_core.roles import NotAllowed
+from orders_core.staff import Person, active_person
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, on_release=lambda db: db.close())  # cleared (tests, benchmarks): closed
 def _database(path: str) -> Database:
-    return Database(path, create=False)
+    return open_database(path, create=False)  # a DuckDB file or a postgresql:// URL
 
 
 def database() -> Database:
@@ -31,6 +38,45 @@ def cursor() -> duckdb.DuckDBPyConnection:
     return st.session_state[key]
 
 
-def acting_user() -> str:
-    """The signed-in CSR's name, chosen in the sidebar (there is no login in this module yet)."""
-    return st.session_state.get("acting_user") or "CSR"
+@st.cache_resource(show_spinner=False)
+def _start_job(path: str) -> DailyJob:
+    return DailyJob(_database(path)).start()
+
+
+def daily_job() -> DailyJob | None:
+    """The process's daily recurring-order job, started on first use (None when ORDERS_RECURRING_JOB=0
+    or the database cannot open; the pages then say why)."""
+    if not job_enabled():
+        return None
+    try:
+        return _start_job(default_db_path())
+    except DatabaseError:
+        return None
+
+
+def signed_in_email() -> str | None:
+    """The identity provider's e-mail for this browser, or None when signed out.
+
+    The ``email`` claim; Microsoft Entra ID may send the address as ``preferred_username`` instead.
+    """
+    user = st.user
+    if not user.get("is_logged_in"):
+        return None
+    for claim in ("email", "preferred_username"):
+        value = user.get(claim)
+        if isinstance(value, str) and "@" in value:
+            return value.strip().lower()
+    return None
+
+
+def person() -> Person | None:
+    """The signed-in member of staff, if they are on the staff list and active (checked now)."""
+    return active_person(cursor(), signed_in_email())
+
+
+def acting_person() -> Person:
+    """The signed-in member of staff, for a write; ``NotAllowed`` when there is none (any more)."""
+    who = person()
+    if who is None:
+        raise NotAllowed("Sign in as a member of staff first.")
+    return who

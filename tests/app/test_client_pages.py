@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from decimal import Decimal
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from orders_core.db import Database, fetch_one, fetch_value
+from tests.app.pages import app_page
 from tests.order_helpers import make_client
-
-PAGES = Path(__file__).resolve().parents[2] / "views"
 
 
 def with_db(path, fn):
@@ -29,8 +28,7 @@ def client_id(app_db) -> int:
 
 def profile(client_id) -> AppTest:
     """The Client Profile as the app serves it: app.py's navigation, then the page with ?id=."""
-    at = AppTest.from_file(str(PAGES.parent / "app.py"), default_timeout=30).run()
-    at.switch_page("views/client_profile.py")
+    at = app_page("pages/client.py")
     if client_id is not None:
         at.query_params["id"] = str(client_id)
     at.run()
@@ -39,7 +37,7 @@ def profile(client_id) -> AppTest:
 
 
 def test_clients_page_lists_and_searches(app_db, client_id):
-    at = AppTest.from_file(str(PAGES / "clients.py"), default_timeout=30).run()
+    at = app_page("pages/clients.py").run()
     assert not at.exception
     total = with_db(app_db, lambda cur: fetch_value(cur, "SELECT count(*) FROM clients"))
     assert f"**{total:,} clients**" in [m.value for m in at.markdown]
@@ -47,7 +45,7 @@ def test_clients_page_lists_and_searches(app_db, client_id):
                                                    "Valid Until", "Open Orders"]
     at.text_input(key="clients_search").input("eloise berube").run()
     rows = at.dataframe[0].value
-    assert rows["Name"].tolist() == ["Éloïse Bérubé-Test"]
+    assert rows["Name"].tolist() == [f"/client?id={client_id}#Éloïse Bérubé-Test"]  # a link, shown as the name
     assert rows["Grams/day"].tolist() == ["2 g"]
     at.text_input(key="clients_search").input("'; DROP TABLE clients; --").run()
     assert not at.exception
@@ -57,7 +55,7 @@ def test_clients_page_lists_and_searches(app_db, client_id):
 
 @pytest.mark.parametrize(
     ("value", "sentence"),
-    [(None, "No client was chosen: find one on the Clients page (the link needs ?id=<client id>)."),
+    [(None, "No client was chosen: find one on the Clients page (the link needs ?id=\\<client id\\>)."),
      ("abc", "'abc' is not a client id: a client id is a number such as 1001."),
      ("424242", "There is no client 424242: find the client on the Clients page.")],
 )
@@ -75,8 +73,8 @@ def test_profile_shows_identity_prescription_and_tabs(app_db):
     orders = at.dataframe(key="client_orders").value
     n = with_db(app_db, lambda cur: fetch_value(
         cur, "SELECT count(*) FROM orders WHERE client_id = 1002 AND archived_at IS NULL"))
-    assert len(orders) == n and set(orders["Client"]) == {"François Côté"}
-    periods = at.tabs[1].dataframe[0].value
+    assert len(orders) == min(n, 25) and set(orders["Client"]) == {"François Côté"}  # a page of 25
+    [periods] = [d.value for d in at.tabs[1].dataframe if "Allowance" in d.value.columns]
     assert list(periods.columns) == ["Period", "From", "To", "Allowance", "Used", "Available", "Orders"]
 
 
@@ -119,7 +117,7 @@ def test_create_new_order_refused_then_saved(app_db, client_id):
              "WHERE order_id = ?", [order_id]))
     assert [str(v) for v in row] == ["Open", "CSR", "Éloïse Bérubé-Test", "338.25", "45.000", "Purolator"]
     orders = at.dataframe(key="client_orders").value
-    assert orders["Order ID"].tolist() == [order_id]
+    assert orders["Order ID"].tolist() == [f"/order?id={order_id}"]
     assert orders.iloc[0][["Quantity", "Total Due", "Status", "Carrier"]].tolist() == [
         "45 g", "$338.25", "Open", "Purolator"]
 
@@ -134,8 +132,56 @@ def test_non_numeric_inputs_are_refused_with_reasons(app_db, client_id):
     at.text_input(key=f"{prefix}_placed_by").input("Client").run()
     at.checkbox(key=f"{prefix}_agreed").check().run()
     at.button(key=f"{prefix}_save").click().run()
-    [error] = [e.value for e in at.tabs[0].error]
-    assert "- Line 1 (Pink Kush 3.5 g): the quantity 'lots' is not a whole number." in error
+    error = [e.value for e in at.tabs[0].error if e.value.startswith("The order was not saved:")][0]
+    assert "- Line 1 (Pink Kush 3.5 g): the quantity 'lots' is not a number." in error
     assert "- Line 1 (Pink Kush 3.5 g): the unit price '-3' is negative." in error
     assert with_db(app_db, lambda cur: fetch_value(
         cur, "SELECT count(*) FROM orders WHERE client_id = ?", [client_id])) == 0
+
+
+@pytest.mark.parametrize("units, price, shown", [
+    ("-1", None, "Line 1: the quantity '-1' is negative."),
+    ("abc", None, "Line 1: the quantity 'abc' is not a number."),
+    ("1e9", None, "Line 1: the quantity '1e9' is not a number."),
+    ("1", "-32.50", "Line 1: the unit price '-32.50' is negative."),
+    ("1", "1,234", "Line 1: the unit price '1,234' is ambiguous: write it without the ',' for a whole number, "
+                   "or with at most two decimals."),
+])
+def test_the_preview_shows_a_bad_figure_at_once_and_no_totals(app_db, client_id, units, price, shown):
+    at = profile(client_id)
+    at.button(key="create_new_order").click().run()
+    prefix = f"new_{client_id}"
+    at.selectbox(key=f"{prefix}_pick").select("FL-PK-035").run()
+    assert "$32.50" in [m.value for m in at.metric]
+    at.text_input(key=lines_keys(at, "_units")[0]).input(units).run()
+    if price is not None:
+        at.text_input(key=lines_keys(at, "_price")[0]).input(price).run()
+    assert [e.value for e in at.tabs[0].error] == [shown]  # under the field, before any Save
+    assert not at.tabs[0].metric  # no Subtotal $0.00, no plausible total built from bad input
+    assert not any("Cannabis:" in m.value or "no cannabis" in m.value for m in at.markdown)
+    assert "Correct the figures marked above: the totals appear when every figure is valid." in [
+        w.value for w in at.warning]
+
+
+def test_a_french_decimal_comma_prices_the_preview_and_a_far_price_asks_to_confirm(app_db, client_id):
+    at = profile(client_id)
+    at.button(key="create_new_order").click().run()
+    prefix = f"new_{client_id}"
+    at.selectbox(key=f"{prefix}_pick").select("FL-PK-035").run()
+    at.text_input(key=lines_keys(at, "_units")[0]).input("2").run()
+    at.text_input(key=lines_keys(at, "_price")[0]).input("30,50").run()
+    assert "$61.00" in [m.value for m in at.metric]
+    at.text_input(key=lines_keys(at, "_price")[0]).input("3050").run()
+    [warning] = [w.value for w in at.warning]
+    assert warning == ("Line 1 (Pink Kush 3.5 g): the unit price \\$3,050.00 is far from the catalogue price "
+                       "\\$32.50 (more than 10 times or under a tenth of it).")
+    at.text_input(key=f"{prefix}_placed_by").input("Client").run()
+    at.checkbox(key=f"{prefix}_agreed").check().run()
+    at.button(key=f"{prefix}_save").click().run()
+    assert with_db(app_db, lambda cur: fetch_value(cur, "SELECT count(*) FROM orders WHERE client_id = ?",
+                                                   [client_id])) == 0
+    at.checkbox(key=f"{prefix}_prices_ok").check().run()
+    at.button(key=f"{prefix}_save").click().run()
+    assert with_db(app_db, lambda cur: fetch_value(
+        cur, "SELECT l.unit_price FROM order_lines l JOIN orders o USING (order_id) WHERE o.client_id = ?",
+        [client_id])) == Decimal("3050.00")

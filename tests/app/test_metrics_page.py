@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from orders_core.db import Database, fetch_one
 from orders_core.formatting import money
+from tests.app.conftest import REASON, escaped
+from tests.app.pages import MANAGER, app_page
 
-PAGE = str(Path(__file__).resolve().parents[2] / "views" / "metrics.py")
+PAGE = "pages/metrics.py"
 ANCHOR = dt.date(2026, 11, 26)
 TITLES = [
     "How many orders came in each day, and from where?",
@@ -30,7 +30,7 @@ TITLES = [
 
 @pytest.fixture
 def at(app_db):
-    app = AppTest.from_file(PAGE, default_timeout=60)
+    app = app_page(PAGE, timeout=60, user=MANAGER)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     return app
@@ -134,7 +134,7 @@ def test_backlog_caption_counts_orders_waiting(at, app_db):
 
 
 def test_the_url_sets_the_range_filters_and_grouping(app_db):
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = app_page(PAGE, timeout=60, user=MANAGER)
     at.query_params.update({"range": "custom", "from": "2026-10-01", "to": "2026-11-26", "source": "CSR",
                             "group": "week"})
     at.run()
@@ -147,7 +147,7 @@ def test_the_url_sets_the_range_filters_and_grouping(app_db):
 
 
 def test_a_bad_link_says_what_it_left_out(app_db):
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = app_page(PAGE, timeout=60, user=MANAGER)
     at.query_params.update({"range": "forever", "source": "Fax"})
     at.run()
     assert not at.exception
@@ -160,3 +160,38 @@ def test_the_controls_write_the_url(at):
     at.segmented_control(key="metrics_range").set_value("Last year").run()
     at.multiselect(key="metrics_categories").select("Oil").run()
     assert at.query_params == {"range": "year", "category": "Oil"}
+
+
+def test_a_failed_daily_recurring_run_is_in_the_attention_list_until_a_run_succeeds(failing_daily_job):
+    at = failing_daily_job.failed(app_page(PAGE, timeout=60, user=MANAGER))
+    assert not at.exception
+    failure = failing_daily_job.job.last_failure
+    assert any(m.value == "**Needs attention**" for m in at.markdown)
+    shown = [e.value for e in at.error if "daily recurring" in e.value]
+    assert len(shown) == 1 and escaped(f"failed at {failure.at:%Y-%m-%d %H:%M}: OSError: {REASON}.") in shown[0]
+    failing_daily_job.mend()
+    at.run()
+    assert not any(m.value == "**Needs attention**" for m in at.markdown)
+    assert not any("daily recurring" in e.value for e in at.error)
+
+
+def test_a_ten_year_day_link_is_drawn_per_month_and_computed_once_for_every_session(app_db, monkeypatch):
+    from orders_core import metrics as m
+
+    calls = []
+    real = m.page_metrics
+    monkeypatch.setattr(m, "page_metrics", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    today = dt.date.today()
+    params = {"range": "custom", "from": (today - dt.timedelta(days=3652)).isoformat(),
+              "to": today.isoformat(), "group": "day"}
+    sessions = []
+    for _ in range(2):
+        app = app_page(PAGE, timeout=60, user=MANAGER)
+        app.query_params.update(params)
+        app.run()
+        assert not app.exception, [e.value for e in app.exception]
+        sessions.append(app)
+    assert len(calls) == 1  # the second session reads the same figures from the process-wide cache
+    for app in sessions:
+        [note] = [i.value for i in app.info if i.value.startswith("A bar per day")]
+        assert note.endswith("shown per month instead (121 bars).")

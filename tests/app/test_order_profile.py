@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -11,9 +11,12 @@ from streamlit.testing.v1 import AppTest
 from orders_core.db import Database, fetch_one, fetch_value
 from orders_core.lifecycle import place_order
 from orders_core.ordering import DraftLine, OrderDraft, create_order
+from tests.app.pages import MANAGER, app_page, signed_in
 from tests.order_helpers import make_client
+from tests.people import acting
+from ui.text import JOINER
 
-PAGE = str(Path(__file__).resolve().parents[2] / "views" / "order_profile.py")
+PAGE = "pages/order.py"
 TODAY = dt.date.today()
 
 
@@ -31,14 +34,14 @@ def order_id(app_db) -> int:
     def make(db):
         client = make_client(db.cursor(), "Éloïse Bérubé-Test", gpd="2")
         draft = OrderDraft(client, [DraftLine("FL-PK-035", 2, line_discount="5"), DraftLine("AC-GRN-001", 1)],
-                           order_discount="3", carrier=None, shipping_charge="12.50", placed_by="Jean Aidant",
+                           order_discount="3", carrier="Canada Post", shipping_charge="12.50", placed_by="Jean Aidant",
                            return_policy_agreed=True)
-        return create_order(db, draft, "Isabelle Roy")
+        return create_order(db, draft, acting("Isabelle Roy"))
     return with_db(app_db, make)
 
 
 def open_page(order_id) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = app_page(PAGE, timeout=30)
     at.query_params["id"] = str(order_id)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -61,14 +64,14 @@ def status(app_db, order_id) -> tuple:
 
 @pytest.mark.parametrize(
     ("value", "sentence"),
-    [(None, "No order was chosen: open an order from the Orders page (the link needs ?id=<order id>)."),
+    [(None, "No order was chosen: open an order from the Orders page (the link needs ?id=\\<order id\\>)."),
      ("12ab", "'12ab' is not an order id: an order id is a number such as 100123."),
      ("'; DROP TABLE orders; --", "''; DROP TABLE orders; --' is not an order id: an order id is a number "
                                   "such as 100123."),
      ("999999999", "There is no order 999999999: check the number, or find the order on the Orders page.")],
 )
 def test_bad_ids_get_one_sentence(app_db, value, sentence):
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = app_page(PAGE, timeout=30)
     if value is not None:
         at.query_params["id"] = value
     at.run()
@@ -83,7 +86,7 @@ def test_shows_the_purchase_record_money_lines_and_events(app_db, order_id):
     for fact in ["Client: **Éloïse Bérubé-Test**", "Date of birth: **1970-05-04**", "Order placed by: **Jean Aidant**",
                  "Ships to (registered address): **123 rue Saint-Denis, Montréal QC  H2X 1K4**",
                  "Pink Kush 3.5 g (Laurentian Growers) × 2", "Herb Grinder (Vapeur Nord) × 1",
-                 "Status: **Open**", "Source: **CSR**", "Carrier: **— none yet —**", "Quantity: **7 g**"]:
+                 "Status: **Open**", "Source: **CSR**", "Carrier: **Canada Post**", "Quantity: **7 g**"]:
         assert fact in shown, fact
     money = at.table[0].value
     assert money["Amount"].tolist() == ["$89.00", "-$5.00", "-$3.00", "$0.00", "$12.50", "$93.50"]
@@ -92,13 +95,15 @@ def test_shows_the_purchase_record_money_lines_and_events(app_db, order_id):
         ["Pink Kush 3.5 g", "Laurentian Growers", 2, "$60.00", "7 g"],
         ["Herb Grinder", "Vapeur Nord", 1, "$24.00", ""]]
     [(who, kind, what)] = event_rows(at)
-    assert (who, kind) == ("Isabelle Roy", "created") and "placed by Jean Aidant" in what
+    assert (who, kind) == (f"Isabelle Roy (isabelle.roy{JOINER}@staff.example)", "created")
+    assert "placed by Jean Aidant" in what
+    assert f"Recorded by: **Isabelle Roy (isabelle.roy{JOINER}@staff.example)**" in shown
     assert [b.label for b in at.button if b.key.startswith("choose_")] == ["Edit", "Place Order", "Cancel"]
 
 
 def test_place_ship_deliver(app_db, order_id):
     at = open_page(order_id)
-    at.session_state["acting_user"] = "Priya Nair"
+    at.user = signed_in(MANAGER)  # Priya Nair
     at.button(key="choose_Place Order").click().run()
     k = f"act_{order_id}_"
     at.selectbox(key=k + "method").select("Debit card").run()
@@ -123,8 +128,9 @@ def test_place_ship_deliver(app_db, order_id):
     assert status(app_db, order_id) == ("Delivered", 4)
     assert f"Delivered on: **{TODAY:%Y-%m-%d}**" in text(at)
     assert [b for b in at.button if b.key.startswith("choose_")] == []
-    assert [e[:2] for e in event_rows(at)] == [("Isabelle Roy", "created"), ("Priya Nair", "status"),
-                                              ("Priya Nair", "status"), ("Priya Nair", "status")]
+    priya = f"Priya Nair (manager{JOINER}@demo.example)"
+    assert [e[:2] for e in event_rows(at)] == [(f"Isabelle Roy (isabelle.roy{JOINER}@staff.example)", "created"),
+                                              (priya, "status"), (priya, "status"), (priya, "status")]
     assert event_rows(at)[2][2] == f"Order Placed → Shipped on {TODAY:%Y-%m-%d} by Canada Post, tracking CP12345678CA"
 
 
@@ -132,7 +138,7 @@ def test_an_order_changed_by_someone_else_is_not_overwritten(app_db, order_id):
     at = open_page(order_id)
     at.button(key="choose_Cancel").click().run()
     at.text_input(key=f"act_{order_id}_reason").input("Client asked").run()
-    with_db(app_db, lambda db: place_order(db, order_id, "Marc-André Côté", payment_method="Credit card",
+    with_db(app_db, lambda db: place_order(db, order_id, acting("Marc-André Côté"), payment_method="Credit card",
                                            payment_reference="PAY-9"))
     at.button(key=f"act_{order_id}_confirm").click().run()
     assert "was changed by someone else since you opened it (it is now Order Placed)" in at.error[0].value
@@ -182,3 +188,65 @@ def test_archive_and_unarchive(app_db, order_id):
         db.cursor(), "SELECT archived_at IS NOT NULL FROM orders WHERE order_id = ?", [order_id]))
     at.button(key="order_unarchive").click().run()
     assert [e[1] for e in event_rows(at)] == ["created", "archived", "unarchived"]
+
+
+HOSTILE = "**bold** <b>tag</b> [link](http://evil.example) $x$ :red[red]"
+
+
+def test_free_text_is_shown_as_typed_never_as_markdown(app_db):
+    """Every free-text field of an order and its client, as it reaches the Order Profile."""
+    def make(db):
+        cur = db.cursor()
+        client = make_client(cur, "Éloïse Bérubé-Test", gpd="2")
+        cur.execute("UPDATE clients SET name = ?, email = ? WHERE client_id = ?", ["**Zoé** <i>Côté</i>",
+                                                                                    HOSTILE, client])
+        draft = OrderDraft(client, [DraftLine("FL-PK-035", 1)], placed_by=HOSTILE, return_policy_agreed=True,
+                           carrier="Purolator")
+        order_id = create_order(db, draft, acting("Isabelle Roy"))
+        place_order(db, order_id, acting("Isabelle Roy"), payment_method="Cheque", payment_reference="[ref](http://x.io)")
+        from orders_core.lifecycle import cancel_order
+        cancel_order(db, order_id, acting("Isabelle Roy"), reason=HOSTILE)
+        return order_id
+    order_id = with_db(app_db, make)
+    at = open_page(order_id)
+    shown = text(at)
+    unescaped = re.sub(r"\\(.)", r"\1", shown).replace("\u2060", "")  # what a reader sees once the escapes are read
+    for raw in (HOSTILE, "**Zoé** <i>Côté</i>", "[ref](http://x.io)"):
+        assert raw in unescaped  # every character the CSR typed is there ...
+        assert raw not in shown  # ... and none of it is left for Markdown to interpret
+    assert "Order placed by: **\\*\\*bold\\*\\* \\<b\\>tag\\</b\\> \\[link\\](http:\u2060//evil.example)" in shown
+    assert "Cancelled because: **\\*\\*bold" in shown
+    assert at.button(key="order_to_client").label == "Client Profile: \\*\\*Zoé\\*\\* \\<i\\>Côté\\</i\\>"
+    whats = " ".join(row[2] for row in event_rows(at))
+    assert HOSTILE not in whats and HOSTILE in re.sub(r"\\(.)", r"\1", whats).replace("\u2060", "")  # escaped, every character kept
+
+
+def test_an_edit_refused_because_the_order_was_archived_says_so_and_keeps_the_typing(app_db, order_id):
+    from orders_core.archive import archive_orders
+
+    at = open_page(order_id)
+    at.button(key="choose_Edit").click().run()
+    prefix = f"edit_{order_id}"
+    units = [t.key for t in at.text_input if t.key.startswith(prefix) and t.key.endswith("_units")]
+    at.text_input(key=units[0]).input("3").run()
+    with_db(app_db, lambda db: archive_orders(db, [order_id], acting("Marc Tremblay")))
+    at.button(key=f"act_{order_id}_confirm").click().run()
+    [error] = [e.value for e in at.error]
+    assert f"Order {order_id} was archived by someone else since you opened it; nothing was changed." in error
+    assert "it is now Open" not in error
+    assert at.text_input(key=units[0]).value == "3"  # the CSR's typing is still on screen
+    at.button(key="order_unarchive").click().run()
+    at.button(key=f"act_{order_id}_confirm").click().run()
+    assert not at.error
+    assert with_db(app_db, lambda db: fetch_value(
+        db.cursor(), "SELECT units FROM order_lines WHERE order_id = ? AND line_no = 1", [order_id])) == 3
+
+
+def test_place_order_without_a_carrier_is_refused_in_one_sentence(app_db, order_id):
+    with_db(app_db, lambda db: db.cursor().execute("UPDATE orders SET carrier = NULL WHERE order_id = ?", [order_id]))
+    at = open_page(order_id)
+    at.button(key="choose_Place Order").click().run()
+    at.text_input(key=f"act_{order_id}_reference").input("AUTH-1").run()
+    at.button(key=f"act_{order_id}_confirm").click().run()
+    assert f"Order {order_id} has no carrier: Edit it to choose one before placing it" in at.error[0].value
+    assert status(app_db, order_id) == ("Open", 1)

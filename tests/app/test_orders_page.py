@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from orders_core.db import Database, fetch_value
+from tests.app.pages import app_page
+from ui.text import JOINER
 
-PAGE = str(Path(__file__).resolve().parents[2] / "views" / "orders.py")
+PAGE = "app.py"
 
 
 @pytest.fixture
 def at(app_db):
-    app = AppTest.from_file(PAGE, default_timeout=30)
+    app = app_page(PAGE, timeout=30)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     return app
@@ -26,6 +25,11 @@ def sql(path, query, params=()):
         return fetch_value(db.cursor(), query, list(params))
     finally:
         db.close()
+
+
+def order_ids(at) -> list[int]:
+    """The index's Order IDs (each cell is the link /order?id=N, shown as N)."""
+    return [int(v.split("=")[1]) for v in at.dataframe[0].value["Order ID"]]
 
 
 def total_label(at) -> str:
@@ -41,7 +45,7 @@ def test_lands_on_all_orders_newest_first(at, app_db):
     expected = sql(app_db, "SELECT count(*) FROM orders WHERE archived_at IS NULL")
     assert total_label(at) == f"**{expected:,} orders**"
     newest = sql(app_db, "SELECT max(order_id) FROM orders WHERE archived_at IS NULL")
-    assert table["Order ID"].iloc[0] == newest
+    assert table["Order ID"].iloc[0] == f"/order?id={newest}"  # a link to its profile
     assert table["Total Due"].iloc[0].startswith("$")
 
 
@@ -50,19 +54,21 @@ def test_views_search_and_sort(at, app_db):
     assert set(at.dataframe[0].value["Status"]) == {"Unverified"}
     assert at.query_params["view"] == "Unverified"
     at.radio(key="orders_show").set_value("All").run()
-    at.text_input(key="orders_search").input("TREMBLAY").run()
+    surname = sql(app_db, "SELECT split_part(c.name, ' ', -1) FROM orders o JOIN clients c USING (client_id) "
+                          "WHERE o.archived_at IS NULL ORDER BY o.order_id DESC LIMIT 1")
+    at.text_input(key="orders_search").input(surname.upper()).run()
     clients = set(at.dataframe[0].value["Client"])
-    assert clients and all("Tremblay" in c for c in clients)
+    assert clients and all(surname in c for c in clients)
     at.text_input(key="orders_search").input("").run()
     at.selectbox(key="orders_sort").set_value("Order ID").run()
     at.selectbox(key="orders_dir").set_value("Ascending").run()
-    ids = list(at.dataframe[0].value["Order ID"])
+    ids = order_ids(at)
     assert ids == sorted(ids) and ids[0] == sql(app_db, "SELECT min(order_id) FROM orders WHERE archived_at IS NULL")
     assert at.query_params["sort"] == "id" and at.query_params["dir"] == "asc"
 
 
 def test_a_shared_link_opens_the_same_view(app_db):
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = app_page(PAGE, timeout=30)
     at.query_params.update({"view": "Archived", "status": "Delivered", "sort": "id", "dir": "asc"})
     at.run()
     assert at.radio(key="orders_show").value == "Archived"
@@ -72,7 +78,7 @@ def test_a_shared_link_opens_the_same_view(app_db):
 
 
 def test_a_bad_link_is_explained_in_one_sentence(app_db):
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = app_page(PAGE, timeout=30)
     at.query_params.update({"view": "Nope", "carrier": "Pigeon Post"})
     at.run()
     assert not at.exception
@@ -88,9 +94,9 @@ def test_hostile_search_shows_no_orders_and_no_error(at):
 
 
 def test_paging_moves_through_the_result(at):
-    first = list(at.dataframe[0].value["Order ID"])
+    first = order_ids(at)
     at.button(key="page_next").click().run()
-    second = list(at.dataframe[0].value["Order ID"])
+    second = order_ids(at)
     assert len(second) == 50 and set(first).isdisjoint(second) and max(second) < min(first)
     assert at.query_params["page"] == "2"
     at.text_input(key="orders_search").input("a").run()
@@ -121,10 +127,10 @@ def test_cancelling_the_archive_changes_nothing(at, app_db):
 def test_a_missing_database_is_one_sentence_and_is_not_created(tmp_path, monkeypatch):
     path = tmp_path / "missing.duckdb"
     monkeypatch.setenv("ORDERS_DB", str(path))
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = app_page(PAGE, timeout=30)
     at.run()
     assert [e.value for e in at.error] == [
-        f"The database {path} does not exist; create one with `orders-core demo`."]
+        f"The database {path} does not exist; create one with `orders-core init` or `orders-core demo`."]
     assert not at.dataframe and not path.exists()
 
 
@@ -140,10 +146,45 @@ def test_a_database_held_by_another_program_is_one_sentence(tmp_path, monkeypatc
     try:
         assert holder.stdout.readline().strip() == "open"
         monkeypatch.setenv("ORDERS_DB", str(path))
-        at = AppTest.from_file(PAGE, default_timeout=30)
+        at = app_page(PAGE, timeout=30)
         at.run()
         assert len(at.error) == 1
         assert at.error[0].value.startswith(f"The database {path} is already open in another program (process ")
         assert not at.exception
     finally:
         holder.kill()
+
+
+def test_the_second_csr_to_confirm_archive_is_told_what_happened_and_gets_no_empty_undo(app_db):
+    first, second = app_page(PAGE, timeout=30).run(), app_page(PAGE, timeout=30).run()
+    shipped = sql(app_db, "SELECT count(*) FROM orders WHERE status = 'Shipped' AND archived_at IS NULL")
+    for app in (first, second):
+        app.button(key="menu_archive_shipped").click().run()
+        assert f"Archive all {shipped:,} orders in the Shipped status?" in app.warning[0].value
+    first.button(key="archive_confirm").click().run()
+    assert first.success[0].value == f"Archived {shipped:,} orders (Shipped)."
+    second.button(key="archive_confirm").click().run()
+    [said] = [i.value for i in second.info]
+    assert said.startswith(f"Nothing was archived: there are no Shipped orders left to archive. {shipped:,} "
+                           f"Shipped orders were archived a moment ago (")
+    assert said.endswith(f") by Isabelle Roy (csr{JOINER}@demo.example).")
+    assert not second.success
+    assert not [b for b in second.button if b.key == "archive_undo"]
+
+
+def test_choosing_archive_delivered_closes_the_menu(at):
+    at.button(key="menu_archive_delivered").click().run()
+    assert at.session_state["orders_menu"] is False  # the "⋮" popover is closed over the confirmation
+    assert "in the Delivered status?" in at.warning[0].value
+
+
+def test_sort_by_status_starts_unverified_first_and_the_direction_still_flips(at, app_db):
+    at.selectbox(key="orders_sort").select("Status").run()
+    assert at.selectbox(key="orders_dir").value == "Ascending"
+    assert at.dataframe[0].value["Status"].iloc[0] == "Unverified"
+    at.selectbox(key="orders_dir").select("Descending").run()
+    assert at.dataframe[0].value["Status"].iloc[0] == "Cancelled"
+    at.selectbox(key="orders_sort").select("Order ID").run()
+    assert at.selectbox(key="orders_dir").value == "Descending"
+    ids = order_ids(at)
+    assert ids == sorted(ids, reverse=True)

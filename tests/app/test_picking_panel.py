@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from orders_core.db import Database
+from tests.app.pages import FULFILLMENT, app_page, signed_in
 
-PAGE = str(Path(__file__).resolve().parents[2] / "views" / "orders.py")
+PAGE = "app.py"
 CSR = "Zoë Tremblay"
 
 
@@ -37,8 +36,8 @@ def _ok(at: AppTest) -> AppTest:
 
 @pytest.fixture
 def orders_page(app_db):
-    at = AppTest.from_file(PAGE, default_timeout=30)
-    at.session_state["acting_user"] = CSR
+    at = app_page(PAGE, timeout=30)
+    at.user = signed_in(FULFILLMENT)  # Zoë Tremblay
     _ok(at.run())
     _ok(at.button(key="menu_picking").click().run())
     return at
@@ -54,39 +53,44 @@ def test_view_picking_list_previews_generates_and_keeps_the_list(orders_page, ap
     assert metrics(at)["Lines"] == str(lines)
     assert metrics(at)["Units"] == str(units)
     assert metrics(at)["Grams (dried equivalent)"].endswith(" g")
-    assert [b.key for b in at.download_button] == ["menu_export"]
+    assert [b.key for b in at.download_button] == []  # Export CSV is for managers and administrators
 
     _ok(at.button(key="picking_generate").click().run())
     assert f"Picking list 1 is ready: {len(ids)} orders." in at.success[0].value
     assert at.download_button(key="picking_download").label == "Download picking list 1 (PDF)"
-    assert rows(app_db, "SELECT generated_by, order_ids FROM picking_lists") == [(CSR, ids)]
+    assert rows(app_db, "SELECT generated_by, generated_by_email, order_ids FROM picking_lists") == \
+        [(CSR, "fulfillment@demo.example", ids)]
     assert rows(app_db, "SELECT count(*), min(actor) FROM order_events WHERE kind = 'picking_list'") == [(len(ids), CSR)]
     # kept for downloading again
     assert at.download_button(key="picking_again_1").label == "Download again"
     assert any("Picking list 1" in m.value and CSR in m.value for m in at.markdown)
+    assert not [w.value for w in at.warning if "already on" in w.value]  # the list just made is not "earlier"
+    _ok(at.button(key="picking_generate").click().run())
+    assert f"{len(ids)} of these orders are already on an earlier picking list; a new list includes them again." in [
+        w.value for w in at.warning]
 
 
 def test_no_orders_in_order_placed_says_so_and_offers_no_pdf(app_db):
     rows(app_db, "UPDATE orders SET status = 'Shipped' WHERE status = 'Order Placed'")
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = app_page(PAGE, timeout=30)
     _ok(at.run())
     _ok(at.button(key="menu_picking").click().run())
     assert any("There are no orders in Order Placed to pick" in i.value for i in at.info)
     assert not at.metric
     assert not [b for b in at.button if b.key == "picking_generate"]
-    assert [b.key for b in at.download_button] == ["menu_export"]
+    assert [b.key for b in at.download_button] == []
 
 
 def _panel(selected: list[int], search: str) -> None:
     from orders_core.index import OrderQuery
-    from ui.picking import render_picking_panel
+    from ui.components.picking import render_picking_panel
 
     render_picking_panel(list(selected), OrderQuery(search=search))
 
 
 def panel(selected: list[int], search: str = "") -> AppTest:
     at = AppTest.from_function(_panel, args=(selected, search), default_timeout=30)
-    at.session_state["acting_user"] = CSR
+    at.user = signed_in(FULFILLMENT)  # Zoë Tremblay
     return _ok(at.run())
 
 
@@ -124,16 +128,17 @@ def test_current_filtered_result(app_db):
     assert first in kept and len(kept) == expected
 
 
-def _profile_button(order_id: int) -> None:
-    from ui.picking import render_order_picking_button
-
-    render_order_picking_button(order_id)
+def _profile(order_id: int) -> AppTest:
+    """The Order Profile as the app serves it: its one picking-list button is the one tested here."""
+    at = app_page("pages/order.py", timeout=30)
+    at.query_params["id"] = str(order_id)
+    return at
 
 
 def test_order_profile_button_makes_a_list_of_that_order(app_db):
     order_id = placed(app_db)[0]
-    at = AppTest.from_function(_profile_button, args=(order_id,), default_timeout=30)
-    at.session_state["acting_user"] = CSR
+    at = _profile(order_id)
+    at.user = signed_in(FULFILLMENT)  # Zoë Tremblay
     _ok(at.run())
     _ok(at.button(key=f"picking_order_{order_id}").click().run())
     assert at.download_button(key=f"picking_download_{order_id}").label == "Download picking list 1 (PDF)"
@@ -142,7 +147,7 @@ def test_order_profile_button_makes_a_list_of_that_order(app_db):
 
 def test_order_profile_button_is_disabled_for_an_order_not_in_order_placed(app_db):
     open_id = rows(app_db, "SELECT min(order_id) FROM orders WHERE status = 'Open'")[0][0]
-    at = AppTest.from_function(_profile_button, args=(open_id,), default_timeout=30)
+    at = _profile(open_id)
     _ok(at.run())
     button = at.button(key=f"picking_order_{open_id}")
     assert button.disabled and f"{open_id} (Open)" in button.help

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from orders_core.db import Database, fetch_value
 from orders_core.recurring import TEMPLATE_COLUMNS
+from tests.app.conftest import REASON, escaped
+from tests.app.pages import CSR, app_page, signed_in
 
-PAGE = str(Path(__file__).resolve().parents[2] / "views" / "recurring.py")
+PAGE = "pages/recurring.py"
 
 
 def with_db(path, fn):
@@ -28,7 +30,7 @@ def value(path, sql, params=None):
 
 
 def page() -> AppTest:
-    return AppTest.from_file(PAGE, default_timeout=60).run()
+    return app_page(PAGE, timeout=60).run()
 
 
 def table(at: AppTest):
@@ -92,7 +94,7 @@ def test_generate_shows_what_it_will_create_then_creates_it(app_db):
     shown = next(df.value for df in at.dataframe if "Shipments" in df.value.columns)
     assert list(shown["Order ID"]) == [new_id]
     actor = value(app_db, "SELECT actor FROM order_events WHERE order_id = ? AND kind = 'created'", [new_id])
-    assert actor == "CSR"  # no sidebar in a lone page: ui.session.acting_user's fallback
+    assert actor == "Isabelle Roy"  # the shared sidebar's signed-in name
     # a second press finds nothing due
     at.button(key="rec_generate").click().run()
     assert any("Nothing is due" in i.value for i in at.info)
@@ -100,13 +102,14 @@ def test_generate_shows_what_it_will_create_then_creates_it(app_db):
 
 TAB_SCRIPT = """
 import streamlit as st
-from ui.recurring_tab import render_recurring_tab
+from ui.components.recurring_tab import render_recurring_tab
 render_recurring_tab(int(st.query_params["id"]))
 """
 
 
 def tab(client_id: int) -> AppTest:
     at = AppTest.from_string(TAB_SCRIPT, default_timeout=60)
+    at.user = signed_in(CSR)
     at.query_params["id"] = str(client_id)
     return at.run()
 
@@ -131,7 +134,8 @@ def test_tab_shows_grams_against_allowance_and_saves_changes(app_db):
     enabled, schedule, day = with_db(app_db, lambda cur: cur.execute(
         "SELECT enabled, schedule, day_of_month FROM recurring_orders WHERE client_id = ?", [cid]).fetchall()[0])
     assert (enabled, schedule, day) == (False, "day_of_month", 31)
-    assert value(app_db, "SELECT actor FROM recurring_events WHERE recurring_order_id = ?", [cid]) == "CSR"
+    assert value(app_db, "SELECT actor FROM recurring_events WHERE recurring_order_id = ? "
+                         "ORDER BY event_id DESC LIMIT 1", [cid]) == CSR.name  # the signed-in person
 
 
 def test_tab_refuses_a_template_over_the_allowance_and_writes_nothing(app_db):
@@ -139,12 +143,13 @@ def test_tab_refuses_a_template_over_the_allowance_and_writes_nothing(app_db):
                         "WHERE c.registration_status = 'Approved'")
     with_db(app_db, lambda cur: cur.execute(
         "UPDATE prescriptions SET grams_per_day = 0.1 WHERE client_id = ?", [cid]))  # 3 g a month
+    events = value(app_db, "SELECT count(*) FROM recurring_events")
     at = tab(cid)
     errors = [e.value for e in at.error]
     assert any("over" in e and "monthly allowance of 3 g" in e and "can never ship" in e for e in errors)
     at.button(key=f"rectab_{cid}_save").click().run()
     assert any("monthly allowance of 3 g" in e.value for e in at.error)
-    assert value(app_db, "SELECT count(*) FROM recurring_events") == 0
+    assert value(app_db, "SELECT count(*) FROM recurring_events") == events
 
 
 @pytest.mark.parametrize("client_sql", ["SELECT min(client_id) FROM clients WHERE client_id % 10 <> 0"])
@@ -157,3 +162,30 @@ def test_tab_for_a_client_without_a_template_offers_to_create_one(app_db, client
     at.button(key=f"rectab_{cid}_save").click().run()
     assert any("A recurring order needs at least one product." in e.value for e in at.error)
     assert value(app_db, "SELECT count(*) FROM recurring_orders WHERE client_id = ?", [cid]) == 0
+
+
+def test_a_failed_daily_run_shows_on_the_page_with_its_time_and_reason_until_a_run_succeeds(failing_daily_job):
+    at = failing_daily_job.failed(app_page(PAGE, timeout=60))
+    assert not at.exception
+    shown = [e.value for e in at.error if "daily recurring" in e.value]
+    assert len(shown) == 1
+    failure = failing_daily_job.job.last_failure
+    assert escaped(f"failed at {failure.at:%Y-%m-%d %H:%M}: OSError: {REASON}.") in shown[0]
+    assert "\\*orders\\*" in shown[0]  # the reason shown literally, not as Markdown
+    failing_daily_job.mend()
+    at.run()
+    assert not any("daily recurring" in e.value for e in at.error)
+
+
+def test_template_units_are_read_as_typed_and_never_silently_fixed():
+    from ui.components.recurring_tab import template_lines
+
+    rows = pd.DataFrame({"Product": ["Pink Kush · FL-PK-035", "Grinder · AC-GRN-001", "Balm · OL-BAL-040",
+                                     "Pink Kush · FL-PK-035", "Oil · OL-CBD-030"],
+                         "Units": ["-5", "0", "abc", "2", " 1 "]})
+    by_label = {"Pink Kush · FL-PK-035": "FL-PK-035", "Grinder · AC-GRN-001": "AC-GRN-001",
+                "Balm · OL-BAL-040": "OL-BAL-040", "Oil · OL-CBD-030": "OL-CBD-030"}
+    lines, errors = template_lines(rows, by_label)
+    assert errors == ["Line 1: units '-5' is negative.", "Line 2: units is 0; order at least 1 unit.",
+                      "Line 3: units 'abc' is not a number."]
+    assert [(ln.sku, ln.units) for ln in lines] == [("FL-PK-035", 2), ("OL-CBD-030", 1)]

@@ -12,8 +12,11 @@ import streamlit as st
 
 from orders_core import formatting
 from orders_core.index import distinct_carriers
-from orders_core.ordering import DraftLine, OrderDraft, OrderReview, catalogue, fmt_grams
+from orders_core.limits import MAX_MONEY, MAX_UNITS
+from orders_core.numbers import NumberError, parse_money, parse_units
+from orders_core.ordering import DraftLine, OrderDraft, OrderReview, catalogue
 from ui.session import cursor
+from ui.text import literal
 
 ss = st.session_state
 _uids = itertools.count(1)
@@ -66,10 +69,24 @@ def _remove(prefix: str, uid: int) -> None:
     ss[f"{prefix}_lines"] = [u for u in ss[f"{prefix}_lines"] if u != uid]
 
 
+def _checked(prefix: str, container, key: str, what: str, *, units: bool = False) -> None:
+    """A figure's error under its field, at once (the same reading as orders_core's ``numbers``)."""
+    value = ss.get(key)
+    try:
+        if units:
+            parse_units(value, what, maximum=MAX_UNITS)
+        elif value is not None and str(value).strip():
+            parse_money(value, what, maximum=MAX_MONEY)
+    except NumberError as exc:
+        ss[f"{prefix}_bad"] = ss.get(f"{prefix}_bad", 0) + 1
+        container.error(literal(exc), icon=":material/error:")
+
+
 def render_form(prefix: str, client_id: int, *, csr_fields: bool, client_name: str = "") -> OrderDraft:
-    """The editor's widgets; returns the draft they describe."""
+    """The editor's widgets, each figure's error under it; returns the draft they describe."""
     if not ss.get(f"{prefix}_ready"):
         start_form(prefix)
+    ss[f"{prefix}_bad"] = 0
     products = _catalogue()
     st.selectbox(
         "Add a product", list(products), index=None, key=f"{prefix}_pick",
@@ -83,20 +100,26 @@ def render_form(prefix: str, client_id: int, *, csr_fields: bool, client_name: s
         sku = ss[f"{prefix}_{uid}_sku"]
         product = products.get(sku)
         name, units, price, disc, remove = st.columns([3.2, 1, 1.2, 1.2, 0.9], vertical_alignment="bottom")
-        name.markdown(f"**{n}. {product['name'] if product else sku}**  \n"
-                      f"{product['brand'] if product else ''} · {sku}")
+        name.markdown(f"**{n}. {literal(product['name'] if product else sku)}**  \n"
+                      f"{literal(product['brand'] if product else '')} · {literal(sku)}")
         units.text_input("Units", key=f"{prefix}_{uid}_units")
         price.text_input("Unit price ($)", key=f"{prefix}_{uid}_price")
         disc.text_input("Line discount ($)", key=f"{prefix}_{uid}_disc")
         remove.button("Remove", key=f"{prefix}_{uid}_remove", on_click=_remove, args=(prefix, uid))
+        errors = st.container()
+        _checked(prefix, errors, f"{prefix}_{uid}_units", f"Line {n}: the quantity", units=True)
+        _checked(prefix, errors, f"{prefix}_{uid}_price", f"Line {n}: the unit price")
+        _checked(prefix, errors, f"{prefix}_{uid}_disc", f"Line {n}: the line discount")
     discount, carrier, shipping = st.columns(3)
     discount.text_input("Order discount ($)", key=f"{prefix}_discount")
+    _checked(prefix, discount, f"{prefix}_discount", "The order discount")
     carriers = ["", *distinct_carriers(cursor())]
     if ss.get(f"{prefix}_carrier") not in carriers:
         ss[f"{prefix}_carrier"] = ""
     carrier.selectbox("Carrier", carriers, key=f"{prefix}_carrier",
                       format_func=lambda c: c or "— no carrier yet —")
     shipping.text_input("Shipping charge ($)", key=f"{prefix}_shipping")
+    _checked(prefix, shipping, f"{prefix}_shipping", "The shipping charge")
     if csr_fields:
         placed, by_client, agreed = st.columns([2, 0.8, 2.2], vertical_alignment="bottom")
         placed.text_input("Order placed by", key=f"{prefix}_placed_by",
@@ -117,11 +140,19 @@ def draft_from_state(prefix: str, client_id: int) -> OrderDraft:
     ]
     return OrderDraft(client_id, lines, ss.get(f"{prefix}_discount"), ss.get(f"{prefix}_carrier") or None,
                       ss.get(f"{prefix}_shipping"), ss.get(f"{prefix}_placed_by") or "",
-                      bool(ss.get(f"{prefix}_agreed")))
+                      bool(ss.get(f"{prefix}_agreed")), bool(ss.get(f"{prefix}_prices_ok")))
 
 
-def render_summary(review: OrderReview) -> None:
-    """The live money and grams of a draft."""
+def render_summary(review: OrderReview, prefix: str) -> None:
+    """The live money and grams of a draft; no totals while a figure above is wrong; unusual prices to confirm."""
+    if ss.get(f"{prefix}_bad"):
+        st.warning("Correct the figures marked above: the totals appear when every figure is valid.")
+        return
+    if review.price_warnings:
+        st.warning("\n\n".join(literal(w) for w in review.price_warnings))
+        st.checkbox("These prices are right", key=f"{prefix}_prices_ok")
+    else:
+        ss.pop(f"{prefix}_prices_ok", None)
     t = review.totals
     cols = st.columns(6)
     for col, (label, value) in zip(cols, [
@@ -131,7 +162,7 @@ def render_summary(review: OrderReview) -> None:
     ], strict=True):
         col.metric(label, formatting.money(value))
     for c in review.coverage:
-        st.caption(f"Coverage by {c.insurer}: {formatting.money(c.amount)}" + (f" ({c.note})" if c.note else ""))
+        st.caption(literal(f"Coverage by {c.insurer}: {formatting.money(c.amount)}" + (f" ({c.note})" if c.note else "")))
     st.markdown(grams_sentence(review))
 
 
@@ -139,15 +170,15 @@ def grams_sentence(review: OrderReview) -> str:
     grams = review.totals.grams
     if review.cap is None:
         return "This client has no active prescription."
-    held = f"{fmt_grams(grams)} g" if grams is not None else "no cannabis (0 g)"
-    text = f"**Cannabis: {held}** (dried equivalent) of this client's limit of {fmt_grams(review.cap)} g per order"
+    held = formatting.grams(grams) if grams is not None else "no cannabis (0 g)"
+    text = f"**Cannabis: {held}** (dried equivalent) of this client's limit of {formatting.grams(review.cap)} per order"
     if review.period is not None:
         p = review.period
-        text += (f"; {fmt_grams(p.available)} g of {fmt_grams(p.allowance)} g left in the prescription period "
+        text += (f"; {formatting.grams(p.available)} of {formatting.grams(p.allowance)} left in the prescription period "
                  f"{p.label()}")
     over = grams is not None and (grams > review.cap or (review.period and grams > review.period.available))
     return f":red[{text}.]" if over else text + "."
 
 
 def show_reasons(title: str, reasons: list[str]) -> None:
-    st.error(title + "\n\n" + "\n".join(f"- {r}" for r in reasons))
+    st.error(literal(title) + "\n\n" + "\n".join(f"- {literal(r)}" for r in reasons))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -16,12 +16,17 @@ import streamlit as st
 
 from orders_core import formatting
 from orders_core import metrics as m
+from orders_core.csv_text import csv_bytes
+from orders_core.dates import FIRST_DATE
 from orders_core.index import distinct_carriers
 from orders_core.schema import CATEGORIES, SOURCES
-from ui.session import cursor
+from ui import frame, url_state
+from ui.components.job_status import job_failure_sentence
+from ui.session import cursor, database
+from ui.text import literal
 
 ss = st.session_state
-ORDERS_PAGE = "views/orders.py"
+ORDERS_PAGE = "app.py"
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
 SOURCE_COLORS = {"Client Portal": "#2563eb", "CSR": "#f59e0b", "Recurring": "#10b981"}
 STATUS_COLORS = {"Unverified": "#f59e0b", "Open": "#60a5fa", "Order Placed": "#6366f1",
@@ -30,6 +35,8 @@ BACKLOG_COLORS = ["#a3a3a3", "#fbbf24", "#f97316", "#dc2626"]
 INSURER_COLORS = ["#0f766e", "#2563eb", "#db2777", "#ea580c", "#65a30d", "#7c3aed", "#0891b2", "#a16207"]
 STAGE_COLORS = {m.STAGES[0]: "#2563eb", m.STAGES[1]: "#16a34a"}
 Link = Callable[[dict], dict | None]
+CSV_GRAMS = ("grams",)  # the charts' data columns written as formatting writes grams and money
+CSV_MONEY = ("revenue", "total due ($)", "coverage")
 
 
 # --- Controls -----------------------------------------------------------------------------------
@@ -40,7 +47,7 @@ def load_state(today: dt.date, carriers: list[str]) -> None:
     params = st.query_params.to_dict() or dict(ss.get("metrics_saved", {}))
     if ss.get("metrics_url") == params and "metrics_range" in ss:
         return
-    state, problems = m.state_from_params(params, today, carriers)
+    state, problems = url_state.metrics_state_from_params(params, today, carriers)
     custom = (state.start, state.end) if state.preset == m.CUSTOM else (today - dt.timedelta(days=13), today)
     ss.update({
         "metrics_range": state.preset, "metrics_last_range": state.preset, "metrics_custom": custom,
@@ -49,21 +56,20 @@ def load_state(today: dt.date, carriers: list[str]) -> None:
         "metrics_grain": state.grain.capitalize() if state.grain else None, "metrics_url": params,
     })
     if problems:
-        st.warning("This link's " + ", ".join(problems) + " could not be used and "
-                   + ("was" if len(problems) == 1 else "were") + " left out.")
+        st.warning(url_state.problems_sentence(problems))
 
 
 def _keep_a_range() -> None:
     """A second click on the chosen range would unselect it; keep the range instead."""
     if not ss.get("metrics_range"):
-        ss["metrics_range"] = ss.get("metrics_last_range", m.DEFAULT_PRESET)
+        ss["metrics_range"] = ss.get("metrics_last_range", url_state.DEFAULT_PRESET)
 
 
 def save_state(f: m.MetricsFilter, preset: str, grain_label: str | None) -> None:
     """Write what the page shows into its URL (shareable, bookmarkable) and remember it for coming back."""
-    state = m.PageState(preset, f.start, f.end, f.sources, f.carriers, f.categories,
+    state = url_state.MetricsState(preset, f.start, f.end, f.sources, f.carriers, f.categories,
                         grain_label.lower() if grain_label else None)
-    params = m.params_from_state(state)
+    params = url_state.params_from_metrics_state(state)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     ss["metrics_url"] = params
@@ -74,13 +80,14 @@ def save_state(f: m.MetricsFilter, preset: str, grain_label: str | None) -> None
 def controls(today: dt.date, carriers: list[str]) -> tuple[m.MetricsFilter, str]:
     """The range presets, grouping and filters; stops the page with one sentence when they cannot be used."""
     load_state(today, carriers)
-    left, middle, right = st.columns([2.3, 1.3, 0.9], vertical_alignment="bottom")
+    left, middle, right = st.columns([2.9, 1.6, 1.2], vertical_alignment="bottom")
     preset = left.segmented_control("Date range", [*m.PRESETS, m.CUSTOM], key="metrics_range",
-                                    on_change=_keep_a_range) or m.DEFAULT_PRESET
-    grain_label = right.segmented_control("Group by", ["Day", "Week"], key="metrics_grain",
-                                          help="Per day up to two months, per week beyond, unless you choose.")
+                                    on_change=_keep_a_range) or url_state.DEFAULT_PRESET
+    grain_label = right.segmented_control("Group by", ["Day", "Week", "Month"], key="metrics_grain",
+                                          help="Per day up to two months, per week beyond, unless you choose; "
+                                               f"never more than {m.MAX_BUCKETS} bars.")
     if preset == m.CUSTOM:
-        picked = middle.date_input("Custom range", key="metrics_custom", max_value=today, format="YYYY-MM-DD")
+        picked = middle.date_input("Custom range", key="metrics_custom", min_value=FIRST_DATE, max_value=today, format="YYYY-MM-DD")
         if not isinstance(picked, tuple | list) or len(picked) != 2:
             st.info("Pick the last day of the custom range.")
             st.stop()
@@ -123,22 +130,6 @@ def _pts(points: float | None) -> str | None:
     return None if points is None else f"{points:+.1f} pts"
 
 
-def _dollars(amount: Decimal) -> str:
-    """A headline amount short enough for its card ($9,876 / $148.3K / $33.02M); the exact one is in its help."""
-    if amount >= 1_000_000:
-        return f"${amount / 1_000_000:,.2f}M"
-    if amount >= 100_000:
-        return f"${amount / 1_000:,.1f}K"
-    return f"${amount.quantize(Decimal('1'), ROUND_HALF_UP):,}"
-
-
-def _weight(grams: Decimal) -> str:
-    """Grams up to 10 kg, kilograms beyond (the exact grams are in its help)."""
-    if grams >= 10_000:
-        return f"{grams / 1_000:,.1f} kg"
-    return f"{grams.quantize(Decimal('1'), ROUND_HALF_UP):,} g"
-
-
 def _series(values) -> list[float]:
     return [0.0 if v is None or pd.isna(v) else float(v) for v in values]
 
@@ -146,14 +137,15 @@ def _series(values) -> list[float]:
 def headline_row(pm: m.PageMetrics) -> None:
     h, now = pm.headline, pm.headline.current
     trend = m.period_trends(pm.volume)
+    trend = trend[~trend["partial"]]  # a part of a day, week or month is not drawn against whole ones
     figures = [
         ("Orders", f"{now.orders:,}", _pct(h.change("orders")), trend["orders"],
          f"Orders created in the period, cancelled excluded ({now.cancelled:,} cancelled)."),
-        ("Revenue", _dollars(now.revenue), _pct(h.change("revenue")), trend["revenue"],
+        ("Revenue", formatting.money(now.revenue, short=True), _pct(h.change("revenue")), trend["revenue"],
          f"Total Due of those orders ({formatting.money(now.revenue)}): after discounts and policy coverage, "
          "shipping included."),
-        ("Grams shipped", _weight(now.grams_shipped),
-         _pct(h.change("grams_shipped")), pm.grams_shipped["grams"],
+        ("Grams shipped", formatting.grams(now.grams_shipped, short=True),
+         _pct(h.change("grams_shipped")), pm.grams_shipped[pm.grams_shipped["period"].isin(trend["period"])]["grams"],
          f"Dried-cannabis equivalent of orders by shipped-on date: {formatting.grams(now.grams_shipped) or '0 g'}."),
         ("Avg order value", formatting.money(now.average_order_value) or "–",
          _pct(h.change("average_order_value")), trend["average_order_value"], "Revenue divided by orders."),
@@ -171,7 +163,8 @@ def headline_row(pm: m.PageMetrics) -> None:
 
 
 def _layout(fig: go.Figure, x: str, y: str, *, height: int = 330, legend: bool = True) -> go.Figure:
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title=x, yaxis_title=y,
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      xaxis={"title": {"text": x}}, yaxis={"title": {"text": y}},
                       legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "title": None,
                               "traceorder": "normal"},
                       showlegend=legend, clickmode="event+select", bargap=0.25)
@@ -185,8 +178,8 @@ def _empty_note(fig: go.Figure, empty: bool, text: str = "Nothing in this range"
     return fig
 
 
-def _csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
+def _csv(table: pd.DataFrame) -> bytes:
+    return csv_bytes(formatting.csv_frame(table, grams_columns=CSV_GRAMS, money_columns=CSV_MONEY))
 
 
 def card(key: str, title: str, caption: str, fig: go.Figure, data: pd.DataFrame, f: m.MetricsFilter,
@@ -206,7 +199,7 @@ def card(key: str, title: str, caption: str, fig: go.Figure, data: pd.DataFrame,
                 st.switch_page(ORDERS_PAGE, query_params=params)
         if footer:
             footer()
-        st.download_button("Download data", _csv(data), file_name=f"{key}_{f.start}_{f.end}.csv",
+        st.download_button("Download data", lambda: _csv(data), file_name=f"{key}_{f.start}_{f.end}.csv",
                            mime="text/csv", key=f"metrics_csv_{key}", on_click="ignore",
                            icon=":material/download:")
 
@@ -225,12 +218,12 @@ def _day(text) -> dt.date | None:
 
 def volume_charts(pm: m.PageMetrics) -> None:
     f, grain, v = pm.filter, pm.grain, pm.volume
-    unit = "Day" if grain == "day" else "Week starting (Monday)"
+    unit = {"day": "Day", "week": "Week starting (Monday)", "month": "Month"}[grain]
     empty = int(v["orders"].sum()) == 0
 
     def link(point: dict) -> dict | None:
         first, last, source = (_custom(point) + [None, None, None])[:3]
-        return m.orders_link(f, first_day=_day(first), last_day=_day(last), source=source)
+        return url_state.orders_link(f, first_day=_day(first), last_day=_day(last), source=source)
 
     csv = v.rename(columns={"period": grain, "orders": "orders (cancelled excluded)", "revenue": "total due ($)"})
     left, right = st.columns(2)
@@ -245,6 +238,7 @@ def volume_charts(pm: m.PageMetrics) -> None:
             part = v[v["source"] == source]
             fig.add_bar(x=part["period"], y=[float(n) for n in part[y]], name=source,
                         marker_color=SOURCE_COLORS.get(source),
+                        marker_opacity=[0.4 if p else 1.0 for p in part["partial"]],
                         customdata=[[a.isoformat(), b.isoformat(), source]
                                     for a, b in zip(part["first_day"], part["last_day"], strict=True)],
                         hovertemplate="%{x|%b %d}<br>" + source + ": " + hover + "<extra></extra>")
@@ -252,7 +246,9 @@ def volume_charts(pm: m.PageMetrics) -> None:
         if key == "revenue":
             fig.update_yaxes(tickprefix="$", tickformat=",.0f")
         with col:
-            card(key, title, "Stacked by source; cancelled orders left out. Click a bar to list its orders.",
+            card(key, title, "Stacked by source; cancelled orders left out. Click a bar to list its orders."
+                 + (f" Lighter bars are partial {grain}s (only part of the {grain} so far or in the range)."
+                    if v["partial"].any() else ""),
                  _empty_note(_layout(fig, unit, axis), empty), csv, f, link)
 
 
@@ -273,7 +269,7 @@ def funnel_chart(pm: m.PageMetrics) -> None:
 
     def link(point: dict) -> dict | None:
         status = (_custom(point) or [point.get("y")])[0]
-        return m.orders_link(f, first_day=f.start, last_day=f.end, statuses=(status,)) if status else None
+        return url_state.orders_link(f, first_day=f.start, last_day=f.end, statuses=(status,)) if status else None
 
     card("status_funnel", "Where are this period's orders now?",
          "Orders created in the range, by their status today. Click a bar to list them.",
@@ -291,7 +287,7 @@ def backlog_chart(pm: m.PageMetrics) -> None:
 
     def link(point: dict) -> dict | None:
         first, last = (_custom(point) + [None, None])[:2]
-        return m.orders_link(f, first_day=_day(first), last_day=_day(last), view="Unverified")
+        return url_state.orders_link(f, first_day=_day(first), last_day=_day(last), view="Unverified")
 
     waited = ", ".join(f"{m.waited_at_least(b, n):,} for {n}+ day{'s' if n > 1 else ''}" for n in (1, 2, 3))
     oldest = m.waited_at_least(b, 3)
@@ -299,7 +295,7 @@ def backlog_chart(pm: m.PageMetrics) -> None:
     def footer() -> None:
         if oldest and st.button(f"Open the {oldest:,} orders waiting 3+ days", key="metrics_open_oldest",
                                 icon=":material/warning:", type="tertiary"):
-            st.switch_page(ORDERS_PAGE, query_params=m.orders_link(f, last_day=b["created_to"].iloc[3],
+            st.switch_page(ORDERS_PAGE, query_params=url_state.orders_link(f, last_day=b["created_to"].iloc[3],
                                                                    view="Unverified"))
 
     card("unverified_backlog", "How long have Unverified orders been waiting?",
@@ -336,7 +332,7 @@ def carrier_charts(pm: m.PageMetrics) -> None:
 
     def link(point: dict) -> dict | None:
         carrier = (_custom(point) or [point.get("y")])[0]
-        return m.orders_link(f, first_day=f.start, last_day=f.end, statuses=m.SHIPPED_STATUSES,
+        return url_state.orders_link(f, first_day=f.start, last_day=f.end, statuses=m.SHIPPED_STATUSES,
                              carrier=carrier) if carrier else None
 
     speed = go.Figure()
@@ -401,13 +397,46 @@ def coverage_chart(pm: m.PageMetrics) -> None:
 # --- Page ---------------------------------------------------------------------------------------
 
 
+def attention() -> None:
+    """What needs someone's attention before the figures are read (today: a failed daily recurring-order run)."""
+    items = [sentence for sentence in (job_failure_sentence(),) if sentence]
+    if items:
+        with st.container(border=True, key="metrics_attention"):
+            st.markdown("**Needs attention**")
+            for sentence in items:
+                st.error(literal(sentence), icon=":material/warning:")
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner="Computing the figures…")
+def _figures(key: tuple, today: dt.date, grain: str, now: dt.datetime, version: tuple, db_path: str) -> m.PageMetrics:
+    """The page's figures for one range, computed once for every session (the process-wide cache is keyed by
+    the query, today, the time rounded to 5 minutes and the data's version: any write invalidates it)."""
+    start, end, sources, carriers, categories = key
+    return m.page_metrics(database().cursor(), m.MetricsFilter(start, end, sources, carriers, categories),
+                          today, grain, now=now)
+
+
+def figures(f: m.MetricsFilter, today: dt.date, grain: str) -> m.PageMetrics:
+    now = dt.datetime.now().replace(second=0, microsecond=0)
+    now -= dt.timedelta(minutes=now.minute % 5)
+    key = (f.start, f.end, f.sources, f.carriers, f.categories)
+    return _figures(key, today, grain, now, m.data_version(cursor()), database().path)
+
+
 def main() -> None:
     cur = cursor()
     today = dt.date.today()
     st.title("Metrics")
+    attention()
     f, grain = controls(today, distinct_carriers(cur))
-    pm = m.page_metrics(cur, f, today, grain)
+    pm = figures(f, today, grain)
     st.markdown(period_sentence(f))
+    if pm.grain_note:
+        st.info(pm.grain_note)
+    if f.start <= today <= f.end:
+        st.caption("Today is not over: the changes compare both periods up to the same time (the previous "
+                   "period cut as long after its start), and the sparklines leave out partial days, weeks "
+                   "or months.")
     if f.categories:
         st.caption("With a product category chosen, the Orders index opened from a chart shows every category.")
     headline_row(pm)
@@ -425,4 +454,4 @@ def main() -> None:
                "orders count in every figure here; in the index they are under Show: Archived.")
 
 
-main()
+frame.run("Metrics", main)

@@ -12,13 +12,15 @@ from orders_core.picking import (
     default_order_ids,
     eligible_order_ids,
     generate_picking_list,
-    grams_text,
     order_ids_for_query,
     picking_list_pdf,
     picking_preview,
     recent_picking_lists,
 )
-from ui.session import acting_user, cursor, database
+from orders_core.picking_pdf import grams_text
+from orders_core.roles import NotAllowed
+from ui.session import acting_person, cursor, database
+from ui.text import literal
 
 EVERY = f"Every order in {PICKING_STATUS}"
 SELECTED = "The selected rows"
@@ -55,21 +57,23 @@ def _scope_ids(scope: str, selected_ids: list[int], query: OrderQuery) -> list[i
 
 
 def _preview(ids: list[int]) -> None:
-    p = picking_preview(cursor(), ids)
+    made: PickingList | None = ss.get("picking_made")
+    just_made = made.number if made and sorted(made.order_ids) == sorted(ids) else None
+    p = picking_preview(cursor(), ids, made_list=just_made)
     orders, lines, units, grams = st.columns(4)
     orders.metric("Orders", f"{p.orders:,}")
     lines.metric("Lines", f"{p.lines:,}")
     units.metric("Units", f"{p.units:,}")
     grams.metric("Grams (dried equivalent)", f"{grams_text(p.grams)} g")
     if p.already_listed:
-        st.warning(f"{p.already_listed:,} of these orders are already on a picking list; "
-                   "a new list includes them again.")
+        st.warning(f"{p.already_listed:,} of these orders {'is' if p.already_listed == 1 else 'are'} already on "
+                   f"an earlier picking list; a new list includes them again.")
 
 
 def _generate(ids: list[int]) -> None:
     try:
-        made = generate_picking_list(database(), order_ids=ids, actor=acting_user())
-    except PickingListError as exc:
+        made = generate_picking_list(database(), order_ids=ids, actor=acting_person())
+    except (PickingListError, NotAllowed) as exc:
         ss["picking_error"] = str(exc)
         ss.pop("picking_made", None)
         return
@@ -100,7 +104,7 @@ def _recent() -> None:
         for k in kept:
             text, button = st.columns([4, 1.4], vertical_alignment="center")
             text.markdown(f"**Picking list {k.number}** · {k.orders:,} order{'s' if k.orders != 1 else ''} · "
-                          f"{k.generated_at:%Y-%m-%d %H:%M} by {k.generated_by}")
+                          f"{k.generated_at:%Y-%m-%d %H:%M} by {literal(k.generated_by)}")
             button.download_button(
                 "Download again", key=f"picking_again_{k.number}", width="stretch",
                 data=lambda n=k.number: picking_list_pdf(database().cursor(), n),
@@ -123,9 +127,9 @@ def render_picking_panel(selected_ids: list[int], query: OrderQuery) -> None:
 
 def _generate_one(order_id: int) -> None:
     try:
-        ss[f"picking_made_{order_id}"] = generate_picking_list(database(), order_ids=[order_id], actor=acting_user())
+        ss[f"picking_made_{order_id}"] = generate_picking_list(database(), order_ids=[order_id], actor=acting_person())
         ss.pop(f"picking_error_{order_id}", None)
-    except PickingListError as exc:
+    except (PickingListError, NotAllowed) as exc:
         ss[f"picking_error_{order_id}"] = str(exc)
 
 

@@ -9,7 +9,11 @@ import streamlit as st
 
 from orders_core import formatting
 from orders_core import recurring as rec
-from ui.session import acting_user, cursor, database
+from orders_core.roles import may
+from ui import frame
+from ui.components.job_status import render_job_failure
+from ui.components.pager import pager
+from ui.session import acting_person, cursor, database
 
 ss = st.session_state
 PAGE_SIZE = 50
@@ -51,11 +55,14 @@ def open_order(rows: pd.DataFrame, key: str, columns: list[str]) -> None:
     )
     if event.selection.rows:
         order_id = int(rows.iloc[event.selection.rows[0]]["Order ID"])
-        st.switch_page("views/order_profile.py", query_params={"id": str(order_id)})
+        st.switch_page("pages/order.py", query_params={"id": str(order_id)})
 
 
 def generate_panel(today: dt.date) -> None:
-    """"Generate due orders": first show what it will create, then create it on confirmation."""
+    """"Generate due orders": first show what it will create, then create it on confirmation (only for a
+    role that may generate due orders)."""
+    if not may(acting_person(), "generate_due"):
+        return
     if st.button("Generate due orders", icon=":material/event_repeat:", key="rec_generate"):
         ss["rec_preview"] = True
         ss.pop("rec_last_run", None)
@@ -67,7 +74,7 @@ def generate_panel(today: dt.date) -> None:
                 st.button("Close", key="rec_close", on_click=ss.pop, args=("rec_preview", None))
                 return
             n_orders = int(plan["Orders"].sum())
-            skips = int(plan["Action"].str.startswith("Skip").sum())
+            skips = int(plan["Skipped"].sum())
             st.markdown(
                 f"**Generate due orders for {today:%Y-%m-%d}:** {formatting.count_label(n_orders, 'Open order')} "
                 f"from {formatting.count_label(len(plan) - skips, 'recurring order')}; "
@@ -84,7 +91,7 @@ def generate_panel(today: dt.date) -> None:
             go, cancel, _ = st.columns([1.4, 1, 4])
             if go.button(f"Create {formatting.count_label(n_orders, 'order')}", type="primary", key="rec_confirm",
                          disabled=len(plan) == 0):
-                result = rec.generate_due(database(), acting_user(), today)
+                result = rec.generate_due(database(), acting_person(), today)
                 ss["rec_last_run"] = result
                 ss.pop("rec_preview", None)
                 st.rerun()
@@ -138,20 +145,15 @@ def template_table(q: rec.TemplateQuery) -> None:
     )
     if event.selection.rows:
         client_id = int(page.rows.iloc[event.selection.rows[0]]["Client ID"])
-        st.switch_page("views/client_profile.py", query_params={"id": str(client_id), "tab": "recurring"})
-    if page.pages > 1:
-        prev, label, nxt = st.columns([1, 2, 1], vertical_alignment="center")
-        prev.button("‹ Previous", key="rec_prev", disabled=page.query.page <= 1,
-                    on_click=ss.__setitem__, args=("rec_page", page.query.page - 1))
-        label.markdown(f"Page **{page.query.page:,}** of **{page.pages:,}**")
-        nxt.button("Next ›", key="rec_next", disabled=page.query.page >= page.pages,
-                   on_click=ss.__setitem__, args=("rec_page", page.query.page + 1))
+        st.switch_page("pages/client.py", query_params={"id": str(client_id), "tab": "recurring"})
+    pager("rec_page", page.pages, key="rec")
 
 
 def main() -> None:
     today = dt.date.today()
     cur = cursor()
     st.title("Recurring Orders")
+    render_job_failure()
     due, enabled, _ = st.columns([1, 1, 3])
     due.metric("Due in the next 7 days", f"{rec.count_due(cur, today):,}")
     all_page = rec.list_templates(cur, rec.TemplateQuery(status="Enabled", page_size=1))
@@ -169,4 +171,4 @@ def main() -> None:
                    ["Order ID", "Client", "Period Start", "Quantity", "Total Due", "Created At", "Status", "Carrier"])
 
 
-main()
+frame.run("Recurring Orders", main)

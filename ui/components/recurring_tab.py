@@ -9,7 +9,12 @@ import streamlit as st
 
 from orders_core import formatting
 from orders_core import recurring as rec
-from ui.session import acting_user, cursor, database
+from orders_core.dates import LAST_DATE
+from orders_core.limits import MAX_UNITS
+from orders_core.numbers import NumberError, parse_units
+from orders_core.roles import may
+from ui.session import acting_person, cursor, database
+from ui.text import literal
 
 ss = st.session_state
 NO_CARRIER = "(choose later)"
@@ -37,33 +42,46 @@ def _status(template: rec.Template) -> None:
                 + (f" · last generated order **{last}**" if last else ""))
     if template.last_skip_reason:
         when = formatting.timestamp(template.last_skip_at)
-        st.warning(f"Last skipped ({when}): {template.last_skip_reason}")
+        st.warning(f"Last skipped ({when}): {literal(template.last_skip_reason)}")
 
 
-def _lines_editor(client_id: int, template: rec.Template | None, products: pd.DataFrame) -> list[rec.TemplateLine]:
+def _lines_editor(
+    client_id: int, template: rec.Template | None, products: pd.DataFrame,
+) -> tuple[list[rec.TemplateLine], list[str]]:
+    """The template's lines as typed and each bad figure's sentence (units read as ``numbers`` reads them)."""
     labels = {r.sku: f"{r.name} · {r.sku}" for r in products.itertuples()}
     by_label = {v: k for k, v in labels.items()}
     start = pd.DataFrame({
         "Product": [labels.get(ln.sku, ln.sku) for ln in (template.lines if template else ())],
-        "Units": [ln.units for ln in (template.lines if template else ())],
-    }).astype({"Product": "object", "Units": "Int64"})
+        "Units": [str(ln.units) for ln in (template.lines if template else ())],
+    }).astype({"Product": "object", "Units": "object"})
     edited = st.data_editor(
         start, key=_key(client_id, f"lines_{ss.get(_key(client_id, 'version'), 0)}"), num_rows="dynamic",
         hide_index=True, width="stretch",
         column_config={
             "Product": st.column_config.SelectboxColumn("Product", options=list(labels.values()), required=True,
                                                         width="large"),
-            "Units": st.column_config.NumberColumn("Units", min_value=1, max_value=rec.MAX_UNITS, step=1,
-                                                   default=1, required=True),
+            "Units": st.column_config.TextColumn("Units", default="1", required=True,
+                                                 help=f"A whole number from 1 to {MAX_UNITS}."),
         },
     )
-    lines = []
-    for row in edited.itertuples():
+    return template_lines(edited, by_label)
+
+
+def template_lines(edited: pd.DataFrame, by_label: dict[str, str]) -> tuple[list[rec.TemplateLine], list[str]]:
+    """The editor's rows as template lines, and one sentence per bad figure (never silently fixed)."""
+    lines, errors = [], []
+    for n, row in enumerate(edited.itertuples(), start=1):
         if row.Product is None or pd.isna(row.Product):
             continue
-        units = 0 if pd.isna(row.Units) else int(row.Units)
+        try:
+            units = parse_units(None if pd.isna(row.Units) else row.Units, f"Line {n}: units",
+                                maximum=MAX_UNITS)
+        except NumberError as exc:
+            errors.append(str(exc))
+            continue
         lines.append(rec.TemplateLine(by_label.get(row.Product, str(row.Product)), units))
-    return lines
+    return lines, errors
 
 
 def _schedule(client_id: int, template: rec.Template | None, carriers: list[str]) -> dict:
@@ -87,7 +105,7 @@ def _schedule(client_id: int, template: rec.Template | None, carriers: list[str]
     if choose:
         default = template.next_order_on if template and template.next_order_on else dt.date.today()
         next_on = right.date_input("Next order on", value=max(default, dt.date.today()), key=k("next_on"),
-                                   min_value=dt.date.today())
+                                   min_value=dt.date.today(), max_value=LAST_DATE)
     return {"carrier": None if carrier == NO_CARRIER else carrier, "enabled": enabled, "schedule": schedule,
             "day_of_month": int(day) if day is not None else None, "next_order_on": next_on}
 
@@ -114,7 +132,12 @@ def _editor(client_id: int, template: rec.Template | None) -> None:
     cur = cursor()
     products = rec.active_products(cur)
     st.markdown("**Products every month**")
-    lines = _lines_editor(client_id, template, products)
+    lines, bad = _lines_editor(client_id, template, products)
+    for sentence in bad:
+        st.error(literal(sentence))
+    if bad:
+        st.warning("Correct the units marked above: nothing is checked or saved while a figure is wrong.")
+        return
     values = _schedule(client_id, template, rec.carriers(cur))
     draft = rec.TemplateDraft(client_id, tuple(lines), **values)
     check = rec.check_template(cur, draft)
@@ -127,9 +150,9 @@ def _editor(client_id: int, template: rec.Template | None) -> None:
     label = "Save recurring order" if template else "Create recurring order"
     if st.button(label, type="primary", key=_key(client_id, "save")):
         try:
-            rec.save_template(database(), draft, acting_user())
+            rec.save_template(database(), draft, acting_person())
         except rec.TemplateRefused as exc:
-            ss[_key(client_id, "flash")] = ("error", str(exc))
+            ss[_key(client_id, "flash")] = ("error", literal(exc))
         else:
             ss[_key(client_id, "flash")] = ("success", "Recurring order saved.")
             ss[_key(client_id, "version")] = ss.get(_key(client_id, "version"), 0) + 1
@@ -159,7 +182,7 @@ def _history(template: rec.Template) -> None:
         )
         if event.selection.rows:
             order_id = int(orders.iloc[event.selection.rows[0]]["Order ID"])
-            st.switch_page("views/order_profile.py", query_params={"id": str(order_id)})
+            st.switch_page("pages/order.py", query_params={"id": str(order_id)})
     skips = rec.skip_history(cur, template.recurring_order_id)
     if not skips.empty:
         st.markdown("**Skipped periods**")
@@ -180,10 +203,13 @@ def render_recurring_tab(client_id: int) -> None:
         (st.success if flash[0] == "success" else st.error)(flash[1])
     st.caption(_rules_caption(rules))
     template = rec.get_template(cur, client_id)
+    may_change = may(acting_person(), "manage_recurring")
     if template is None:
-        st.info(f"{rules.name} has no recurring order yet; add products below to create one.")
+        st.info(f"{literal(rules.name)} has no recurring order yet"
+                + ("; add products below to create one." if may_change else "."))
     else:
         _status(template)
-    _editor(client_id, template)
+    if may_change:  # an Administrator reads templates, changes none
+        _editor(client_id, template)
     if template is not None:
         _history(template)

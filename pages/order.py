@@ -1,5 +1,9 @@
 """The Order Profile (/order?id=...): every field of the order, its lines, its event history, and
-the lifecycle actions its status allows."""
+the lifecycle actions its status allows and the signed-in role may take.
+
+What a role sees is decided by ``orders_core.order_detail.get_order`` (its docstring): a Fulfillment
+Associate gets only the shipping fields (``o.shipping_only``), so this page draws only the shipping
+sections and the lines without prices for them."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import streamlit as st
 
 from orders_core import formatting
 from orders_core.archive import archive_orders, unarchive_orders
+from orders_core.dates import FIRST_DATE
 from orders_core.index import distinct_carriers
 from orders_core.lifecycle import (
     PAYMENT_METHODS,
@@ -21,9 +26,13 @@ from orders_core.lifecycle import (
     verify_order,
 )
 from orders_core.order_detail import BadOrderId, OrderDetail, get_order, parse_order_id
-from orders_core.ordering import OrderRefused, fmt_grams, review_order
-from ui.order_form import draft_from_state, render_form, render_summary, show_reasons, start_form
-from ui.session import acting_user, cursor, database
+from orders_core.ordering import OrderRefused, review_order
+from orders_core.roles import NotAllowed, may
+from ui import frame
+from ui.components.order_form import draft_from_state, render_form, render_summary, show_reasons, start_form
+from ui.components.picking import render_order_picking_button
+from ui.session import acting_person, cursor, database, person
+from ui.text import literal
 
 ss = st.session_state
 
@@ -39,12 +48,15 @@ def _run(order_id: int, action: str, call) -> None:
     except OrderRefused as exc:
         ss["order_outcome"] = ("error", f"{action} was refused:", exc.reasons)
         return
+    except NotAllowed as exc:
+        ss["order_outcome"] = ("error", f"{action} was refused:", [str(exc)])
+        return
     ss["order_outcome"] = ("ok", f"{action}: done.", [result.details] if hasattr(result, "details") else [])
     ss.pop("order_action", None)
 
 
 def _do(order_id: int, action: str) -> None:
-    db, actor, version = database(), acting_user(), _seen(order_id)
+    db, actor, version = database(), acting_person(), _seen(order_id)
     k = f"act_{order_id}_"
     calls = {
         "Verify": lambda: verify_order(db, order_id, actor, expected_version=version),
@@ -61,19 +73,23 @@ def _do(order_id: int, action: str) -> None:
     _run(order_id, action, calls[action])
 
 
-def _edit(db, order_id: int, actor: str, version: int | None):
+def _edit(db, order_id: int, actor, version: int | None):
     draft = draft_from_state(f"edit_{order_id}", 0)
     return edit_order(db, order_id, actor, lines=draft.lines, order_discount=draft.order_discount,
-                      carrier=draft.carrier, shipping_charge=draft.shipping_charge, expected_version=version)
+                      carrier=draft.carrier, shipping_charge=draft.shipping_charge, expected_version=version,
+                      prices_confirmed=draft.prices_confirmed)
 
 
 def _archive(order_id: int, archive: bool) -> None:
-    if archive:
-        n = archive_orders(database(), [order_id], acting_user()).count
-        ss["order_outcome"] = ("ok", "Archived." if n else "The order was already archived.", [])
-    else:
-        n = unarchive_orders(database(), [order_id], acting_user())
-        ss["order_outcome"] = ("ok", "Unarchived." if n else "The order was not archived.", [])
+    try:
+        if archive:
+            n = archive_orders(database(), [order_id], acting_person()).count
+            ss["order_outcome"] = ("ok", "Archived." if n else "The order was already archived.", [])
+        else:
+            n = unarchive_orders(database(), [order_id], acting_person())
+            ss["order_outcome"] = ("ok", "Unarchived." if n else "The order was not archived.", [])
+    except NotAllowed as exc:
+        ss["order_outcome"] = ("error", "Refused:", [str(exc)])
 
 
 def _choose(order_id: int, action: str | None) -> None:
@@ -88,8 +104,8 @@ def _choose(order_id: int, action: str | None) -> None:
 
 def record(o: OrderDetail) -> None:
     st.markdown("**Purchase order record (s. 289)**")
-    rows = [f"{label}: **{value}**" for label, value in o.purchase_record()]
-    products = [f"{r['Product']} ({r['Brand']}) × {r['Units']}" for _, r in o.lines.iterrows()]
+    rows = [f"{label}: **{literal(value)}**" for label, value in o.purchase_record()]
+    products = [literal(f"{r['Product']} ({r['Brand']}) × {r['Units']}") for _, r in o.lines.iterrows()]
     rows.append("Products: " + ("; ".join(products) or "none"))
     st.markdown("  \n".join(rows))
 
@@ -99,11 +115,14 @@ def money(o: OrderDetail) -> None:
     st.table({"": [label for label, _ in o.money_rows()],
               "Amount": [formatting.money(v) for _, v in o.money_rows()]})
     st.markdown(f"Quantity: **{formatting.grams(o.grams) or 'no cannabis'}**"
-                + (f" of {fmt_grams(o.client.prescription.shipment_cap)} g allowed per order"
+                + (f" of {formatting.grams(o.client.prescription.shipment_cap)} allowed per order"
                    if o.client.prescription and o.grams is not None else ""))
 
 
 def shipping(o: OrderDetail) -> None:
+    if o.shipping_only:
+        ship_to(o)
+        return
     st.markdown("**Shipping and payment**")
     fields = [
         ("Status", o.status), ("Source", o.source), ("Created at", formatting.timestamp(o.created_at)),
@@ -118,11 +137,28 @@ def shipping(o: OrderDetail) -> None:
         fields.insert(1, ("Cancelled because", o.cancel_reason))
     if o.recurring_order_id:
         fields.append(("Recurring order", str(o.recurring_order_id)))
-    st.markdown("  \n".join(f"{label}: **{value}**" for label, value in fields))
+    st.markdown("  \n".join(f"{label}: **{literal(value)}**" for label, value in fields))
+
+
+def ship_to(o: OrderDetail) -> None:
+    """A Fulfillment Associate's view: where and how it ships, nothing else (order_detail's docstring)."""
+    st.markdown("**Shipping**")
+    fields = [
+        ("Status", o.status), ("Created at", formatting.timestamp(o.created_at)),
+        ("Client", f"{o.client.name} (client {o.client.client_id})"),
+        ("Ships to (registered address)", o.client.address),
+        ("Carrier", o.carrier or "— none yet —"), ("Tracking number", o.tracking_number or "—"),
+        ("Shipped on", formatting.date(o.shipped_on) or "—"), ("Delivered on", formatting.date(o.delivered_on) or "—"),
+        ("Archived at", formatting.timestamp(o.archived_at) or "—"),
+    ]
+    st.markdown("  \n".join(f"{label}: **{literal(value)}**" for label, value in fields))
 
 
 def lines(o: OrderDetail) -> None:
     st.subheader("Lines")
+    if o.shipping_only:
+        st.dataframe(o.lines, hide_index=True, width="stretch", key="order_lines")
+        return
     shown = o.lines.copy()
     for col in ("Unit Price", "Line Discount", "Line Total"):
         shown[col] = [formatting.money(v) for v in o.lines[col]]
@@ -134,47 +170,56 @@ def events(o: OrderDetail) -> None:
     st.subheader("Event history")
     shown = o.events.copy()
     shown["When"] = [formatting.timestamp(v) for v in o.events["When"]]
+    for column in ("Who", "Event", "What changed"):  # st.table reads Markdown in its cells: escape it
+        shown[column] = [literal(v) for v in o.events[column]]
     st.table(shown.set_index("When"))
 
 
 # --------------------------------------------------------------------------- actions
 
 
+# The role-table action behind each lifecycle button (orders_core/roles.py).
+BUTTON_ACTIONS = {"Verify": "verify_order", "Place Order": "place_order", "Mark as Shipped": "mark_shipped",
+                  "Mark as Delivered": "mark_delivered", "Cancel": "cancel_order", "Edit": "edit_order"}
+
+
 def action_bar(o: OrderDetail) -> None:
     st.subheader("Actions")
-    offered = o.actions
+    who = person()
+    offered = [a for a in o.actions if may(who, BUTTON_ACTIONS.get(a, "edit_order"))]
     with st.container(horizontal=True):
         for action in offered:
             st.button(action, key=f"choose_{action}", on_click=_choose, args=(o.order_id, action),
                       type="primary" if action != "Cancel" else "secondary")
-        if o.archived:
-            st.button("Unarchive", key="order_unarchive", on_click=_archive, args=(o.order_id, False))
-        else:
-            st.button("Archive", key="order_archive", on_click=_archive, args=(o.order_id, True))
-        picking_button(o)
+        if may(who, "archive"):
+            if o.archived:
+                st.button("Unarchive", key="order_unarchive", on_click=_archive, args=(o.order_id, False))
+            else:
+                st.button("Archive", key="order_archive", on_click=_archive, args=(o.order_id, True))
+        if may(who, "picking_list"):
+            render_order_picking_button(o.order_id)
     if o.archived:
         st.caption("This order is archived: unarchive it to change it.")
-    if not offered and not o.archived:
+    if not offered and not o.actions and not o.archived:
         st.caption(f"An order that is {o.status} cannot change any more.")
+    elif not offered and not any(may(who, a) for a in ("archive", "picking_list")):
+        st.caption(f"Your role ({who.role}) reads orders but does not change them.")
 
 
-def picking_button(o: OrderDetail) -> None:
-    """Download this order's picking list (only while it is Order Placed; only if picking lists exist)."""
-    if o.status != "Order Placed" or o.archived:
-        return
-    try:
-        from orders_core.picking import generate_picking_list
-    except ImportError:
-        return
-    db, actor, order_id = database(), acting_user(), o.order_id
-    st.download_button(
-        "Picking list", key="order_picking", mime="application/pdf", file_name=f"picking-list-{order_id}.pdf",
-        data=lambda: generate_picking_list(db, order_ids=[order_id], actor=actor).pdf,
-    )
+def kept_edit(o: OrderDetail) -> None:
+    """An Edit the CSR was typing when someone archived the order: keep it on screen, not lost."""
+    with st.container(border=True):
+        st.markdown("**Edit** · kept as you typed it")
+        st.caption("This order was archived meanwhile: unarchive it, then save these changes.")
+        render_form(f"edit_{o.order_id}", o.client.client_id, csr_fields=False)
+        st.button("Close", key=f"act_{o.order_id}_close", on_click=_choose, args=(o.order_id, None))
 
 
 def action_panel(o: OrderDetail) -> None:
     action = ss.get("order_action")
+    if action == "Edit" and o.archived and ss.get(f"edit_{o.order_id}_ready"):
+        kept_edit(o)
+        return
     if not action or action not in o.actions:
         return
     k = f"act_{o.order_id}_"
@@ -192,16 +237,18 @@ def action_panel(o: OrderDetail) -> None:
                 ss[k + "carrier"] = o.carrier if o.carrier in carriers else None
             st.selectbox("Carrier", carriers, key=k + "carrier", placeholder="Choose the carrier")
             st.text_input("Tracking number", key=k + "tracking")
-            st.date_input("Shipped on", key=k + "shipped_on", value=dt.date.today(), max_value=dt.date.today())
+            st.date_input("Shipped on", key=k + "shipped_on", value=dt.date.today(), min_value=FIRST_DATE,
+                          max_value=dt.date.today())
         elif action == "Mark as Delivered":
-            st.date_input("Delivered on", key=k + "delivered_on", value=dt.date.today(), max_value=dt.date.today())
+            st.date_input("Delivered on", key=k + "delivered_on", value=dt.date.today(), min_value=FIRST_DATE,
+                          max_value=dt.date.today())
         elif action == "Cancel":
             st.text_input("Reason for cancelling", key=k + "reason")
             st.caption("The order's grams go back to the client's prescription period.")
-        elif action == "Edit":
+        elif action == "Edit" and not o.shipping_only:
             draft = render_form(f"edit_{o.order_id}", o.client.client_id, csr_fields=False)
             render_summary(review_order(cursor(), draft, order_day=o.created_at.date(),
-                                        exclude_order_id=o.order_id, csr_fields=False))
+                                        exclude_order_id=o.order_id, csr_fields=False), f"edit_{o.order_id}")
         go, back, _ = st.columns([1.3, 1, 4])
         label = "Save changes" if action == "Edit" else f"Confirm: {action}"
         go.button(label, type="primary", key=k + "confirm", on_click=_do, args=(o.order_id, action))
@@ -216,16 +263,20 @@ def outcome() -> None:
     if kind == "error":
         show_reasons(title, details)
     else:
-        st.success(title + ("  \n" + "  \n".join(details) if details else ""))
+        st.success(literal(title) + ("  \n" + "  \n".join(literal(d) for d in details) if details else ""))
 
 
 def main() -> None:
     try:
         order_id = parse_order_id(st.query_params.get("id"))
     except BadOrderId as exc:
+        st.error(literal(str(exc)))
+        return
+    try:
+        o = get_order(cursor(), order_id, acting_person())
+    except NotAllowed as exc:
         st.error(str(exc))
         return
-    o = get_order(cursor(), order_id)
     if o is None:
         st.error(f"There is no order {order_id}: check the number, or find the order on the Orders page.")
         return
@@ -233,22 +284,27 @@ def main() -> None:
         ss["order_profile_id"] = order_id
         ss.pop("order_action", None)
     st.title(f"Order {o.order_id}")
-    st.markdown(f"**{o.status}**" + (" · Archived" if o.archived else "") + f" · {o.client.name}")
-    if st.button(f"Client Profile: {o.client.name}", key="order_to_client"):
-        st.switch_page("views/client_profile.py", query_params={"id": str(o.client.client_id)})
-    left, middle, right = st.columns([1.3, 1, 1.2])
-    with left:
-        record(o)
-    with middle:
-        money(o)
-    with right:
+    st.markdown(f"**{o.status}**" + (" · Archived" if o.archived else "") + f" · {literal(o.client.name)}")
+    if may(person(), "view_client_records") and st.button(f"Client Profile: {literal(o.client.name)}",
+                                                          key="order_to_client"):
+        st.switch_page("pages/client.py", query_params={"id": str(o.client.client_id)})
+    if o.shipping_only:
         shipping(o)
+    else:
+        left, middle, right = st.columns([1.3, 1, 1.2])
+        with left:
+            record(o)
+        with middle:
+            money(o)
+        with right:
+            shipping(o)
     lines(o)
     action_bar(o)
     outcome()
     action_panel(o)
-    events(o)
+    if not o.shipping_only:
+        events(o)
     ss[f"order_seen_{order_id}"] = o.version
 
 
-main()
+frame.run("Order Profile", main)
