@@ -4,7 +4,14 @@ Every action is one write transaction that re-reads the order, refuses (with the
 its status does not allow, bumps ``version`` and records exactly one event. Optimistic
 concurrency: pass the ``expected_version`` the CSR saw; if someone else changed the order
 meanwhile the action raises ``StaleOrder`` and changes nothing. Two transactions updating the
-same order also conflict inside DuckDB; the retry then sees the new version or status.
+same order also conflict inside DuckDB; the retry then sees the new version or status. On
+PostgreSQL the action reads the order with a row lock (``FOR UPDATE``, ``dialect.lock_row``): a
+second action on the order waits for the first to commit, then reads and checks what it left.
+
+Verify, Edit and Cancel change what the order counts against the client's allowance: they hold
+the client's ledger row for the period of the order's creation date (``allowance_ledger``) in the
+same transaction, so they conflict with any other writer for that client and period and the loser
+re-checks on its retry. No in-process lock is involved.
 
 Edit replaces the order's lines: the lines it replaces move to ``order_line_history`` (with who,
 when and the order version they belonged to) and the 'edited' event describes them, so nothing is lost.
@@ -20,21 +27,30 @@ from decimal import Decimal
 
 import duckdb
 
+from . import allowance_ledger, dialect, formatting
+from .coverage import write_coverage
 from .db import Database, fetch_one, fetch_value, record_event
+from .limits import MAX_NOTE_CHARS, MAX_REFERENCE_CHARS
 from .ordering import (
     DraftLine,
     OrderDraft,
     OrderRefused,
-    client_lock,
     describe_lines,
-    fmt_grams,
     insert_lines,
     review_order,
 )
+from .roles import require
+from .staff import Person
 
 PAYMENT_METHODS = ("Credit card", "Debit card", "Insurance direct bill", "E-transfer", "Cheque")
 TRACKING_PATTERN = re.compile(r"^[A-Z0-9-]{4,40}$")
-MAX_TEXT = 500
+
+# Actions that change the grams an order counts (or re-check them) hold the allowance ledger row.
+HOLDS_ALLOWANCE = frozenset({"Verify", "Edit", "Cancel"})
+
+# The role table's action behind each lifecycle action (orders_core.roles).
+ROLE_ACTIONS = {"Verify": "verify_order", "Edit": "edit_order", "Place Order": "place_order",
+                "Mark as Shipped": "mark_shipped", "Mark as Delivered": "mark_delivered", "Cancel": "cancel_order"}
 
 # action -> (the statuses it starts from, the status it leads to)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -85,10 +101,10 @@ def allowed_actions(status: str, archived: bool = False) -> list[str]:
 def _load(cur: duckdb.DuckDBPyConnection, order_id: int) -> _Order:
     row = fetch_one(
         cur,
-        """
+        f"""
         SELECT order_id, client_id, status::VARCHAR, version, archived_at IS NOT NULL, created_at::DATE,
                shipped_on, grams
-        FROM orders WHERE order_id = ?
+        FROM orders WHERE order_id = ?{dialect.of(cur).lock_row}
         """,
         [order_id],
     )
@@ -99,6 +115,11 @@ def _load(cur: duckdb.DuckDBPyConnection, order_id: int) -> _Order:
 
 def _check(order: _Order, action: str, expected_version: int | None) -> str:
     """The status the action leads to, or LifecycleError with the reason."""
+    if order.archived and expected_version is not None and order.version != expected_version:
+        raise StaleOrder([
+            f"Order {order.order_id} was archived by someone else since you opened it; nothing was changed. "
+            f"Unarchive it to go on: what you typed is kept."
+        ])
     if expected_version is not None and order.version != expected_version:
         raise StaleOrder([
             f"Order {order.order_id} was changed by someone else since you opened it (it is now "
@@ -116,16 +137,21 @@ def _check(order: _Order, action: str, expected_version: int | None) -> str:
 
 
 def _transition(
-    db: Database, order_id: int, actor: str, action: str, expected_version: int | None,
+    db: Database, order_id: int, actor: Person, action: str, expected_version: int | None,
     apply: Callable[[duckdb.DuckDBPyConnection, _Order], tuple[dict, str, str]],
 ) -> ActionResult:
-    """Run one action: load, check, ``apply`` (returns columns to set, event kind, details), write, event."""
-    if not (actor or "").strip():
-        raise LifecycleError(["Say who is acting: every change records its author."])
+    """Run one action: role, load, check, ``apply`` (returns columns to set, event kind, details), write, event.
+
+    The actor's role must allow the action (``ROLE_ACTIONS``) and let them see the order in its status
+    (a Fulfillment Associate sees only orders in Order Placed, Shipped, Delivered): ``NotAllowed``
+    otherwise, checked in the write's transaction before anything is written."""
 
     def work(cur: duckdb.DuckDBPyConnection) -> ActionResult:
+        require(actor, ROLE_ACTIONS[action])
         order = _load(cur, order_id)
+        require(actor, "view_orders", status=order.status)
         to = _check(order, action, expected_version)
+        held = allowance_ledger.hold(cur, order.client_id, order.created_on) if action in HOLDS_ALLOWANCE else None
         sets, kind, details = apply(cur, order)
         sets = {"status": to, **sets}
         assignments = ", ".join(f"{col} = ?" for col in sets)  # our own column names, never user text
@@ -137,13 +163,14 @@ def _transition(
         version = fetch_value(cur, "SELECT version FROM orders WHERE order_id = ?", [order_id])
         if version != order.version + 1:
             raise StaleOrder([f"Order {order_id} was changed by someone else; nothing was changed."])
-        record_event(cur, order_id, actor.strip(), kind, details)
+        record_event(cur, order_id, actor, kind, details)
+        allowance_ledger.settle(cur, [held] if held else [])
         return ActionResult(order_id, to, version, details)
 
     return db.write(work)
 
 
-def _text(value: str | None, what: str, reasons: list[str], limit: int = MAX_TEXT) -> str:
+def _text(value: str | None, what: str, reasons: list[str], limit: int = MAX_NOTE_CHARS) -> str:
     text = (value or "").strip()
     if not text:
         reasons.append(f"Enter the {what}.")
@@ -167,7 +194,7 @@ def _day(value: dt.date | None, what: str, earliest: dt.date | None, today: dt.d
 
 
 def verify_order(
-    db: Database, order_id: int, actor: str, *, expected_version: int | None = None, today: dt.date | None = None
+    db: Database, order_id: int, actor: Person, *, expected_version: int | None = None, today: dt.date | None = None
 ) -> ActionResult:
     """Unverified -> Open after the same checks as creation; LifecycleError lists every failure."""
     today = today or dt.date.today()
@@ -175,18 +202,14 @@ def verify_order(
     def apply(cur: duckdb.DuckDBPyConnection, order: _Order) -> tuple[dict, str, str]:
         draft = stored_draft(cur, order.order_id)
         review = review_order(cur, draft, today=today, order_day=order.created_on,
-                              exclude_order_id=order.order_id, csr_fields=False)
+                              exclude_order_id=order.order_id, csr_fields=False,
+                              kept_skus=frozenset(ln.sku for ln in draft.lines))
         if not review.ok:
             raise LifecycleError([f"Order {order.order_id} cannot be verified:", *review.reasons])
         address = review.client.address
         return {}, "verified", f"Unverified → Open; checks passed (ships to {address})"
 
-    with client_lock(_client_of(db, order_id)):
-        return _transition(db, order_id, actor, "Verify", expected_version, apply)
-
-
-def _client_of(db: Database, order_id: int) -> int | None:
-    return fetch_value(db.cursor(), "SELECT client_id FROM orders WHERE order_id = ?", [order_id])
+    return _transition(db, order_id, actor, "Verify", expected_version, apply)
 
 
 def stored_draft(cur: duckdb.DuckDBPyConnection, order_id: int) -> OrderDraft:
@@ -201,13 +224,14 @@ def stored_draft(cur: duckdb.DuckDBPyConnection, order_id: int) -> OrderDraft:
         "SELECT sku, units, unit_price, line_discount FROM order_lines WHERE order_id = ? ORDER BY line_no",
         [order_id],
     ).fetchall()
-    return OrderDraft(head[0], [DraftLine(*ln) for ln in lines], head[1], head[2], head[3], head[4], head[5])
+    return OrderDraft(head[0], [DraftLine(*ln) for ln in lines], head[1], head[2], head[3], head[4], head[5],
+                      prices_confirmed=True)  # stored prices were confirmed when they were saved
 
 
 def edit_order(
-    db: Database, order_id: int, actor: str, *, lines: Sequence[DraftLine], order_discount: object = "0",
+    db: Database, order_id: int, actor: Person, *, lines: Sequence[DraftLine], order_discount: object = "0",
     carrier: str | None = None, shipping_charge: object = "0", expected_version: int | None = None,
-    today: dt.date | None = None,
+    today: dt.date | None = None, prices_confirmed: bool = False,
 ) -> ActionResult:
     """Change an Open order's lines, discounts and shipping; the same checks as creation, totals recomputed."""
     today = today or dt.date.today()
@@ -215,33 +239,37 @@ def edit_order(
     def apply(cur: duckdb.DuckDBPyConnection, order: _Order) -> tuple[dict, str, str]:
         before = stored_draft(cur, order.order_id)
         draft = OrderDraft(order.client_id, list(lines), order_discount, carrier, shipping_charge,
-                           before.placed_by, before.return_policy_agreed)
+                           before.placed_by, before.return_policy_agreed, prices_confirmed)
         review = review_order(cur, draft, today=today, order_day=order.created_on,
-                              exclude_order_id=order.order_id, csr_fields=False)
+                              exclude_order_id=order.order_id, csr_fields=False,
+                              kept_skus=frozenset(ln.sku for ln in before.lines))
         if not review.ok:
             raise LifecycleError([f"Order {order.order_id} cannot be changed:", *review.reasons])
         old = fetch_one(cur, "SELECT total_due, grams FROM orders WHERE order_id = ?", [order.order_id])
-        old_lines = "; ".join(f"{ln.units} x {ln.sku} @ ${Decimal(ln.unit_price):,.2f}"
-                              + (f" less ${Decimal(ln.line_discount):,.2f}" if ln.line_discount else "")
+        old_lines = "; ".join(f"{ln.units} x {ln.sku} @ {formatting.money(Decimal(ln.unit_price))}"
+                              + (f" less {formatting.money(Decimal(ln.line_discount))}" if ln.line_discount else "")
                               for ln in before.lines)
         cur.execute(
             """
             INSERT INTO order_line_history
-            SELECT order_id, line_no, sku, units, unit_price, line_discount, now()::TIMESTAMP, ?, ?
+                (order_id, line_no, sku, units, unit_price, line_discount, replaced_at, replaced_by,
+                 order_version, replaced_by_email)
+            SELECT order_id, line_no, sku, units, unit_price, line_discount, now()::TIMESTAMP, ?, ?, ?
             FROM order_lines WHERE order_id = ?
             """,
-            [actor.strip(), order.version, order.order_id],
+            [actor.name, order.version, actor.email, order.order_id],
         )
         cur.execute("DELETE FROM order_lines WHERE order_id = ?", [order.order_id])
         insert_lines(cur, order.order_id, review.lines)
+        write_coverage(cur, order.order_id, review.coverage)
         t = review.totals
         details = (
-            f"Edited. Before: {old_lines}; order discount ${before.order_discount:,.2f}; carrier "
-            f"{before.carrier or '(none)'}; shipping ${before.shipping_charge:,.2f}; Total Due ${old[0]:,.2f}; "
-            f"{fmt_grams(old[1]) + ' g' if old[1] is not None else 'no cannabis'}. "
-            f"After: {describe_lines(review.lines)}; order discount ${t.order_discount:,.2f}; carrier "
-            f"{review.carrier or '(none)'}; shipping ${t.shipping_charge:,.2f}; Total Due ${t.total_due:,.2f}; "
-            f"{fmt_grams(t.grams) + ' g' if t.grams is not None else 'no cannabis'}."
+            f"Edited. Before: {old_lines}; order discount {formatting.money(before.order_discount)}; carrier "
+            f"{before.carrier or '(none)'}; shipping {formatting.money(before.shipping_charge)}; Total Due {formatting.money(old[0])}; "
+            f"{formatting.grams(old[1]) if old[1] is not None else 'no cannabis'}. "
+            f"After: {describe_lines(review.lines)}; order discount {formatting.money(t.order_discount)}; carrier "
+            f"{review.carrier or '(none)'}; shipping {formatting.money(t.shipping_charge)}; Total Due {formatting.money(t.total_due)}; "
+            f"{formatting.grams(t.grams) if t.grams is not None else 'no cannabis'}."
         )
         sets = {
             "subtotal": t.subtotal, "line_discount_total": t.line_discount_total,
@@ -251,23 +279,25 @@ def edit_order(
         }
         return sets, "edited", details
 
-    with client_lock(_client_of(db, order_id)):
-        return _transition(db, order_id, actor, "Edit", expected_version, apply)
+    return _transition(db, order_id, actor, "Edit", expected_version, apply)
 
 
 def place_order(
-    db: Database, order_id: int, actor: str, *, payment_method: str, payment_reference: str,
+    db: Database, order_id: int, actor: Person, *, payment_method: str, payment_reference: str,
     expected_version: int | None = None,
 ) -> ActionResult:
     """Open -> Order Placed, recording the payment (method and reference)."""
     reasons: list[str] = []
     if payment_method not in PAYMENT_METHODS:
         reasons.append(f"Choose a payment method: {', '.join(PAYMENT_METHODS)}.")
-    reference = _text(payment_reference, "payment reference", reasons, 100)
+    reference = _text(payment_reference, "payment reference", reasons, MAX_REFERENCE_CHARS)
     if reasons:
         raise LifecycleError(reasons)
 
     def apply(cur: duckdb.DuckDBPyConnection, order: _Order) -> tuple[dict, str, str]:
+        if fetch_value(cur, "SELECT carrier FROM orders WHERE order_id = ?", [order.order_id]) is None:
+            raise LifecycleError([f"Order {order.order_id} has no carrier: Edit it to choose one before placing "
+                                  f"it, so that the picking list says how it ships."])
         sets = {"payment_method": payment_method, "payment_reference": reference}
         return sets, "status", f"Open → Order Placed; paid by {payment_method}, reference {reference}"
 
@@ -280,7 +310,7 @@ def normalise_tracking(text: str | None) -> str:
 
 
 def ship_order(
-    db: Database, order_id: int, actor: str, *, carrier: str | None, tracking_number: str | None,
+    db: Database, order_id: int, actor: Person, *, carrier: str | None, tracking_number: str | None,
     shipped_on: dt.date | None = None, expected_version: int | None = None, today: dt.date | None = None,
 ) -> ActionResult:
     """Order Placed -> Shipped: carrier and tracking number required; sets Shipped On."""
@@ -311,7 +341,7 @@ def ship_order(
 
 
 def deliver_order(
-    db: Database, order_id: int, actor: str, *, delivered_on: dt.date | None = None,
+    db: Database, order_id: int, actor: Person, *, delivered_on: dt.date | None = None,
     expected_version: int | None = None, today: dt.date | None = None,
 ) -> ActionResult:
     """Shipped -> Delivered (the carrier confirmed delivery, or a CSR marks it)."""
@@ -328,7 +358,7 @@ def deliver_order(
 
 
 def cancel_order(
-    db: Database, order_id: int, actor: str, *, reason: str, expected_version: int | None = None
+    db: Database, order_id: int, actor: Person, *, reason: str, expected_version: int | None = None
 ) -> ActionResult:
     """Cancel an order that has not shipped; its grams go back to the prescription period."""
     problems: list[str] = []
@@ -337,7 +367,7 @@ def cancel_order(
         raise LifecycleError(problems)
 
     def apply(cur: duckdb.DuckDBPyConnection, order: _Order) -> tuple[dict, str, str]:
-        back = f"; {fmt_grams(order.grams)} g given back to the period" if order.grams is not None else ""
+        back = f"; {formatting.grams(order.grams)} given back to the period" if order.grams is not None else ""
         return {"cancel_reason": text}, "status", f"{order.status} → Cancelled: {text}{back}"
 
     return _transition(db, order_id, actor, "Cancel", expected_version, apply)

@@ -1,20 +1,26 @@
 """Creating orders: drafts, every check with its reason in plain words, coverage, totals.
 
 ``review_order`` is a pure read: it prices a draft, applies the client's coverage policies,
-weighs the grams against the shipment cap and the current prescription period, and lists
-every reason the order cannot be saved. ``create_order`` runs the same review inside the
-write transaction and writes nothing when there is any reason.
+weighs the grams against ``allowance``'s rule (shipment cap, what is left in the prescription
+period), and lists every reason the order cannot be saved. ``create_order`` holds the client's
+ledger row for the period (``allowance_ledger``), runs the same review inside that write
+transaction and writes nothing when there is any reason; a concurrent writer for the same client
+and period makes one of them retry and re-check.
 
 Decisions (the issue is silent):
 - Covered products are the cannabis products; a policy pays its share of each covered line's
   price after the line discount, before the order discount.
 - A policy's maximum per 30-day period is counted over the prescription period holding the
-  order's date: dollars = coverage of the client's other non-cancelled orders in it; grams =
-  grams of those orders that received coverage. With several policies, earlier usage is
-  charged to them in policy order, and each later policy pays its share of what is left.
+  order's date: dollars and grams = what that policy paid for (its ``order_coverage`` rows) of
+  the client's other non-cancelled orders in it. With several policies each later policy pays
+  its share of what is left; every policy's part is stored (``orders_core.coverage``).
   A gram maximum that is partly used pays pro rata (grams left / the order's grams).
 - The order discount cannot exceed the products' total after line discounts; Total Due is
   never below 0.
+- A product no longer sold cannot be put on an order; a line already on the order (edit, verify)
+  may stay.
+- Coverage (``order_coverage``) is a pure function of the lines, the policies and what earlier
+  orders used of each (``coverage.policy_usage``), so it can be stored per policy and tested on its own.
 - Orders ship to the registration address (the order has no address of its own); the check
   fails only when that address is incomplete.
 """
@@ -22,23 +28,24 @@ Decisions (the issue is silent):
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 
-from .clients import Client, Period, Policy, current_period, get_client
+from . import allowance, allowance_ledger, formatting
+from .clients import Client, Period, Policy, current_period, load_client
+from .coverage import policy_usage, write_coverage
 from .db import Database, fetch_one, fetch_value, next_id, record_event
+from .limits import MAX_MONEY, MAX_NAME_CHARS, MAX_UNITS
+from .numbers import NumberError, far_from, parse_money, parse_units
+from .roles import require
+from .staff import Person
 
 CENTS = Decimal("0.01")
 GRAMS = Decimal("0.001")
 ZERO = Decimal("0")
-MAX_UNITS = 999
-MAX_MONEY = Decimal("99999.99")
-MAX_TEXT = 200
 
 
 class OrderRefused(ValueError):
@@ -126,6 +133,8 @@ class CoverageLine:
     insurer: str
     amount: Decimal
     note: str
+    policy_id: int | None = None
+    grams: Decimal = ZERO  # the grams the policy pays for (what is left of its gram maximum, at most)
 
 
 def cap_coverage(coverage: list[CoverageLine], left_to_pay: Decimal) -> list[CoverageLine]:
@@ -136,7 +145,8 @@ def cap_coverage(coverage: list[CoverageLine], left_to_pay: Decimal) -> list[Cov
         amount = min(line.amount, room)
         room -= amount
         capped.append(line if amount == line.amount else
-                      CoverageLine(line.insurer, amount, line.note + " (limited to what is left to pay)"))
+                      CoverageLine(line.insurer, amount, line.note + " (limited to what is left to pay)",
+                                   line.policy_id, line.grams if amount > 0 else ZERO))
     return capped
 
 
@@ -149,31 +159,31 @@ def compute_coverage(lines: Iterable[TotalLine], uses: Iterable[PolicyUse]) -> l
     for use in uses:
         p = use.policy
         amount = base * p.share
+        paid_grams = grams
         notes = []
         if p.max_grams_per_period is not None and grams > 0:
             left = max(p.max_grams_per_period - use.grams_used, ZERO)
             if grams > left:
                 amount = amount * left / grams
-                notes.append(f"{fmt_grams(left)} g of its {fmt_grams(p.max_grams_per_period)} g left this period")
+                paid_grams = left
+                notes.append(f"{formatting.grams(left)} of its {formatting.grams(p.max_grams_per_period)} left this period")
         if p.max_dollars_per_period is not None:
             left = max(p.max_dollars_per_period - use.dollars_used, ZERO)
             if amount > left:
                 amount = left
-                notes.append(f"${left:,.2f} of its ${p.max_dollars_per_period:,.2f} left this period")
+                notes.append(f"{formatting.money(left)} of its {formatting.money(p.max_dollars_per_period)} left this period")
         amount = amount.quantize(CENTS, ROUND_HALF_UP)
         base -= amount
-        result.append(CoverageLine(p.insurer, amount, "; ".join(notes)))
+        result.append(CoverageLine(p.insurer, amount, "; ".join(notes), p.policy_id,
+                                   paid_grams.quantize(GRAMS) if amount > 0 else ZERO))
     return result
 
 
-def fmt_grams(value: Decimal) -> str:
-    """Grams for people: 3.500 -> 3.5, 60.000 -> 60."""
-    text = f"{Decimal(value).quantize(GRAMS):f}".rstrip("0").rstrip(".")
-    return text or "0"
-
-
-def _money(value: Decimal) -> str:
-    return f"${value:,.2f}"
+def order_coverage(lines: Sequence[TotalLine], uses: Sequence[PolicyUse], order_discount: Decimal = ZERO) -> list[CoverageLine]:
+    """What each policy pays for an order (pure): its share within its period maximums, never more in all
+    than the products cost after every discount."""
+    products_net = sum((ln.net for ln in lines), ZERO)
+    return cap_coverage(compute_coverage(lines, uses), products_net - order_discount)
 
 
 # --------------------------------------------------------------------------- drafts
@@ -198,6 +208,7 @@ class OrderDraft:
     shipping_charge: object = "0"
     placed_by: str = ""
     return_policy_agreed: bool = False
+    prices_confirmed: bool = False  # the CSR confirmed prices far from the catalogue's
 
 
 @dataclass(frozen=True)
@@ -235,6 +246,7 @@ class OrderReview:
     carrier: str | None = None
     placed_by: str = ""
     return_policy_agreed: bool = False
+    price_warnings: list[str] = field(default_factory=list)  # prices far from the catalogue's, to confirm
 
     @property
     def ok(self) -> bool:
@@ -246,45 +258,16 @@ class OrderReview:
 
 
 def parse_decimal(value: object, what: str, reasons: list[str], *, whole: bool = False) -> Decimal | None:
-    """A non-negative number from text or a number, or None with the reason appended."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if whole:
-            reasons.append(f"{what} is empty; enter a whole number of units.")
-            return None
+    """A non-negative amount (or, ``whole``, units) as people type it (``numbers``), or None with the reason."""
+    if not whole and (value is None or (isinstance(value, str) and not value.strip())):
         return ZERO
-    text = str(value).strip().replace(",", "")
-    if not whole and text.startswith("$"):
-        text = text[1:].strip()
     try:
-        number = Decimal(text)
-    except (InvalidOperation, ValueError):
-        kind = "a whole number" if whole else "a number"
-        reasons.append(f"{what} {_quote(value)} is not {kind}.")
+        if whole:
+            return Decimal(parse_units(value, what, maximum=MAX_UNITS))
+        return parse_money(value, what, maximum=MAX_MONEY)
+    except NumberError as exc:
+        reasons.append(str(exc))
         return None
-    if not number.is_finite():
-        reasons.append(f"{what} {_quote(value)} is not a number.")
-        return None
-    if number < 0:
-        reasons.append(f"{what} {_quote(value)} is negative.")
-        return None
-    if whole:
-        if number != number.to_integral_value():
-            reasons.append(f"{what} {_quote(value)} is not a whole number.")
-            return None
-        if number == 0:
-            reasons.append(f"{what} is 0; order at least 1 unit.")
-            return None
-        if number > MAX_UNITS:
-            reasons.append(f"{what} {number} is more than {MAX_UNITS} units.")
-            return None
-        return number
-    if number > MAX_MONEY:
-        reasons.append(f"{what} {_quote(value)} is more than {_money(MAX_MONEY)}.")
-        return None
-    if number != number.quantize(CENTS):
-        reasons.append(f"{what} {_quote(value)} has more than two decimal places.")
-        return None
-    return number.quantize(CENTS)
 
 
 def _quote(value: object) -> str:
@@ -303,8 +286,12 @@ def _product(cur: duckdb.DuckDBPyConnection, sku: str) -> tuple | None:
     )
 
 
-def _price_lines(cur: duckdb.DuckDBPyConnection, lines: Sequence[DraftLine], reasons: list[str]) -> list[PricedLine]:
+def _price_lines(
+    cur: duckdb.DuckDBPyConnection, lines: Sequence[DraftLine], reasons: list[str], kept_skus: frozenset[str],
+    warnings: list[str] | None = None,
+) -> list[PricedLine]:
     priced = []
+    warnings = [] if warnings is None else warnings
     for i, line in enumerate(lines, start=1):
         sku = (line.sku or "").strip()
         product = _product(cur, sku) if sku and len(sku) <= 50 else None
@@ -312,17 +299,23 @@ def _price_lines(cur: duckdb.DuckDBPyConnection, lines: Sequence[DraftLine], rea
             reasons.append(f"Line {i}: there is no product with SKU {_quote(sku)}." if sku
                            else f"Line {i}: choose a product.")
             continue
-        _, name, brand, category, price, grams, cannabis, _active = product
+        _, name, brand, category, price, grams, cannabis, active = product
         label = f"Line {i} ({name})"
+        if not active and sku not in kept_skus:
+            reasons.append(f"{label}: {name} ({sku}) is no longer sold.")
+            continue
         units = parse_decimal(line.units, f"{label}: the quantity", reasons, whole=True)
         unit_price = price if line.unit_price is None else parse_decimal(
             line.unit_price, f"{label}: the unit price", reasons)
         discount = parse_decimal(line.line_discount, f"{label}: the line discount", reasons)
         if units is None or unit_price is None or discount is None:
             continue
+        if far_from(unit_price, price):
+            warnings.append(f"{label}: the unit price {formatting.money(unit_price)} is far from the catalogue price "
+                            f"{formatting.money(price)} (more than 10 times or under a tenth of it).")
         if discount > units * unit_price:
-            reasons.append(f"{label}: the line discount {_money(discount)} is more than the line's "
-                           f"amount {_money(units * unit_price)}.")
+            reasons.append(f"{label}: the line discount {formatting.money(discount)} is more than the line's "
+                           f"amount {formatting.money(units * unit_price)}.")
             continue
         priced.append(PricedLine(i, name=name, brand=brand, category=category, units=int(units),
                                  unit_price=unit_price, line_discount=discount, grams_per_unit=grams,
@@ -339,23 +332,8 @@ def _policy_uses(
         return [PolicyUse(p) for p in policies]
     if not policies:
         return []
-    dollars, grams = fetch_one(
-        cur,
-        """
-        SELECT coalesce(sum(coverage_amount), 0), coalesce(sum(grams) FILTER (coverage_amount > 0), 0)
-        FROM orders
-        WHERE client_id = ? AND status <> 'Cancelled' AND order_id IS DISTINCT FROM ?
-          AND created_at >= ?::DATE AND created_at < ?::DATE + INTERVAL 1 DAY
-        """,
-        [client.client_id, exclude_order_id, period.start, period.end],
-    )
-    uses = []
-    for p in policies:  # charge earlier usage to the policies in order
-        d = min(dollars, p.max_dollars_per_period) if p.max_dollars_per_period is not None else dollars
-        g = min(grams, p.max_grams_per_period) if p.max_grams_per_period is not None else grams
-        uses.append(PolicyUse(p, Decimal(d), Decimal(g)))
-        dollars, grams = dollars - d, grams - g
-    return uses
+    used = policy_usage(cur, client.client_id, period.start, period.end, exclude_order_id)
+    return [PolicyUse(p, *used.get(p.policy_id, (ZERO, ZERO))) for p in policies]
 
 
 def _client_reasons(client: Client, today: dt.date) -> list[str]:
@@ -374,25 +352,6 @@ def _client_reasons(client: Client, today: dt.date) -> list[str]:
     return reasons
 
 
-def _gram_reasons(grams: Decimal | None, client: Client, period: Period | None) -> list[str]:
-    rx = client.prescription
-    if grams is None or rx is None:
-        return []
-    reasons = []
-    cap = rx.shipment_cap
-    if grams > cap:
-        reasons.append(
-            f"The order holds {fmt_grams(grams)} g (dried equivalent), over {client.name}'s limit of {fmt_grams(cap)} g "
-            f"per order (the lesser of 30 x {fmt_grams(rx.grams_per_day)} g a day and 150 g)."
-        )
-    if period is not None and grams > period.available:
-        reasons.append(
-            f"The order holds {fmt_grams(grams)} g, more than the {fmt_grams(period.available)} g left in the prescription "
-            f"period {period.label()} ({fmt_grams(period.used)} g of {fmt_grams(period.allowance)} g already used)."
-        )
-    return reasons
-
-
 def _order_reasons(draft: OrderDraft, reasons: list[str], csr: bool) -> tuple[Decimal, Decimal, str | None]:
     order_discount = parse_decimal(draft.order_discount, "The order discount", reasons)
     shipping = parse_decimal(draft.shipping_charge, "The shipping charge", reasons)
@@ -401,8 +360,8 @@ def _order_reasons(draft: OrderDraft, reasons: list[str], csr: bool) -> tuple[De
         placed_by = (draft.placed_by or "").strip()
         if not placed_by:
             reasons.append("Say who placed the order ('Order placed by').")
-        elif len(placed_by) > MAX_TEXT:
-            reasons.append(f"'Order placed by' is longer than {MAX_TEXT} characters.")
+        elif len(placed_by) > MAX_NAME_CHARS:
+            reasons.append(f"'Order placed by' is longer than {MAX_NAME_CHARS} characters.")
         if not draft.return_policy_agreed:
             reasons.append("The client has not agreed to the return and exchange policy.")
     return order_discount if order_discount is not None else ZERO, shipping if shipping is not None else ZERO, carrier
@@ -416,65 +375,52 @@ def review_order(
     order_day: dt.date | None = None,
     exclude_order_id: int | None = None,
     csr_fields: bool = True,
+    kept_skus: frozenset[str] = frozenset(),
 ) -> OrderReview:
     """Price ``draft`` and list every reason it cannot be saved.
 
     ``today`` decides whether registration and prescription are valid; ``order_day`` (default
     ``today``) picks the prescription period the order's grams count in. ``exclude_order_id`` is
-    the order being verified or edited (its own grams are not "already used").
+    the order being verified or edited (its own grams are not "already used"); ``kept_skus`` are
+    products already on it, which may stay even if they are no longer sold.
     """
     today = today or dt.date.today()
     order_day = order_day or today
     reasons: list[str] = []
-    client = get_client(cur, draft.client_id)
+    client = load_client(cur, draft.client_id)
     if client is None:
         empty = order_totals([])
         return OrderReview(None, [], empty, [], None, None, [f"There is no client {draft.client_id}."])
     reasons += _client_reasons(client, today)
     if not draft.lines:
         reasons.append("The order has no lines; add at least one product.")
-    priced = _price_lines(cur, draft.lines, reasons)
+    warnings: list[str] = []
+    priced = _price_lines(cur, draft.lines, reasons, kept_skus, warnings)
+    if warnings and not draft.prices_confirmed:
+        reasons.append("Confirm the prices far from the catalogue's (or correct them) before saving.")
     order_discount, shipping, carrier = _order_reasons(draft, reasons, csr_fields)
     if carrier is not None and not fetch_value(cur, "SELECT count(*) FROM carriers WHERE name = ?", [carrier]):
         reasons.append(f"{_quote(carrier)} is not one of our carriers.")
     total_lines = [p.total_line() for p in priced]
     products_net = sum((ln.net for ln in total_lines), ZERO)
     if order_discount > products_net:
-        reasons.append(f"The order discount {_money(order_discount)} is more than the products' total after "
-                       f"line discounts ({_money(products_net)}).")
+        reasons.append(f"The order discount {formatting.money(order_discount)} is more than the products' total after "
+                       f"line discounts ({formatting.money(products_net)}).")
     period = current_period(cur, client, order_day, exclude_order_id)
-    coverage = compute_coverage(total_lines, _policy_uses(cur, client, period, order_day, exclude_order_id))
-    coverage = cap_coverage(coverage, products_net - order_discount)
+    coverage = order_coverage(total_lines, _policy_uses(cur, client, period, order_day, exclude_order_id),
+                              order_discount)
     covered = sum((c.amount for c in coverage), ZERO)
     totals = order_totals(total_lines, order_discount, covered, shipping)
-    reasons += _gram_reasons(totals.grams, client, period)
     rx = client.prescription
+    reasons += allowance.order_reasons(totals.grams, client.name, rx.grams_per_day if rx else None, period)
     return OrderReview(
         client, priced, totals, coverage, rx.shipment_cap if rx else None, period, reasons,
         carrier=carrier, placed_by=(draft.placed_by or "").strip(),
-        return_policy_agreed=bool(draft.return_policy_agreed),
+        return_policy_agreed=bool(draft.return_policy_agreed), price_warnings=warnings,
     )
 
 
 # --------------------------------------------------------------------------- writing
-
-
-_client_locks: dict[int, threading.Lock] = {}
-_client_locks_guard = threading.Lock()
-
-
-@contextmanager
-def client_lock(client_id: int) -> Iterator[None]:
-    """Serialise the check-then-write of orders that add grams for one client.
-
-    DuckDB lets only one process open the file read-write, so every writer is in this process;
-    a lock per client makes the period check and the insert atomic (DuckDB itself only detects
-    two transactions updating the same row, not two inserting orders for one client).
-    """
-    with _client_locks_guard:
-        lock = _client_locks.setdefault(client_id, threading.Lock())
-    with lock:
-        yield
 
 
 def insert_lines(cur: duckdb.DuckDBPyConnection, order_id: int, lines: Sequence[PricedLine]) -> None:
@@ -485,12 +431,17 @@ def insert_lines(cur: duckdb.DuckDBPyConnection, order_id: int, lines: Sequence[
 
 
 def create_order(
-    db: Database, draft: OrderDraft, actor: str, *, today: dt.date | None = None, source: str = "CSR"
+    db: Database, draft: OrderDraft, actor: Person, *, today: dt.date | None = None, source: str = "CSR"
 ) -> int:
-    """Save ``draft`` as an Open order with a 'created' event; OrderRefused (nothing written) otherwise."""
+    """Save ``draft`` as an Open order with a 'created' event by ``actor``; OrderRefused (nothing written)
+    otherwise, NotAllowed when the actor's role may not create orders."""
+
+    day = today or dt.date.today()
 
     def work(cur: duckdb.DuckDBPyConnection) -> int:
-        review = review_order(cur, draft, today=today)
+        require(actor, "create_order")
+        held = allowance_ledger.hold(cur, draft.client_id, day)  # first: a concurrent writer conflicts here
+        review = review_order(cur, draft, today=day)
         if not review.ok:
             raise OrderRefused(review.reasons)
         t = review.totals
@@ -507,24 +458,28 @@ def create_order(
              review.return_policy_agreed],
         )
         insert_lines(cur, order_id, review.lines)
-        record_event(cur, order_id, actor, "created", describe_creation(review, actor, source))
+        write_coverage(cur, order_id, review.coverage)
+        record_event(cur, order_id, actor, "created", describe_creation(review, actor.name, source))
+        if held is not None:
+            counted = review.period.used + (t.grams or ZERO) if review.period is not None else None
+            allowance_ledger.settle(cur, [held], counted)
         return order_id
 
-    with client_lock(draft.client_id):
-        return db.write(work)
+    return db.write(work)
 
 
 def describe_creation(review: OrderReview, actor: str, source: str) -> str:
+    """The 'created' event's details; ``actor`` is the name of who created it."""
     lines = "; ".join(f"{ln.units} x {ln.sku}" for ln in review.lines)
-    grams = f"{fmt_grams(review.totals.grams)} g" if review.totals.grams is not None else "no cannabis"
+    grams = formatting.grams(review.totals.grams) if review.totals.grams is not None else "no cannabis"
     return (f"Order created ({source}) by {actor}, placed by {review.placed_by}: {lines}; {grams}; "
-            f"Total Due {_money(review.totals.total_due)}")
+            f"Total Due {formatting.money(review.totals.total_due)}")
 
 
 def describe_lines(lines: Iterable[PricedLine]) -> str:
     return "; ".join(
-        f"{ln.units} x {ln.sku} @ {_money(ln.unit_price)}"
-        + (f" less {_money(ln.line_discount)}" if ln.line_discount else "")
+        f"{ln.units} x {ln.sku} @ {formatting.money(ln.unit_price)}"
+        + (f" less {formatting.money(ln.line_discount)}" if ln.line_discount else "")
         for ln in lines
     )
 

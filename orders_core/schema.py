@@ -1,14 +1,32 @@
-"""The database schema for the whole Orders domain.
+"""The database schema for the whole Orders domain (schema 2; ``migrations`` creates and upgrades it).
 
 Money is DECIMAL(12,2); grams are DECIMAL(10,3). Nothing is deleted: orders carry an
-``archived_at`` flag and every change is an ``order_events`` row.
+``archived_at`` flag and every change is an ``order_events`` row; an Edit moves the lines it
+replaces to ``order_line_history``. What each coverage policy pays of an order is an
+``order_coverage`` row (``orders.coverage_amount`` is their sum).
+
+The schema refuses bad rows: every table has a primary key (order lines, coverage rows, events,
+template lines, line history and picking-list lines included), CHECK constraints keep units > 0
+(template lines >= 0: 0 marks a line taken off a template), prices, money and grams >= 0, a
+coverage share between 0 and 1 and valid_until >= valid_from, and foreign keys tie every row to
+its order, client, product, policy, template or picking list.
+
+Foreign keys left out, because of DuckDB 2.0's foreign-key limitation: a row that another table
+references cannot have an indexed column updated (DuckDB turns the update into a delete and an
+insert, and refuses it while the row is referenced), and a foreign key indexes its columns:
+- ``orders.carrier`` and ``recurring_orders.carrier`` (no FK to ``carriers``): an Edit or a template
+  save changes the carrier of a row that lines and events reference. ``orders-core check`` lists
+  unknown carriers instead.
+- ``recurring_orders.last_generated_order_id`` (no FK to ``orders``): every generation run updates it.
+- ``picking_list_lines.client_id`` and ``.sku`` (no FK): the lines are a snapshot of what was printed.
+- ``picking_lists.order_ids`` is a list column: the same limitation forbids updating it (it never is).
+``schema.DDL`` is frozen at schema 2: change the schema with a migration (``migrations.MIGRATIONS``).
 """
 
 from __future__ import annotations
 
-import duckdb
-
-SCHEMA_VERSION = 1
+from .dialect import DUCKDB, Dialect
+from .intake_schema import INTAKE_DDL, INTAKE_TABLES
 
 STATUSES = ("Unverified", "Open", "Order Placed", "Shipped", "Delivered", "Cancelled")
 SOURCES = ("Client Portal", "CSR", "Recurring")
@@ -17,15 +35,16 @@ CATEGORIES = ("Dried flower", "Oil", "Capsules", "Pre-rolls", "Accessory")
 CARRIERS = ("Canada Post", "Purolator", "UPS", "FedEx", "Canpar", "Loomis Express")
 
 
-def _enum(values: tuple[str, ...]) -> str:
-    return "ENUM (" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+def ddl(d: Dialect) -> str:
+    """The baseline schema in ``d``'s SQL: the same tables, keys and checks; only the ENUM types' DDL differs."""
+    enums = "\n".join(d.create_enum(name, values) for name, values in ENUMS)
+    return "\n" + enums + _TABLES_DDL
 
 
-DDL = f"""
-CREATE TYPE IF NOT EXISTS order_status AS {_enum(STATUSES)};
-CREATE TYPE IF NOT EXISTS order_source AS {_enum(SOURCES)};
-CREATE TYPE IF NOT EXISTS registration_status AS {_enum(REGISTRATION_STATUSES)};
-CREATE TYPE IF NOT EXISTS product_category AS {_enum(CATEGORIES)};
+ENUMS = (("order_status", STATUSES), ("order_source", SOURCES), ("registration_status", REGISTRATION_STATUSES),
+         ("product_category", CATEGORIES))
+
+_TABLES_DDL = """
 
 CREATE TABLE IF NOT EXISTS app_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 
@@ -36,6 +55,7 @@ CREATE SEQUENCE IF NOT EXISTS prescription_ids START 1;
 CREATE SEQUENCE IF NOT EXISTS policy_ids START 1;
 CREATE SEQUENCE IF NOT EXISTS recurring_ids START 1;
 CREATE SEQUENCE IF NOT EXISTS picking_list_ids START 1;
+CREATE SEQUENCE IF NOT EXISTS recurring_event_ids START 1;
 
 CREATE TABLE IF NOT EXISTS carriers (name VARCHAR PRIMARY KEY);
 
@@ -58,24 +78,26 @@ CREATE TABLE IF NOT EXISTS clients (
 
 CREATE TABLE IF NOT EXISTS prescriptions (
     prescription_id INTEGER PRIMARY KEY,
-    client_id INTEGER NOT NULL,
-    grams_per_day DECIMAL(6,2) NOT NULL,
+    client_id INTEGER NOT NULL REFERENCES clients (client_id),
+    grams_per_day DECIMAL(6,2) NOT NULL CHECK (grams_per_day > 0),
     valid_from DATE NOT NULL,
     valid_until DATE NOT NULL,
     prescriber VARCHAR NOT NULL,
-    active BOOLEAN NOT NULL DEFAULT TRUE
+    active BOOLEAN NOT NULL DEFAULT TRUE,
+    CHECK (valid_until >= valid_from)
 );
 
 CREATE TABLE IF NOT EXISTS coverage_policies (
     policy_id INTEGER PRIMARY KEY,
-    client_id INTEGER NOT NULL,
+    client_id INTEGER NOT NULL REFERENCES clients (client_id),
     insurer VARCHAR NOT NULL,           -- an insurer's name, or 'Veterans Affairs Canada'
-    share DECIMAL(5,4) NOT NULL,        -- the share of covered products' price the policy pays
-    max_dollars_per_period DECIMAL(12,2),
-    max_grams_per_period DECIMAL(10,3),
+    share DECIMAL(5,4) NOT NULL CHECK (share BETWEEN 0 AND 1),  -- the share of covered products' price it pays
+    max_dollars_per_period DECIMAL(12,2) CHECK (max_dollars_per_period >= 0),
+    max_grams_per_period DECIMAL(10,3) CHECK (max_grams_per_period >= 0),
     valid_from DATE NOT NULL,
     valid_until DATE,
-    active BOOLEAN NOT NULL DEFAULT TRUE
+    active BOOLEAN NOT NULL DEFAULT TRUE,
+    CHECK (valid_until IS NULL OR valid_until >= valid_from)
 );
 
 CREATE TABLE IF NOT EXISTS products (
@@ -84,30 +106,46 @@ CREATE TABLE IF NOT EXISTS products (
     brand VARCHAR NOT NULL,
     category product_category NOT NULL,
     is_cannabis BOOLEAN NOT NULL,
-    net_content DECIMAL(10,3) NOT NULL,
+    net_content DECIMAL(10,3) NOT NULL CHECK (net_content >= 0),
     net_unit VARCHAR NOT NULL,          -- g, mL, capsules, units
-    dried_equiv_grams DECIMAL(10,3) NOT NULL,  -- per unit; 0 for accessories
-    unit_price DECIMAL(10,2) NOT NULL,
+    dried_equiv_grams DECIMAL(10,3) NOT NULL CHECK (dried_equiv_grams >= 0),  -- per unit; 0 for accessories
+    unit_price DECIMAL(10,2) NOT NULL CHECK (unit_price >= 0),
     lot_number VARCHAR NOT NULL,
     bin_location VARCHAR NOT NULL,
     active BOOLEAN NOT NULL DEFAULT TRUE
 );
 
+CREATE TABLE IF NOT EXISTS recurring_orders (
+    recurring_order_id INTEGER PRIMARY KEY,
+    client_id INTEGER NOT NULL UNIQUE REFERENCES clients (client_id),  -- one template per client
+    carrier VARCHAR,                    -- no FK: see the module docstring
+    enabled BOOLEAN NOT NULL,
+    schedule VARCHAR NOT NULL DEFAULT 'period' CHECK (schedule IN ('period', 'day_of_month')),
+    day_of_month INTEGER CHECK (day_of_month BETWEEN 1 AND 31),
+    next_order_on DATE,
+    last_generated_order_id BIGINT,     -- no FK: see the module docstring
+    last_skip_reason VARCHAR,
+    last_skip_at TIMESTAMP,
+    created_by VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS orders (
     order_id BIGINT PRIMARY KEY,
-    client_id INTEGER NOT NULL,
+    client_id INTEGER NOT NULL REFERENCES clients (client_id),
     source order_source NOT NULL,
     placed_by VARCHAR NOT NULL,
     created_at TIMESTAMP NOT NULL,
     status order_status NOT NULL,
-    subtotal DECIMAL(12,2) NOT NULL,
-    line_discount_total DECIMAL(12,2) NOT NULL DEFAULT 0,
-    order_discount DECIMAL(12,2) NOT NULL DEFAULT 0,
-    coverage_amount DECIMAL(12,2) NOT NULL DEFAULT 0,
-    shipping_charge DECIMAL(12,2) NOT NULL DEFAULT 0,
-    total_due DECIMAL(12,2) NOT NULL,
-    grams DECIMAL(10,3),                -- NULL when the order holds no cannabis
-    carrier VARCHAR,
+    subtotal DECIMAL(12,2) NOT NULL CHECK (subtotal >= 0),
+    line_discount_total DECIMAL(12,2) NOT NULL DEFAULT 0 CHECK (line_discount_total >= 0),
+    order_discount DECIMAL(12,2) NOT NULL DEFAULT 0 CHECK (order_discount >= 0),
+    coverage_amount DECIMAL(12,2) NOT NULL DEFAULT 0 CHECK (coverage_amount >= 0),
+    shipping_charge DECIMAL(12,2) NOT NULL DEFAULT 0 CHECK (shipping_charge >= 0),
+    total_due DECIMAL(12,2) NOT NULL CHECK (total_due >= 0),
+    grams DECIMAL(10,3) CHECK (grams >= 0),  -- NULL when the order holds no cannabis
+    carrier VARCHAR,                    -- no FK: see the module docstring
     tracking_number VARCHAR,
     shipped_on DATE,
     delivered_on DATE,
@@ -117,62 +155,60 @@ CREATE TABLE IF NOT EXISTS orders (
     cancel_reason VARCHAR,
     archived_at TIMESTAMP,
     archive_batch VARCHAR,
-    recurring_order_id INTEGER,
-    version INTEGER NOT NULL DEFAULT 1,
+    recurring_order_id INTEGER REFERENCES recurring_orders (recurring_order_id),
+    version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
     updated_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS order_lines (
-    order_id BIGINT NOT NULL,
-    line_no INTEGER NOT NULL,
-    sku VARCHAR NOT NULL,
-    units INTEGER NOT NULL,
-    unit_price DECIMAL(10,2) NOT NULL,
-    line_discount DECIMAL(12,2) NOT NULL DEFAULT 0
+    order_id BIGINT NOT NULL REFERENCES orders (order_id),
+    line_no INTEGER NOT NULL CHECK (line_no >= 1),
+    sku VARCHAR NOT NULL REFERENCES products (sku),
+    units INTEGER NOT NULL CHECK (units > 0),
+    unit_price DECIMAL(10,2) NOT NULL CHECK (unit_price >= 0),
+    line_discount DECIMAL(12,2) NOT NULL DEFAULT 0 CHECK (line_discount >= 0),
+    PRIMARY KEY (order_id, line_no),
+    CHECK (line_discount <= units * unit_price)
 );
 
-CREATE TABLE IF NOT EXISTS recurring_orders (
-    recurring_order_id INTEGER PRIMARY KEY,
-    client_id INTEGER NOT NULL,
-    carrier VARCHAR,
-    enabled BOOLEAN NOT NULL,
-    schedule VARCHAR NOT NULL DEFAULT 'period',   -- 'period' or 'day_of_month'
-    day_of_month INTEGER,
-    next_order_on DATE,
-    last_generated_order_id BIGINT,
-    last_skip_reason VARCHAR,
-    last_skip_at TIMESTAMP,
-    created_by VARCHAR NOT NULL,
-    created_at TIMESTAMP NOT NULL,
-    updated_at TIMESTAMP NOT NULL
+-- What each coverage policy pays of an order (orders.coverage_amount is their sum).
+CREATE TABLE IF NOT EXISTS order_coverage (
+    order_id BIGINT NOT NULL REFERENCES orders (order_id),
+    policy_id INTEGER NOT NULL REFERENCES coverage_policies (policy_id),
+    insurer VARCHAR NOT NULL,           -- the policy's insurer when the amount was written
+    amount DECIMAL(12,2) NOT NULL CHECK (amount >= 0),
+    grams DECIMAL(10,3) NOT NULL CHECK (grams >= 0),  -- the grams the policy paid for
+    note VARCHAR NOT NULL DEFAULT '',   -- why it paid less than its share (a period maximum), if it did
+    PRIMARY KEY (order_id, policy_id)
 );
 
 CREATE TABLE IF NOT EXISTS recurring_order_lines (
-    recurring_order_id INTEGER NOT NULL,
-    line_no INTEGER NOT NULL,
-    sku VARCHAR NOT NULL,
-    units INTEGER NOT NULL
+    recurring_order_id INTEGER NOT NULL REFERENCES recurring_orders (recurring_order_id),
+    line_no INTEGER NOT NULL CHECK (line_no >= 1),
+    sku VARCHAR NOT NULL REFERENCES products (sku),
+    units INTEGER NOT NULL CHECK (units >= 0),  -- 0: a line taken off the template (nothing is deleted)
+    PRIMARY KEY (recurring_order_id, line_no)
 );
 
 -- Recurring generation: one row per template and period it generated (the key makes a rerun a no-op).
 CREATE TABLE IF NOT EXISTS recurring_generations (
-    recurring_order_id INTEGER NOT NULL,
+    recurring_order_id INTEGER NOT NULL REFERENCES recurring_orders (recurring_order_id),
     period_start DATE NOT NULL,         -- the prescription period start or the scheduled day of the month
     generated_at TIMESTAMP NOT NULL,
     generated_by VARCHAR NOT NULL,
-    shipments INTEGER NOT NULL,
+    shipments INTEGER NOT NULL CHECK (shipments >= 0),
     PRIMARY KEY (recurring_order_id, period_start)
 );
 
 CREATE TABLE IF NOT EXISTS recurring_generated_orders (
-    order_id BIGINT PRIMARY KEY,
-    recurring_order_id INTEGER NOT NULL,
+    order_id BIGINT PRIMARY KEY REFERENCES orders (order_id),
+    recurring_order_id INTEGER NOT NULL REFERENCES recurring_orders (recurring_order_id),
     period_start DATE NOT NULL,
-    shipment_no INTEGER NOT NULL        -- 1..n when a month over 150 g ships in several orders
+    shipment_no INTEGER NOT NULL CHECK (shipment_no >= 1)  -- 1..n when a month over 150 g ships in several orders
 );
 
 CREATE TABLE IF NOT EXISTS recurring_skips (
-    recurring_order_id INTEGER NOT NULL,
+    recurring_order_id INTEGER NOT NULL REFERENCES recurring_orders (recurring_order_id),
     period_start DATE NOT NULL,
     skipped_at TIMESTAMP NOT NULL,
     skipped_by VARCHAR NOT NULL,
@@ -181,16 +217,17 @@ CREATE TABLE IF NOT EXISTS recurring_skips (
 );
 
 CREATE TABLE IF NOT EXISTS recurring_events (
-    recurring_order_id INTEGER NOT NULL,
+    recurring_order_id INTEGER NOT NULL REFERENCES recurring_orders (recurring_order_id),
     event_at TIMESTAMP NOT NULL,
     actor VARCHAR NOT NULL,
     kind VARCHAR NOT NULL,              -- created, edited
-    details VARCHAR
+    details VARCHAR,
+    event_id BIGINT PRIMARY KEY         -- nextval('recurring_event_ids')
 );
 
 CREATE TABLE IF NOT EXISTS order_events (
-    event_id BIGINT NOT NULL,
-    order_id BIGINT NOT NULL,
+    event_id BIGINT PRIMARY KEY,
+    order_id BIGINT NOT NULL REFERENCES orders (order_id),
     event_at TIMESTAMP NOT NULL,
     actor VARCHAR NOT NULL,
     kind VARCHAR NOT NULL,              -- created, verified, status, archived, unarchived, edited, ...
@@ -199,29 +236,30 @@ CREATE TABLE IF NOT EXISTS order_events (
 
 -- The lines an Edit replaced (orders_core.lifecycle.edit_order), so no line is ever lost.
 CREATE TABLE IF NOT EXISTS order_line_history (
-    order_id BIGINT NOT NULL,
+    order_id BIGINT NOT NULL REFERENCES orders (order_id),
     line_no INTEGER NOT NULL,
-    sku VARCHAR NOT NULL,
-    units INTEGER NOT NULL,
-    unit_price DECIMAL(10,2) NOT NULL,
-    line_discount DECIMAL(12,2) NOT NULL,
+    sku VARCHAR NOT NULL REFERENCES products (sku),
+    units INTEGER NOT NULL CHECK (units > 0),
+    unit_price DECIMAL(10,2) NOT NULL CHECK (unit_price >= 0),
+    line_discount DECIMAL(12,2) NOT NULL CHECK (line_discount >= 0),
     replaced_at TIMESTAMP NOT NULL,
     replaced_by VARCHAR NOT NULL,
-    order_version INTEGER NOT NULL      -- the order's version the lines belonged to
+    order_version INTEGER NOT NULL,     -- the order's version the lines belonged to
+    PRIMARY KEY (order_id, order_version, line_no)
 );
 
 CREATE TABLE IF NOT EXISTS picking_lists (
     picking_list_id INTEGER PRIMARY KEY,
     generated_at TIMESTAMP NOT NULL,
     generated_by VARCHAR NOT NULL,
-    order_ids BIGINT[] NOT NULL
+    order_ids BIGINT[] NOT NULL,        -- never updated: see the module docstring
+    licence_holder VARCHAR
 );
-ALTER TABLE picking_lists ADD COLUMN IF NOT EXISTS licence_holder VARCHAR;
 
 -- What a picking list printed, line by line, as it was when generated (orders.picking).
 CREATE TABLE IF NOT EXISTS picking_list_lines (
-    picking_list_id INTEGER NOT NULL,
-    order_id BIGINT NOT NULL,
+    picking_list_id INTEGER NOT NULL REFERENCES picking_lists (picking_list_id),
+    order_id BIGINT NOT NULL REFERENCES orders (order_id),
     line_no INTEGER NOT NULL,
     client_id INTEGER NOT NULL,
     client_name VARCHAR NOT NULL,
@@ -238,16 +276,31 @@ CREATE TABLE IF NOT EXISTS picking_list_lines (
     is_cannabis BOOLEAN NOT NULL,
     lot_number VARCHAR NOT NULL,
     bin_location VARCHAR NOT NULL,
-    units INTEGER NOT NULL,
-    grams DECIMAL(10,3) NOT NULL        -- dried-cannabis equivalent of the line; 0 for accessories
+    units INTEGER NOT NULL CHECK (units > 0),
+    grams DECIMAL(10,3) NOT NULL CHECK (grams >= 0),  -- dried-cannabis equivalent of the line; 0 for accessories
+    PRIMARY KEY (picking_list_id, order_id, line_no)
 );
-"""
 
+-- One row per client and prescription period that every write adding or changing grams updates in its
+-- transaction, so concurrent writers conflict (orders_core.allowance_ledger).
+CREATE TABLE IF NOT EXISTS allowance_ledger (
+    client_id INTEGER NOT NULL,
+    period_start DATE NOT NULL,
+    period_end DATE NOT NULL,
+    allowance DECIMAL(10,3) NOT NULL,   -- grams allowed in the period (30 x grams per day)
+    grams DECIMAL(10,3) NOT NULL,       -- grams the period counts after the latest write
+    writes INTEGER NOT NULL,            -- writes that held the row (each one updates it)
+    updated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (client_id, period_start)
+);
+""" + INTAKE_DDL
 
-def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table that does not exist yet and record the schema version."""
-    con.execute(DDL)
-    con.executemany("INSERT OR IGNORE INTO carriers VALUES (?)", [[c] for c in CARRIERS])
-    con.execute(
-        "INSERT OR REPLACE INTO app_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
-    )
+DDL = ddl(DUCKDB)  # frozen at schema 2 (see the module docstring)
+
+# Tables in the order their foreign keys allow creating them (a table after those it references).
+TABLES = (
+    "app_meta", "carriers", "clients", "prescriptions", "coverage_policies", "products", "recurring_orders",
+    "orders", "order_lines", "order_coverage", "recurring_order_lines", "recurring_generations",
+    "recurring_generated_orders", "recurring_skips", "recurring_events", "order_events",
+    "order_line_history", "picking_lists", "picking_list_lines", "allowance_ledger",
+) + INTAKE_TABLES
