@@ -1,0 +1,26 @@
+"""People for tests: who acts is a ``Person`` (issue 12), never a typed name.
+
+``acting(name)`` is a member of staff with the role that may make every write of the role table but
+the staff list (the Operations Manager), so a test about another rule is not refused for its role;
+the role table itself is tested cell by cell in ``tests/unit/test_roles.py`` and
+``tests/unit/test_role_enforcement.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from orders_core.roles import MANAGER
+from orders_core.staff import DEMO_STAFF, Person
+
+DEMO = {p.role: p for p in DEMO_STAFF}
+CSR, FULFILLMENT, MANAGER_PERSON, ADMIN = (DEMO[r] for r in ("CSR", "Fulfillment Associate",
+                                                             "Operations Manager", "Administrator"))
+
+
+def acting(name: str = "Test CSR", role: str = MANAGER) -> Person:
+    """A member of staff called ``name`` (e-mail made from it: "Test CSR" -> test.csr@staff.example)."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    local = re.sub(r"[^a-z0-9]+", ".", plain).strip(".") or "someone"
+    return Person(f"{local}@staff.example", name, role)
