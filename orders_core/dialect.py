@@ -1,0 +1,225 @@
+"""Where DuckDB and PostgreSQL differ, in one place: a query asks the dialect of its cursor (``of(cur)``).
+
+SQL is written once where the two engines agree, and that is most of it: ``?`` placeholders (the
+PostgreSQL cursor numbers them, ``db_postgres``), ``nextval('seq')``, ``now()::TIMESTAMP``,
+``x::VARCHAR``, ``col IN (SELECT unnest(?::T[]))``, ``INSERT ... ON CONFLICT (key) DO NOTHING | DO
+UPDATE SET c = excluded.c``, ``UPDATE t SET ... FROM (...) k``, ``RETURNING``, ``INTERVAL '1 day'``.
+A query meant for both engines avoids DuckDB's shorthands that PostgreSQL lacks: ``INSERT OR IGNORE``
+/ ``OR REPLACE`` (write ``ON CONFLICT``), ``GROUP BY ALL`` (name the columns), ``QUALIFY`` (filter a
+subquery on ``row_number()``), ``INTERVAL 1 DAY`` (quote it), a subquery in FROM without an alias.
+
+What cannot be written once is a method here, never an ``if engine == ...`` in a caller:
+- ``fold(expr)``: accent- and case-folding for search keys, ``lower(strip_accents(x))`` in DuckDB,
+  ``lower(unaccent(x))`` in PostgreSQL (the ``unaccent`` extension, created with the schema);
+- ``list_agg(expr, order_by)``: DuckDB's ``list(...)``, PostgreSQL's ``array_agg(...)``; ``list_of(expr)``
+  the same in no particular order (both give NULL over no rows);
+- ``array_contains(array, value)``: ``list_contains`` against ``value = ANY(array)``;
+- ``contains(text, part)``: DuckDB's ``contains()`` against PostgreSQL's ``LIKE '%' || part || '%'``
+  with the part's backslash, ``%`` and ``_`` escaped in SQL (both take the part as a plain string: ``%``,
+  ``_`` and quotes are never patterns). Not ``strpos() > 0``: a trigram index serves ``LIKE``, never
+  ``strpos``;
+- ``search_indexes``: the indexes the Orders search uses, made by migration 5 (``index.upgrade``):
+  none on DuckDB (it scans the columns; its ART indexes do not serve a substring), and on PostgreSQL
+  ``pg_trgm`` GIN indexes on ``clients.name_key`` and ``orders.tracking_number`` (``pg_trgm`` is a
+  trusted extension, as ``unaccent``);
+- ``money_text(expr)``: an amount as text with thousands separators and two decimals ("1,234.50"):
+  DuckDB's ``printf('%,.2f', x)``, PostgreSQL's ``to_char(x, 'FM...990.00')`` (separators written
+  out, not the locale's ``G``/``D``);
+- ``date_text(expr)``: a date as ``YYYY-MM-DD`` text whatever the server's settings (``strftime``
+  against ``to_char``);
+- ``create_enum(name, values)``: the schema's ENUM types (DuckDB ``CREATE TYPE IF NOT EXISTS``;
+  PostgreSQL has no ``IF NOT EXISTS`` for types, so a ``DO`` block that ignores ``duplicate_object``);
+- ``lock_row``: the clause that locks a row read in order to change it (``FOR UPDATE`` on PostgreSQL;
+  nothing on DuckDB, whose optimistic concurrency makes the later UPDATE conflict instead);
+- the catalogue (which tables and views a database holds) and the schema lock;
+- which driver errors are a conflict with another writer (retried) or a duplicate key.
+
+Decisions (issue 15):
+- The ENUM types stay ENUM types on PostgreSQL (not VARCHAR with CHECKs): a status sorts in the
+  lifecycle's order on both engines (the Orders index sorts by it) and an unknown value is refused
+  by the type on both.
+- PostgreSQL runs every transaction at READ COMMITTED with row locks where the rules need them
+  (``allowance_ledger``); the driver's conflicts (``SerializationFailure``, ``DeadlockDetected``, and
+  a ``UniqueViolation`` raised through ``db.claim_key``) are retried by ``db.run_write``.
+- Upgrading the schema takes a PostgreSQL advisory lock, so several app servers starting at once
+  upgrade the database once; DuckDB needs none (one process holds the file).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+SCHEMA_LOCK_KEY = 7_150_015  # the advisory lock the schema upgrade holds on PostgreSQL (any fixed number)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+
+    def quote_values(self, values: tuple[str, ...]) -> str:
+        return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+class DuckDBDialect(Dialect):
+    """DuckDB 2.x, the embedded default."""
+
+    preamble = ""  # nothing to install before the schema
+    search_indexes = ""  # a columnar scan: no index serves a substring search
+    lock_row = ""  # optimistic: a concurrent UPDATE of the row conflicts (and is retried) instead
+
+    def fold(self, expr: str) -> str:
+        return f"lower(strip_accents({expr}))"
+
+    def list_agg(self, expr: str, order_by: str) -> str:
+        return f"list({expr} ORDER BY {order_by})"
+
+    def list_of(self, expr: str) -> str:
+        return f"list({expr})"
+
+    def array_contains(self, array: str, value: str) -> str:
+        return f"list_contains({array}, {value})"
+
+    def contains(self, text: str, part: str) -> str:
+        return f"contains({text}, {part})"
+
+    def money_text(self, expr: str) -> str:
+        return f"printf('%,.2f', {expr})"
+
+    def date_text(self, expr: str) -> str:
+        return f"strftime({expr}, '%Y-%m-%d')"
+
+    def create_enum(self, name: str, values: tuple[str, ...]) -> str:
+        return f"CREATE TYPE IF NOT EXISTS {name} AS ENUM ({self.quote_values(values)});"
+
+    @property
+    def error(self) -> type[Exception]:
+        return duckdb.Error
+
+    def is_conflict(self, exc: BaseException) -> bool:
+        text = str(exc).lower()
+        # Two transactions inserting the same key: the second COMMIT fails; a retry re-reads and re-checks.
+        return isinstance(exc, duckdb.TransactionException) and ("conflict" in text or "constraint violation" in text)
+
+    def is_duplicate_key(self, exc: BaseException) -> bool:
+        return isinstance(exc, duckdb.ConstraintException) and "duplicate key" in str(exc).lower()
+
+    def catalogue(self, cur) -> tuple[set[tuple[str, str]], int, str]:
+        """(schema, table) of every table, the number of views, and the schema our tables live in."""
+        tables = {(r[0], r[1]) for r in cur.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() "
+            "WHERE database_name = current_database() AND NOT temporary"
+        ).fetchall()}
+        views = cur.execute("SELECT count(*) FROM duckdb_views() "
+                            "WHERE database_name = current_database() AND NOT internal AND NOT temporary").fetchall()
+        return tables, views[0][0], "main"
+
+    def main_tables(self, cur) -> set[str]:
+        return {r[0] for r in cur.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'main'").fetchall()}
+
+    def lock_schema(self, cur) -> None:
+        """Nothing: one process holds a DuckDB file read-write."""
+
+    def unlock_schema(self, cur) -> None:
+        """Nothing to release."""
+
+
+class PostgresDialect(Dialect):
+    """PostgreSQL 13 or later (``unaccent`` is a trusted extension there: a database owner may create it)."""
+
+    preamble = "CREATE EXTENSION IF NOT EXISTS unaccent;\n"
+    lock_row = " FOR UPDATE"  # a row an action re-checks and then changes is locked when it is read
+    search_indexes = (
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
+        "CREATE INDEX IF NOT EXISTS clients_name_key_trgm ON clients USING gin (name_key gin_trgm_ops);\n"
+        "CREATE INDEX IF NOT EXISTS orders_tracking_number_trgm ON orders USING gin (tracking_number gin_trgm_ops);\n"
+    )
+
+    def fold(self, expr: str) -> str:
+        return f"lower(unaccent({expr}))"
+
+    def list_agg(self, expr: str, order_by: str) -> str:
+        return f"array_agg({expr} ORDER BY {order_by})"
+
+    def list_of(self, expr: str) -> str:
+        return f"array_agg({expr})"
+
+    def array_contains(self, array: str, value: str) -> str:
+        return f"({value} = ANY({array}))"
+
+    def contains(self, text: str, part: str) -> str:
+        plain = rf"replace(replace(replace({part}, '\', '\\'), '%', '\%'), '_', '\_')"
+        return f"({text} LIKE ('%' || {plain} || '%'))"
+
+    def money_text(self, expr: str) -> str:
+        return f"to_char({expr}, 'FM999,999,999,999,990.00')"
+
+    def date_text(self, expr: str) -> str:
+        return f"to_char({expr}, 'YYYY-MM-DD')"
+
+    def create_enum(self, name: str, values: tuple[str, ...]) -> str:
+        return (f"DO $$ BEGIN CREATE TYPE {name} AS ENUM ({self.quote_values(values)}); "
+                "EXCEPTION WHEN duplicate_object THEN NULL; END $$;")
+
+    @property
+    def error(self) -> type[Exception]:
+        import psycopg
+
+        return psycopg.Error
+
+    def is_conflict(self, exc: BaseException) -> bool:
+        from psycopg import errors
+
+        return isinstance(exc, errors.SerializationFailure | errors.DeadlockDetected)
+
+    def is_duplicate_key(self, exc: BaseException) -> bool:
+        from psycopg import errors
+
+        return isinstance(exc, errors.UniqueViolation)
+
+    _RELATIONS = """
+        SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+          AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+    """
+
+    def catalogue(self, cur) -> tuple[set[tuple[str, str]], int, str]:
+        rows = cur.execute(self._RELATIONS).fetchall()
+        main = cur.execute("SELECT current_schema()").fetchall()[0][0]
+        tables = {("main" if s == main else s, t) for s, t, kind in rows if kind in ("r", "p", "f")}
+        return tables, sum(1 for r in rows if r[2] in ("v", "m")), main
+
+    def main_tables(self, cur) -> set[str]:
+        return {r[0] for r in cur.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema()").fetchall()}
+
+    def lock_schema(self, cur) -> None:
+        cur.execute(f"SELECT pg_advisory_lock({SCHEMA_LOCK_KEY})").fetchall()
+
+    def unlock_schema(self, cur) -> None:
+        cur.execute(f"SELECT pg_advisory_unlock({SCHEMA_LOCK_KEY})").fetchall()
+
+
+DUCKDB = DuckDBDialect("duckdb")
+POSTGRES = PostgresDialect("postgresql")
+
+
+def of(cur) -> Dialect:
+    """The dialect of a cursor: DuckDB's own connection objects, or our PostgreSQL cursor (``db_postgres``)."""
+    if isinstance(cur, duckdb.DuckDBPyConnection):
+        return DUCKDB
+    return cur.dialect
+
+
+def driver_errors() -> tuple[type[Exception], ...]:
+    """The base error classes of the engines' drivers (psycopg is imported only when it is asked for)."""
+    return (DUCKDB.error, POSTGRES.error)
+
+
+def is_postgres_url(target: str | None) -> bool:
+    return bool(target) and target.split("://", 1)[0].lower() in ("postgresql", "postgres")
