@@ -14,7 +14,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q -e '.[demo]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
@@ -29,8 +29,10 @@ $(ORDERS_DB): | $(VENV)/.installed
 
 demo: $(ORDERS_DB)
 
+# Serves on 127.0.0.1 (ORDERS_ADDRESS=<LAN address> to serve further); with no [auth] in
+# .streamlit/secrets.toml it signs in through a local demo identity provider (orders_core/serve.py).
 run: install demo
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(BIN)/python -m orders_core.serve --port $(PORT)
 
 browser:
 	@bash scripts/ensure-chromium.sh $(BIN)/python

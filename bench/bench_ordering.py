@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from bench.common import demo_database, median_ms, table
+from bench.common import BENCH, check_page_shown, demo_database, median_ms, signed_in_app, table
 from orders_core.clients import ClientQuery, get_client, list_clients, prescription_periods
 from orders_core.db import Database, fetch_value
 from orders_core.lifecycle import deliver_order, place_order, ship_order
@@ -45,16 +45,16 @@ def _draft(client_id: int) -> OrderDraft:
 
 def _queries(db: Database, client_id: int) -> list[tuple]:
     cur = db.cursor()
-    client = get_client(cur, client_id)
+    client = get_client(cur, client_id, BENCH)
     draft = _draft(client_id)
     order_id = fetch_value(cur, "SELECT max(order_id) FROM orders WHERE client_id = ?", [client_id])
     cases = [
         ("Clients page 1 (50 of all clients)", lambda: list_clients(cur, ClientQuery())),
         ("Clients search 'cote'", lambda: list_clients(cur, ClientQuery(search="cote"))),
-        ("Client record (client, prescription, policies)", lambda: get_client(cur, client_id)),
-        ("Prescription periods of a client", lambda: prescription_periods(cur, client, dt.date.today())),
+        ("Client record (client, prescription, policies)", lambda: get_client(cur, client_id, BENCH)),
+        ("Prescription periods of a client", lambda: prescription_periods(cur, client, dt.date.today(), BENCH)),
         ("Live review of a 3-line draft", lambda: review_order(cur, draft)),
-        ("Order Profile data (order, lines, events)", lambda: get_order(cur, order_id)),
+        ("Order Profile data (order, lines, events)", lambda: get_order(cur, order_id, BENCH)),
     ]
     return [(name, f"{median_ms(fn):.1f}") for name, fn in cases]
 
@@ -64,11 +64,11 @@ def _writes(db: Database, client_id: int) -> list[tuple]:
     cur.execute("UPDATE prescriptions SET grams_per_day = 1000 WHERE client_id = ?", [client_id])  # room for many
     made: list[int] = []
     rows = [("Create order (review + insert + event)",
-             f"{median_ms(lambda: made.append(create_order(db, _draft(client_id), 'Bench')), runs=15, warmup=1):.1f}")]
+             f"{median_ms(lambda: made.append(create_order(db, _draft(client_id), BENCH)), runs=15, warmup=1):.1f}")]
     steps = [
-        ("Place Order", lambda i: place_order(db, i, "Bench", payment_method="Credit card", payment_reference="P1")),
-        ("Mark as Shipped", lambda i: ship_order(db, i, "Bench", carrier="UPS", tracking_number="1Z999")),
-        ("Mark as Delivered", lambda i: deliver_order(db, i, "Bench")),
+        ("Place Order", lambda i: place_order(db, i, BENCH, payment_method="Credit card", payment_reference="P1")),
+        ("Mark as Shipped", lambda i: ship_order(db, i, BENCH, carrier="UPS", tracking_number="1Z999")),
+        ("Mark as Delivered", lambda i: deliver_order(db, i, BENCH)),
     ]
     for name, fn in steps:
         ids = iter(made)
@@ -78,20 +78,18 @@ def _writes(db: Database, client_id: int) -> list[tuple]:
 
 def _pages(path: Path, client_id: int, order_id: int) -> list[tuple]:
     """Each page's script run as the app serves it (app.py's navigation, then the page)."""
-    from streamlit.testing.v1 import AppTest
-
     os.environ["ORDERS_DB"] = str(path)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = signed_in_app("CSR", timeout=60).run()
     rows = []
-    for name, page, key in [("Client Profile page script (AppTest)", "client_profile.py", client_id),
-                            ("Order Profile page script (AppTest)", "order_profile.py", order_id),
+    for name, page, key in [("Client Profile page script (AppTest)", "client.py", client_id),
+                            ("Order Profile page script (AppTest)", "order.py", order_id),
                             ("Clients page script (AppTest)", "clients.py", None)]:
         def run(page=page, key=key) -> None:
-            at.switch_page(f"views/{page}")
+            at.switch_page(f"pages/{page}")
             if key is not None:
                 at.query_params["id"] = str(key)
             at.run()
-            assert not at.exception, at.exception
+            check_page_shown(at)
         rows.append((name, f"{median_ms(run, runs=7, warmup=1):.1f}"))
     return rows
 

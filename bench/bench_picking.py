@@ -12,9 +12,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.common import BENCH
 from orders_core.db import Database
 from orders_core.demo import generate
-from orders_core.picking import generate_picking_list, grams_text, picking_list_pdf, picking_preview
+from orders_core.picking import generate_picking_list, picking_list_pdf, picking_preview
+from orders_core.picking_pdf import grams_text
 
 DEMO_ORDERS = 5_000
 LIST_ORDERS = 500
@@ -54,7 +56,7 @@ def main() -> None:
         cur = db.cursor()
         preview = picking_preview(cur, ids)
         t_preview, _ = _median(lambda: picking_preview(cur, ids))
-        t_generate, made = _median(lambda: generate_picking_list(db, order_ids=ids, actor="Bench"))
+        t_generate, made = _median(lambda: generate_picking_list(db, order_ids=ids, actor=BENCH))
         t_again, _ = _median(lambda: picking_list_pdf(db, made.number))
         pages = made.pdf.count(b"/Type /Page\n") or made.pdf.count(b"/Type /Page")
         db.close()

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import demo_database
+from bench.common import BENCH, demo_database
 from orders_core import recurring as rec
 from orders_core.db import Database, fetch_value
 
@@ -102,8 +102,8 @@ def _one_day(path: Path) -> None:
     cur = db.cursor()
     enabled = fetch_value(cur, "SELECT count(*) FROM recurring_orders WHERE enabled")
     preview_s, plan = _timed(lambda: rec.preview_due(cur, ANCHOR))
-    run_s, result = _timed(lambda: rec.generate_due(db, "Bench", ANCHOR))
-    rerun_s, again = _timed(lambda: rec.generate_due(db, "Bench", ANCHOR))
+    run_s, result = _timed(lambda: rec.generate_due(db, BENCH, ANCHOR))
+    rerun_s, again = _timed(lambda: rec.generate_due(db, BENCH, ANCHOR))
     split = int((result.orders["Shipments"] > 1).sum()) if len(result.orders) else 0
     print(f"{enabled:,} enabled templates; one day's run ({ANCHOR}): {result.due:,} due -> "
           f"{len(result.orders):,} orders ({split:,} of them shipments of a split month), {len(result.skipped):,} skipped")
@@ -120,7 +120,7 @@ def _all_due(path: Path) -> None:
     db = Database(str(path))
     cur = db.cursor()
     cur.execute("UPDATE recurring_orders SET next_order_on = ? WHERE recurring_order_id >= 700000", [ANCHOR])
-    run_s, result = _timed(lambda: rec.generate_due(db, "Bench", ANCHOR))
+    run_s, result = _timed(lambda: rec.generate_due(db, BENCH, ANCHOR))
     split = int((result.orders["Shipments"] > 1).sum())
     print(f"worst case, every template due on one day: {result.due:,} due -> {len(result.orders):,} orders "
           f"({split:,} of them shipments of a split month), {len(result.skipped):,} skipped, in {run_s:.2f} s")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -10,9 +11,13 @@ from pathlib import Path
 
 from orders_core.db import Database, fetch_value
 from orders_core.demo import generate
+from orders_core.roles import MANAGER
+from orders_core.staff import Person
 
 ANCHOR = dt.date(2026, 11, 26)
-BENCH_DIR = Path("/tmp/orders-bench")
+# Who the benchmarks act as: a role that may make every write they time (issue 12: a Person, not a name).
+BENCH = Person("bench@orders.invalid", "Bench", MANAGER)
+BENCH_DIR = Path(os.environ.get("ORDERS_BENCH_DIR", "/tmp/orders-bench"))  # one per checkout if several run
 
 
 def demo_database(orders: int = 1_000_000) -> Path:
@@ -51,3 +56,26 @@ def table(rows: list[tuple], header: tuple) -> str:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     line = lambda r: "| " + " | ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)) + " |"  # noqa: E731
     return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])
+
+
+def signed_in_app(role: str, timeout: float = 120):
+    """An AppTest of app.py signed in as the demo staff member of ``role`` (as the identity provider
+    would give ``st.user``), so a page benchmark times the page, not the sign-in page."""
+    from streamlit.testing.v1 import AppTest
+
+    from orders_core.staff import DEMO_STAFF
+
+    who = next(p for p in DEMO_STAFF if p.role == role)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=timeout)
+    at.user = {"is_logged_in": True, "email": who.email, "name": who.name}
+    return at
+
+
+def check_page_shown(at) -> None:
+    """Fail the benchmark when the run did not draw a signed-in page (an error, the sign-in page)."""
+    if at.exception:
+        raise RuntimeError(at.exception[0].value)
+    if not any("Signed in as" in m.value for m in at.sidebar.markdown):
+        raise RuntimeError("the benchmark timed the sign-in or no-access page, not the page it names")
+    if at.error:
+        raise RuntimeError(f"the page showed an error: {at.error[0].value}")

@@ -1,11 +1,7 @@
 """Clients: the searchable index, one client's record, and their prescription periods.
 
-Prescription periods are not stored: they are 30-day windows starting on the active
-prescription's ``valid_from`` (the last one ends on ``valid_until``). The grams used in a
-period are the dried-equivalent grams of the client's orders created in that window that
-are not Cancelled (Unverified orders count: they hold grams until verified or cancelled).
-Unused grams do not carry over. A period's allowance is 30 x the prescription's daily
-quantity; a single shipment is further limited to 150 g (``equivalents.shipment_cap``).
+Prescription periods, what counts against them and the shipment cap are ``allowance``'s rule;
+this module reads a client's periods with it.
 """
 
 from __future__ import annotations
@@ -17,13 +13,18 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
+from . import allowance, formatting
+from .allowance import COUNTED_SQL, DAYS_PER_PERIOD, RELEASED_STATUSES, Period
 from .db import fetch_frame, fetch_one, fetch_value
-from .equivalents import DAYS_PER_PERIOD, shipment_cap
+from .index import search_words
+from .limits import MAX_SEARCH_CHARS
+from .paging import Page, check_page
+from .roles import require
 from .schema import REGISTRATION_STATUSES
+from .staff import Person
 
 CLIENT_COLUMNS = ["Client ID", "Name", "Registration", "Grams/day", "Valid Until", "Open Orders"]
 OPEN_STATUSES = ("Unverified", "Open", "Order Placed")
-MAX_SEARCH_CHARS = 200
 
 
 class InvalidClientQuery(ValueError):
@@ -41,20 +42,13 @@ class ClientQuery:
         bad = [r for r in self.registration if r not in REGISTRATION_STATUSES]
         if bad:
             raise InvalidClientQuery(f"Unknown registration status {bad[0]!r}.")
-        if self.page < 1 or not 1 <= self.page_size <= 1000:
-            raise InvalidClientQuery("Page numbers start at 1 and a page holds 1 to 1,000 clients.")
+        check_page(self.page, self.page_size, "clients", InvalidClientQuery)
         return self
 
 
 @dataclass(frozen=True)
-class ClientPage:
-    rows: pd.DataFrame
-    total: int
+class ClientPage(Page):
     query: ClientQuery
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.query.page_size))
 
 
 def _client_where(q: ClientQuery) -> tuple[str, list]:
@@ -67,12 +61,13 @@ def _client_where(q: ClientQuery) -> tuple[str, list]:
     if len(text) > MAX_SEARCH_CHARS:
         clauses.append("FALSE")
     elif text:
-        parts = ["contains(c.name_key, lower(strip_accents(?)))", "contains(lower(c.email), lower(?))"]
-        params += [text, text]
+        words = search_words(text)
+        parts = ["(" + " AND ".join("contains(c.name_key, ?)" for _ in words) + ")", "contains(lower(c.email), lower(?))"]
+        params += [*words, text]
         digits = text.lstrip("#")
-        if digits.isdigit() and len(digits) <= 9:
+        if digits.isascii() and digits.isdigit() and len(digits) <= 9:
             parts.insert(0, "c.client_id = ?")
-            params.insert(len(params) - 2, int(digits))
+            params.insert(len(params) - len(words) - 1, int(digits))
         clauses.append("(" + " OR ".join(parts) + ")")
     return " AND ".join(clauses), params
 
@@ -112,12 +107,12 @@ class Prescription:
     @property
     def period_allowance(self) -> Decimal:
         """Grams the prescription allows in one 30-day period."""
-        return self.grams_per_day * DAYS_PER_PERIOD
+        return allowance.period_allowance(self.grams_per_day)
 
     @property
     def shipment_cap(self) -> Decimal:
         """The most one order may hold: the lesser of 30 x grams/day and 150 g."""
-        return shipment_cap(self.grams_per_day)
+        return allowance.shipment_cap(self.grams_per_day)
 
     def is_valid_on(self, day: dt.date) -> bool:
         return self.valid_from <= day <= self.valid_until
@@ -139,9 +134,9 @@ class Policy:
     def describe(self) -> str:
         limits = []
         if self.max_dollars_per_period is not None:
-            limits.append(f"${self.max_dollars_per_period:,.2f}")
+            limits.append(formatting.money(self.max_dollars_per_period))
         if self.max_grams_per_period is not None:
-            limits.append(f"{self.max_grams_per_period.normalize():f} g")
+            limits.append(formatting.grams(self.max_grams_per_period))
         cap = f" up to {' and '.join(limits)} per 30-day period" if limits else ""
         return f"{self.insurer}: pays {self.share * 100:.0f}% of cannabis products{cap}"
 
@@ -173,8 +168,18 @@ class Client:
         return [p for p in self.policies if p.is_valid_on(day)]
 
 
-def get_client(cur: duckdb.DuckDBPyConnection, client_id: int) -> Client | None:
-    """The client with their active prescription and active coverage policies, or None."""
+def get_client(cur: duckdb.DuckDBPyConnection, client_id: int, person: Person) -> Client | None:
+    """The client with their date of birth, active prescription and coverage policies, or None; for
+    ``person`` only when their role may see client records (``NotAllowed`` otherwise)."""
+    require(person, "view_client_records")
+    return load_client(cur, client_id)
+
+
+def load_client(cur: duckdb.DuckDBPyConnection, client_id: int) -> Client | None:
+    """The client with their active prescription and active coverage policies, or None.
+
+    For orders_core itself (the checks of a write whose role was already checked); pages and
+    commands read a client with ``get_client(cur, client_id, person)``."""
     row = fetch_one(
         cur,
         """
@@ -190,7 +195,8 @@ def get_client(cur: duckdb.DuckDBPyConnection, client_id: int) -> Client | None:
         cur,
         """
         SELECT prescription_id, grams_per_day, valid_from, valid_until, prescriber FROM prescriptions
-        WHERE client_id = ? AND active ORDER BY valid_from DESC, prescription_id DESC LIMIT 1
+        WHERE client_id = ? AND active
+        ORDER BY valid_from <= current_date DESC, valid_from DESC, prescription_id DESC LIMIT 1
         """,
         [client_id],
     )
@@ -208,54 +214,9 @@ def get_client(cur: duckdb.DuckDBPyConnection, client_id: int) -> Client | None:
     )
 
 
-@dataclass(frozen=True)
-class Period:
-    """One 30-day prescription period: [start, end] inclusive."""
-
-    number: int
-    start: dt.date
-    end: dt.date
-    allowance: Decimal
-    used: Decimal = Decimal("0")
-    orders: tuple[int, ...] = ()
-
-    @property
-    def available(self) -> Decimal:
-        return max(self.allowance - self.used, Decimal("0"))
-
-    def contains(self, day: dt.date) -> bool:
-        return self.start <= day <= self.end
-
-    def label(self) -> str:
-        return f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
-
-
 def period_bounds(rx: Prescription, day: dt.date) -> tuple[int, dt.date, dt.date] | None:
-    """The number, first and last day of the prescription period holding ``day`` (None outside it)."""
-    if not rx.is_valid_on(day):
-        return None
-    k = (day - rx.valid_from).days // DAYS_PER_PERIOD
-    start = rx.valid_from + dt.timedelta(days=k * DAYS_PER_PERIOD)
-    end = min(start + dt.timedelta(days=DAYS_PER_PERIOD - 1), rx.valid_until)
-    return k + 1, start, end
-
-
-def grams_used(
-    cur: duckdb.DuckDBPyConnection, client_id: int, start: dt.date, end: dt.date,
-    exclude_order_id: int | None = None,
-) -> Decimal:
-    """Dried-equivalent grams of the client's non-cancelled orders created from ``start`` to ``end``."""
-    value = fetch_value(
-        cur,
-        """
-        SELECT coalesce(sum(grams), 0) FROM orders
-        WHERE client_id = ? AND status <> 'Cancelled'
-          AND created_at >= ?::DATE AND created_at < ?::DATE + INTERVAL 1 DAY
-          AND order_id IS DISTINCT FROM ?
-        """,
-        [client_id, start, end, exclude_order_id],
-    )
-    return Decimal(value)
+    """The number, first and last day of ``rx``'s period holding ``day`` (None outside it)."""
+    return allowance.period_bounds(rx.valid_from, rx.valid_until, day)
 
 
 def current_period(
@@ -267,12 +228,15 @@ def current_period(
     if bounds is None:
         return None
     number, start, end = bounds
-    used = grams_used(cur, client.client_id, start, end, exclude_order_id)
+    used = allowance.grams_used(cur, client.client_id, start, end, exclude_order_id)
     return Period(number, start, end, rx.period_allowance, used)
 
 
-def prescription_periods(cur: duckdb.DuckDBPyConnection, client: Client, today: dt.date) -> list[Period]:
-    """Every period of the active prescription up to the one holding ``today``, newest first."""
+def prescription_periods(cur: duckdb.DuckDBPyConnection, client: Client, today: dt.date,
+                         person: Person) -> list[Period]:
+    """Every period of the active prescription up to the one holding ``today``, newest first (for a
+    ``person`` who may see client records)."""
+    require(person, "view_client_records")
     rx = client.prescription
     if rx is None:
         return []
@@ -280,15 +244,15 @@ def prescription_periods(cur: duckdb.DuckDBPyConnection, client: Client, today: 
     if last < rx.valid_from:
         return []
     rows = cur.execute(
-        """
+        f"""
         SELECT ((created_at::DATE - ?::DATE) // ?)::INTEGER AS k,
-               coalesce(sum(grams) FILTER (status <> 'Cancelled'), 0) AS used,
+               coalesce(sum(grams) FILTER ({COUNTED_SQL}), 0) AS used,
                list(order_id ORDER BY created_at, order_id) AS orders
         FROM orders
         WHERE client_id = ? AND created_at >= ?::DATE AND created_at < ?::DATE + INTERVAL 1 DAY
         GROUP BY k
         """,
-        [rx.valid_from, DAYS_PER_PERIOD, client.client_id, rx.valid_from, rx.valid_until],
+        [rx.valid_from, DAYS_PER_PERIOD, list(RELEASED_STATUSES), client.client_id, rx.valid_from, rx.valid_until],
     ).fetchall()
     by_k = {k: (Decimal(used), tuple(orders)) for k, used, orders in rows}
     periods = []
@@ -307,10 +271,10 @@ def period_orders(cur: duckdb.DuckDBPyConnection, order_ids: tuple[int, ...]) ->
         """
         SELECT order_id AS "Order ID", created_at AS "Created At", status::VARCHAR AS "Status",
                grams AS "Quantity", total_due AS "Total Due",
-               status = 'Cancelled' AS "Grams given back"
+               status::VARCHAR IN (SELECT unnest(?::VARCHAR[])) AS "Grams given back"
         FROM orders WHERE order_id IN (SELECT unnest(?::BIGINT[])) ORDER BY created_at, order_id
         """,
-        [list(order_ids)],
+        [list(RELEASED_STATUSES), list(order_ids)],
     )
 
 
@@ -323,6 +287,6 @@ def parse_client_id(text: object) -> int:
     if text is None or not str(text).strip():
         raise BadClientId("No client was chosen: find one on the Clients page (the link needs ?id=<client id>).")
     raw = str(text).strip().lstrip("#")
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise BadClientId(f"'{str(text)[:40]}' is not a client id: a client id is a number such as 1001.")
     return int(raw)

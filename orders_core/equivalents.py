@@ -1,4 +1,4 @@
-"""Dried-cannabis equivalents (Cannabis Act, Schedule 3) and the shipment cap (SOR/2018-144 s. 266-267)."""
+"""Dried-cannabis equivalents (Cannabis Act, Schedule 3). The shipment cap and the period allowance are ``allowance``'s."""
 
 from __future__ import annotations
 
@@ -15,9 +15,6 @@ EQUIVALENT_OF_ONE_GRAM_DRIED: dict[str, Decimal] = {
 }
 SEED_GRAMS = Decimal("1")  # one seed counts as 1 g dried
 
-SHIPMENT_CAP_GRAMS = Decimal("150")
-DAYS_PER_PERIOD = 30
-
 GRAMS = Decimal("0.001")
 
 
@@ -30,8 +27,3 @@ def dried_equivalent(form: str, net_grams: Decimal | int | str) -> Decimal:
     except KeyError:
         raise ValueError(f"Unknown class of cannabis product: {form!r}.") from None
     return (Decimal(net_grams) / factor).quantize(GRAMS, ROUND_HALF_UP)
-
-
-def shipment_cap(grams_per_day: Decimal | int | str) -> Decimal:
-    """The most one shipment may hold: the lesser of 30 x the daily quantity and 150 g."""
-    return min(Decimal(grams_per_day) * DAYS_PER_PERIOD, SHIPMENT_CAP_GRAMS)

@@ -1,12 +1,28 @@
 """The Orders index: one query object, one page of rows plus the total count.
 
-Every piece of user text reaches DuckDB as a parameter. Search uses ``contains`` on
-lower-cased, accent-stripped text, so ``%`` and ``_`` are plain characters, not wildcards.
+Every piece of user text reaches the database as a parameter. Search uses the dialect's ``contains``
+on lower-cased, accent-stripped text, so ``%`` and ``_`` are plain characters, not wildcards.
+
+The SQL is written once for DuckDB and PostgreSQL (issue 15); what differs goes through
+``dialect.of(cur)``: ``contains``, ``fold`` (the carriers' names) and ``list_of`` (the matching
+clients and carriers as one array parameter). ``WITH ... AS MATERIALIZED`` and ``INTERVAL '1 day'``
+are the same on both. The DuckDB SQL is the SQL it was before (but ``INTERVAL '1 day'``, once
+``INTERVAL 1 DAY``), so its plans are unchanged. On PostgreSQL the result of ``iter_orders`` is read to
+the client when the query runs (the adapter's cursor), so an export holds its rows in memory there.
+
+Decisions (the issue is silent):
+- Each sort has a natural first direction (``NATURAL_DESCENDING``): newest first, highest Order ID
+  first, Status in lifecycle order (Unverified first, Cancelled last: the status ENUM's order).
+- Search words may come in any order: each word must be in the client's name ("Côté François").
+  Text made only of digits and spaces, commas, dots or dashes ("150 000", "150,000") is an Order ID.
+- A search holding a NUL character matches nothing, on both engines (no stored text holds one, and
+  PostgreSQL refuses it as a parameter).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -14,15 +30,23 @@ from dataclasses import dataclass, field, replace
 import duckdb
 import pandas as pd
 
+from . import dialect, formatting
+from .coverage import coverage_by_order
+from .csv_text import csv_bytes
 from .db import fetch_frame, fetch_value, in_list, iter_frames
+from .limits import MAX_SEARCH_CHARS
+from .paging import Page, check_page
 from .schema import SOURCES, STATUSES
 
 VIEWS = ("All", "Unverified", "Archived")
 SORTS = {"Created At": "o.created_at", "Order ID": "o.order_id", "Status": "o.status"}
+NATURAL_DESCENDING = {"Created At": True, "Order ID": True, "Status": False}
+MAX_SEARCH_WORDS = 8
+ORDER_NUMBER = re.compile(r"#?\s*\d[\d\s,.\-\u00a0\u202f]*")
 PAGE_SIZES = (25, 50, 100, 200)
-MAX_SEARCH_CHARS = 200  # nothing we search is longer; a longer text can match nothing
 TRACKING_MIN_CHARS = 8
 
+COVERAGE_COLUMN = "Policy Coverage"  # the export's extra column: what each policy paid, e.g. "Blue Cross $84.00"
 INDEX_COLUMNS = ["Order ID", "Client", "Quantity", "Total Due", "Created At", "Shipped On", "Status", "Carrier"]
 
 
@@ -45,6 +69,7 @@ class OrderQuery:
     order_ids: tuple[int, ...] = field(default=())
     page: int = 1
     page_size: int = 50
+    visible_statuses: tuple[str, ...] | None = None  # the statuses the role may see (access.py); None: all
 
     def validated(self) -> OrderQuery:
         """This query, or InvalidQuery with the reason."""
@@ -61,8 +86,7 @@ class OrderQuery:
                 raise InvalidQuery(f"Unknown {name} {bad[0]!r}.")
         if self.created_from and self.created_to and self.created_from > self.created_to:
             raise InvalidQuery("The 'created from' date is after the 'created to' date.")
-        if self.page < 1 or self.page_size < 1 or self.page_size > 1000:
-            raise InvalidQuery("Page numbers start at 1 and a page holds 1 to 1,000 orders.")
+        check_page(self.page, self.page_size, "orders", InvalidQuery)
         return self
 
     def at_page(self, page: int) -> OrderQuery:
@@ -70,14 +94,8 @@ class OrderQuery:
 
 
 @dataclass(frozen=True)
-class OrderPage:
-    rows: pd.DataFrame
-    total: int
+class OrderPage(Page):
     query: OrderQuery
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.query.page_size))
 
 
 def _where(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> tuple[str, list]:
@@ -95,11 +113,15 @@ def _where(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> tuple[str, list]:
             clause, value = in_list(column, values)
             clauses.append(clause)
             params += value
+    if q.visible_statuses is not None:  # even when empty: a role that sees no status sees no order
+        clause, value = in_list("o.status::VARCHAR", q.visible_statuses)
+        clauses.append(clause)
+        params += value
     if q.created_from:
         clauses.append("o.created_at >= ?::DATE")
         params.append(q.created_from)
     if q.created_to:
-        clauses.append("o.created_at < ?::DATE + INTERVAL 1 DAY")
+        clauses.append("o.created_at < ?::DATE + INTERVAL '1 day'")
         params.append(q.created_to)
     if q.client_id is not None:
         clauses.append("o.client_id = ?")
@@ -125,30 +147,39 @@ def _search_clause(cur: duckdb.DuckDBPyConnection, text: str) -> tuple[str, list
     one: at least TRACKING_MIN_CHARS characters, a digit among them. (An Order ID is shorter, and a
     shorter piece of a 12-16 digit number matches orders by chance.)
     """
-    if len(text) > MAX_SEARCH_CHARS:
+    if len(text) > MAX_SEARCH_CHARS or "\x00" in text:
         return "FALSE", []
+    d = dialect.of(cur)
     folded = fold(text)
     parts: list[str] = []
     params: list = []
-    digits = text.lstrip("#")
-    if digits.isdigit() and len(digits) <= 18:
+    digits = re.sub(r"\D", "", text) if ORDER_NUMBER.fullmatch(text) else ""
+    if digits and len(digits) <= 18:
         parts.append("o.order_id = ?")
         params.append(int(digits))
-    clients = fetch_value(cur, "SELECT list(client_id) FROM clients WHERE contains(name_key, ?)", [folded])
+    words = search_words(text)
+    clients = fetch_value(cur, f"SELECT {d.list_of('client_id')} FROM clients WHERE "
+                          + " AND ".join(d.contains("name_key", "?") for _ in words), words)
     if clients:
         parts.append("o.client_id IN (SELECT unnest(?::INTEGER[]))")
         params.append(clients)
     carriers = fetch_value(
-        cur, "SELECT list(name) FROM carriers WHERE contains(lower(strip_accents(name)), ?)", [folded])
+        cur, f"SELECT {d.list_of('name')} FROM carriers WHERE {d.contains(d.fold('name'), '?')}", [folded])
     if carriers:
         parts.append("o.carrier IN (SELECT unnest(?::VARCHAR[]))")
         params.append(carriers)
     if len(text) >= TRACKING_MIN_CHARS and any(ch.isdigit() for ch in text):
-        parts.append("contains(o.tracking_number, ?)")
+        parts.append(d.contains("o.tracking_number", "?"))
         params.append(text.upper())
     if not parts:
         return "FALSE", []
     return "(" + " OR ".join(parts) + ")", params
+
+
+def search_words(text: str) -> list[str]:
+    """The folded words of a name search, each of which must be in the name, in any order ("Côté François")."""
+    folded = fold(text)
+    return [w for w in re.split(r"[\s,;]+", folded) if w][:MAX_SEARCH_WORDS] or [folded]
 
 
 def fold(text: str) -> str:
@@ -168,7 +199,7 @@ _SELECT = """
 def _order_by(q: OrderQuery) -> str:
     direction = "DESC" if q.descending else "ASC"
     column = SORTS[q.sort]
-    tie = "" if q.sort == "Order ID" else f", o.order_id {direction}"
+    tie = {"Order ID": "", "Status": ", o.created_at DESC, o.order_id DESC"}.get(q.sort, f", o.order_id {direction}")
     return f"{column} {direction}{tie}"
 
 
@@ -222,13 +253,26 @@ def iter_orders(cur: duckdb.DuckDBPyConnection, q: OrderQuery, batch: int = 50_0
 
 
 def export_csv(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> bytes:
-    """The whole filtered result as CSV, with the index's columns and plain numbers."""
-    parts = []
-    for i, chunk in enumerate(iter_orders(cur, q)):
-        parts.append(chunk.to_csv(index=False, header=(i == 0), date_format="%Y-%m-%d %H:%M:%S"))
-    if not parts:
-        parts.append(",".join(INDEX_COLUMNS) + "\n")
-    return "".join(parts).encode("utf-8")
+    """The whole filtered result as CSV (UTF-8 with BOM, see ``csv_text``): the index's columns as plain
+    numbers, and what each policy paid."""
+    side = cur.cursor()  # the batches stream from ``cur`` (on PostgreSQL: a second cursor on its connection)
+
+    def batches():
+        for chunk in iter_orders(cur, q):
+            chunk = formatting.csv_frame(chunk, grams_columns=["Quantity"], money_columns=["Total Due"])
+            paid = coverage_by_order(side, chunk["Order ID"].tolist())
+            chunk[COVERAGE_COLUMN] = [paid.get(int(oid), "") for oid in chunk["Order ID"]]
+            yield chunk
+
+    return csv_bytes(batches(), [*INDEX_COLUMNS, COVERAGE_COLUMN])
+
+
+def upgrade(con) -> None:
+    """Migration 5: the indexes the search uses where the engine has them (``dialect.search_indexes``:
+    trigram indexes on PostgreSQL, nothing on DuckDB)."""
+    ddl = dialect.of(con).search_indexes
+    if ddl:
+        con.execute(ddl)
 
 
 def distinct_carriers(cur: duckdb.DuckDBPyConnection) -> list[str]:

@@ -1,7 +1,23 @@
-"""Everything the Order Profile shows: the s.289 purchase-order record, money, shipping, lines, events."""
+"""Everything the Order Profile shows: the s.289 purchase-order record, money, shipping, lines, events.
+
+Who sees what (issue 12's role table; ``get_order(cur, order_id, person)`` decides, pages only draw it):
+- A role that may see client records (CSR, Operations Manager, Administrator): the whole order, with
+  the s. 289 record (the client's date of birth), money and coverage, lines with prices, and the event
+  history, each event's author as "Name (email)" as they were then.
+- A Fulfillment Associate (``roles.shipping_fields_only``): only orders in Order Placed, Shipped or
+  Delivered (any other status is ``NotAllowed``, one sentence), and only what shipping needs. Decision:
+  the order's id, status, source, created and last-changed times, archived time, carrier, tracking
+  number, shipped and delivered dates; the client's name, id and registered address (the ship-to);
+  each line's SKU, product, brand, units and lot. Nothing else: no date of birth, e-mail or phone, no
+  prescription, grams or allowance, no prices, discounts, totals, coverage or payment, no "order placed
+  by", no cancel reason and no event history (its details quote prices and grams). The fields left out
+  are None (``placed_by`` ""), ``lines`` has only those columns, ``events`` is empty, and
+  ``shipping_only`` is True so the page draws only the shipping sections.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -9,9 +25,15 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from .clients import Client, get_client
+from .actor_columns import who_sql
+from .clients import Client, load_client
+from .coverage import PolicyPayment, order_payments
 from .db import fetch_frame, fetch_one
 from .lifecycle import allowed_actions
+from .roles import require, shipping_fields_only
+from .staff import Person
+
+SHIPPING_LINE_COLUMNS = ["Line", "SKU", "Product", "Brand", "Units", "Lot"]
 
 
 class BadOrderId(ValueError):
@@ -23,7 +45,7 @@ def parse_order_id(text: object) -> int:
     if text is None or not str(text).strip():
         raise BadOrderId("No order was chosen: open an order from the Orders page (the link needs ?id=<order id>).")
     raw = str(text).strip().lstrip("#")
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         shown = str(text)[:40]
         raise BadOrderId(f"'{shown}' is not an order id: an order id is a number such as 100123.")
     return int(raw)
@@ -58,6 +80,8 @@ class OrderDetail:
     client: Client
     lines: pd.DataFrame
     events: pd.DataFrame
+    payments: tuple[PolicyPayment, ...] = ()
+    shipping_only: bool = False  # a Fulfillment Associate's view: see the module docstring
 
     @property
     def archived(self) -> bool:
@@ -74,10 +98,20 @@ class OrderDetail:
             ("Subtotal", self.subtotal),
             ("Line discounts", -self.line_discount_total),
             ("Order discount", -self.order_discount),
-            ("Policy coverage", -self.coverage_amount),
+            *self.coverage_rows(),
             ("Shipping", self.shipping_charge),
             ("Total Due", self.total_due),
         ]
+
+    def coverage_rows(self) -> list[tuple[str, Decimal]]:
+        """One row per policy that paid (as stored with the order); one total row for older data without them."""
+        paid = [p for p in self.payments if p.amount > 0]
+        recorded = sum((p.amount for p in paid), Decimal("0"))
+        rows = [(f"Policy coverage: {p.insurer}", -p.amount) for p in paid]
+        if self.coverage_amount != recorded or not rows:
+            label = "Policy coverage" if not rows else "Policy coverage: insurer not recorded"
+            rows.append((label, -(self.coverage_amount - recorded)))
+        return rows
 
     def purchase_record(self) -> list[tuple[str, str]]:
         """The purchase-order record of s. 289 of the Cannabis Regulations."""
@@ -88,8 +122,14 @@ class OrderDetail:
             ("Date of birth", f"{c.date_of_birth:%Y-%m-%d}"),
             ("Client ID", str(c.client_id)),
             ("Order placed by", self.placed_by),
+            ("Recorded by", self.recorded_by()),
             ("Ships to (registered address)", c.address),
         ]
+
+    def recorded_by(self) -> str:
+        """The member of staff (or process) the order's 'created' event names."""
+        created = self.events[self.events["Event"] == "created"]["Who"]
+        return str(created.iloc[0]) if len(created) else ""
 
 
 _HEAD = """
@@ -101,13 +141,36 @@ _HEAD = """
 """
 
 
-def get_order(cur: duckdb.DuckDBPyConnection, order_id: int) -> OrderDetail | None:
-    """The order with its client, lines (with product name and brand) and events, or None."""
+def get_order(cur: duckdb.DuckDBPyConnection, order_id: int, person: Person) -> OrderDetail | None:
+    """The order as ``person`` may see it (module docstring), or None when there is no such order;
+    ``NotAllowed`` (one sentence) when their role may not see it at all."""
+    require(person, "view_orders")
     row = fetch_one(cur, _HEAD, [order_id])
     if row is None:
         return None
-    client = get_client(cur, row[-1])
-    return OrderDetail(*row[:-1], client=client, lines=order_lines(cur, order_id), events=order_events(cur, order_id))
+    require(person, "view_orders", status=row[1])
+    if shipping_fields_only(person):
+        return _shipping_view(cur, row)
+    require(person, "view_client_records")
+    client = load_client(cur, row[-1])
+    return OrderDetail(*row[:-1], client=client, lines=order_lines(cur, order_id), events=order_events(cur, order_id),
+                       payments=tuple(order_payments(cur, order_id)))
+
+
+_SHIPPING_FIELDS = {"order_id", "status", "source", "created_at", "updated_at", "version", "carrier",
+                    "tracking_number", "shipped_on", "delivered_on", "archived_at", "recurring_order_id"}
+
+
+def _shipping_view(cur: duckdb.DuckDBPyConnection, row: tuple) -> OrderDetail:
+    """The order with only its shipping fields (a Fulfillment Associate's view; module docstring)."""
+    names = [f.name for f in dataclasses.fields(OrderDetail)][: len(row) - 1]
+    kept = {n: (v if n in _SHIPPING_FIELDS else None) for n, v in zip(names, row[:-1], strict=True)}
+    kept["placed_by"], kept["return_policy_agreed"] = "", False
+    client = dataclasses.replace(load_client(cur, row[-1]), date_of_birth=None, email=None, phone=None,
+                                 registered_on=None, prescription=None, policies=())
+    lines = order_lines(cur, row[0])[SHIPPING_LINE_COLUMNS]
+    events = pd.DataFrame(columns=["When", "Who", "Event", "What changed"])
+    return OrderDetail(**kept, client=client, lines=lines, events=events, shipping_only=True)
 
 
 def order_lines(cur: duckdb.DuckDBPyConnection, order_id: int) -> pd.DataFrame:
@@ -130,8 +193,9 @@ def order_lines(cur: duckdb.DuckDBPyConnection, order_id: int) -> pd.DataFrame:
 def order_events(cur: duckdb.DuckDBPyConnection, order_id: int) -> pd.DataFrame:
     return fetch_frame(
         cur,
-        """
-        SELECT event_at AS "When", actor AS "Who", kind AS "Event", details AS "What changed"
+        f"""
+        SELECT event_at AS "When", {who_sql("actor", "actor_email")} AS "Who", kind AS "Event",
+               details AS "What changed"
         FROM order_events WHERE order_id = ? ORDER BY event_at, event_id
         """,
         [order_id],

@@ -1,16 +1,27 @@
-"""Shared fixtures: a demo database built once per run, copied fresh for every test."""
+"""Shared fixtures: a demo database built once per run, copied fresh for every test.
+
+PostgreSQL (issue 15): ``postgres_server`` starts one throwaway server per test process, only when a
+test asks for it (``tests/postgres_server.py``), and skips those tests with the reason when there is no
+PostgreSQL. ``engine_empty_db`` and ``engine_db`` run a test on each engine: on DuckDB they are
+``empty_db`` and ``db``; on PostgreSQL a fresh database cloned from a template made once (the schema, and
+for ``engine_db`` the demo catalogue: the products the tests order; no demo orders yet).
+``engine_demo_db`` gives the whole 2,000-order demo on both engines: on PostgreSQL the rows of the
+DuckDB demo template copied table by table (``_copy_demo``), so a test sees the same data on each.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from orders_core.db import Database
+from orders_core.db import Database, open_database
 from orders_core.demo import generate
+from orders_core.integrity import check
 
 # The app's daily recurring-order job would add orders to the servers tests start; a test that
 # wants it passes ORDERS_RECURRING_JOB=1 to start_server.
@@ -39,12 +50,31 @@ def db_path(demo_template: Path, tmp_path: Path) -> Path:
     return path
 
 
+def assert_clean(database: Database) -> None:
+    """``orders-core check`` finds no breach (run after every scenario that writes)."""
+    breaches = check(database.cursor())
+    assert not breaches, "orders-core check: " + " ".join(b.sentence for b in breaches[:10])
+
+
 @pytest.fixture
-def db(db_path: Path):
-    """The test's own Database (the process's one connection to its copy)."""
+def db(duckdb_db):
+    """The test's own Database on its copy of the demo (DuckDB), checked clean at the end."""
+    return duckdb_db
+
+
+@pytest.fixture
+def duckdb_db(db_path: Path, request):
+    """The test's own Database (the process's one connection to its copy), checked clean at the end.
+
+    A test that writes bad rows on purpose opts out with ``@pytest.mark.breaches_on_purpose``.
+    """
     database = Database(str(db_path))
     yield database
-    database.close()
+    try:
+        if not request.node.get_closest_marker("breaches_on_purpose"):
+            assert_clean(database)
+    finally:
+        database.close()
 
 
 @pytest.fixture
@@ -65,3 +95,140 @@ def app_db(db_path: Path, monkeypatch) -> Path:
     """Point the Streamlit pages (AppTest) at the test's database copy."""
     monkeypatch.setenv("ORDERS_DB", str(db_path))
     return db_path
+
+
+# --------------------------------------------------------------------------- PostgreSQL (issue 15)
+
+ENGINES = ["duckdb", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server of this test process, started on first use and stopped at the end."""
+    from tests.postgres_server import TempPostgres, find_bin_dir
+
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed (no initdb/pg_ctl): install Debian's postgresql package "
+                    "to run the PostgreSQL tests")
+    server = TempPostgres(bin_dir).start()
+    yield server
+    server.stop()
+
+
+def _pg_template(server, name: str, catalogue: bool) -> str:
+    from orders_core.demo_catalogue import products
+
+    server.admin(f"CREATE DATABASE {name}")
+    database = open_database(server.url(name), new_only=True)
+    if catalogue:
+        database.write(lambda cur: cur.executemany(
+            "INSERT INTO products VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", products()))
+    database.close()
+    return name
+
+
+@pytest.fixture(scope="session")
+def pg_empty_template(postgres_server) -> str:
+    return _pg_template(postgres_server, "orders_empty", catalogue=False)
+
+
+@pytest.fixture(scope="session")
+def pg_catalogue_template(postgres_server) -> str:
+    return _pg_template(postgres_server, "orders_catalogue", catalogue=True)
+
+
+def _pg_clone(server, template: str, checked=None):
+    """A database cloned from ``template`` for one test; ``checked``: that test's request, to check the
+    database clean at the end (unless it is marked ``breaches_on_purpose``)."""
+    name = f"orders_test_{os.getpid()}_{next(_databases)}"
+    server.admin(f"CREATE DATABASE {name} TEMPLATE {template}")
+    database = open_database(server.url(name), create=False)
+    try:
+        yield database
+        if checked is not None and not checked.node.get_closest_marker("breaches_on_purpose"):
+            assert_clean(database)
+    finally:
+        database.close()
+        server.admin(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def _copy_demo(source: Path, database) -> None:
+    """Every row of the DuckDB demo at ``source`` into the PostgreSQL ``database`` (its schema made, no
+    rows but the ones the schema adds: those are skipped), tables in the order they were created (each
+    after the tables it refers to), then each sequence set to give the value it gives in the demo next."""
+    import duckdb
+
+    src = duckdb.connect(str(source), read_only=True)
+    try:
+        tables = [r[0] for r in src.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_oid").fetchall()]
+        # The next value each sequence gives (the demo restarts them past its rows rather than using them).
+        sequences = src.execute("SELECT sequence_name, coalesce(last_value + increment_by, start_value) "
+                                "FROM duckdb_sequences()").fetchall()
+
+        def copy(cur):
+            for table in tables:
+                columns = ", ".join(r[0] for r in src.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ? "
+                    "ORDER BY column_index", [table]).fetchall())
+                rows = src.execute(f"SELECT {columns} FROM {table}").fetchall()
+                if rows:
+                    marks = ", ".join("?" for _ in columns.split(", "))
+                    cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows)
+            for name, value in sequences:
+                cur.execute("SELECT setval(?, ?, false)", [name, value]).fetchall()
+
+        database.write(copy)
+    finally:
+        src.close()
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(postgres_server, demo_template) -> str:
+    name = "orders_demo"
+    postgres_server.admin(f"CREATE DATABASE {name}")
+    database = open_database(postgres_server.url(name), new_only=True)
+    try:
+        _copy_demo(demo_template, database)
+    finally:
+        database.close()
+    return name
+
+
+@pytest.fixture
+def pg_demo_db(postgres_server, pg_demo_template, request):
+    """A fresh PostgreSQL orders database holding the DuckDB demo's rows (``_copy_demo``), checked clean
+    at the end as ``duckdb_db`` is (``breaches_on_purpose`` opts out)."""
+    yield from _pg_clone(postgres_server, pg_demo_template, checked=request)
+
+
+@pytest.fixture
+def pg_empty_db(postgres_server, pg_empty_template):
+    """A fresh PostgreSQL orders database: the schema and the carriers."""
+    yield from _pg_clone(postgres_server, pg_empty_template)
+
+
+@pytest.fixture
+def pg_db(postgres_server, pg_catalogue_template):
+    """A fresh PostgreSQL orders database with the demo catalogue (no clients, no orders)."""
+    yield from _pg_clone(postgres_server, pg_catalogue_template)
+
+
+@pytest.fixture(params=ENGINES)
+def engine_empty_db(request):
+    """``empty_db`` on DuckDB, ``pg_empty_db`` on PostgreSQL."""
+    return request.getfixturevalue("empty_db" if request.param == "duckdb" else "pg_empty_db")
+
+
+@pytest.fixture(params=ENGINES)
+def engine_db(request):
+    """The demo copy ``duckdb_db`` on DuckDB; the catalogue-only ``pg_db`` on PostgreSQL."""
+    return request.getfixturevalue("duckdb_db" if request.param == "duckdb" else "pg_db")
+
+
+@pytest.fixture(params=ENGINES)
+def engine_demo_db(request):
+    """The demo on each engine: ``duckdb_db``, or ``pg_demo_db`` (the same rows on PostgreSQL)."""
+    return request.getfixturevalue("duckdb_db" if request.param == "duckdb" else "pg_demo_db")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from orders_core import dialect
 from orders_core.db import fetch_value
 from orders_core.equivalents import dried_equivalent
 
@@ -18,8 +19,8 @@ def make_client(
     """A client whose current prescription period started 5 days ago; ``policy`` = (insurer, share, $max, g max)."""
     client_id = fetch_value(cur, "SELECT nextval('client_ids')")
     cur.execute(
-        """
-        INSERT INTO clients VALUES (?, ?, lower(strip_accents(?)), DATE '1970-05-04', 'test@example.ca',
+        f"""
+        INSERT INTO clients VALUES (?, ?, {dialect.of(cur).fold("?")}, DATE '1970-05-04', 'test@example.ca',
             '(514) 555-0100', '123 rue Saint-Denis', NULL, 'Montréal', 'QC', 'H2X 1K4', ?,
             DATE '2020-01-01', TIMESTAMP '2020-01-01')
         """,

@@ -1,17 +1,29 @@
-"""Browser fixtures: a `streamlit run` server per test on a free port, and headless Chromium."""
+"""Browser fixtures: a `streamlit run` server per test on a free port, and headless Chromium, signed in.
+
+Every server signs in through this test process's demo OpenID provider (``oidc-provider-mock``, started
+on first use, one per process). Signing in is done for real once per person and process, on a server
+of its own; its identity cookie (signed with the shared demo cookie secret, and sent to every port of
+127.0.0.1) is then given to each test's browser context: ``page`` is the demo CSR, ``page_as(person)``
+anyone else.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
+import tempfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+from orders_core.serve import answers, start_demo_provider, write_demo_secrets
+from orders_core.staff import DEMO_STAFF, Person
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -35,26 +47,37 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+DEMO = {p.role: p for p in DEMO_STAFF}
+CSR, FULFILLMENT, MANAGER, ADMIN = (DEMO[r] for r in ("CSR", "Fulfillment Associate", "Operations Manager",
+                                                      "Administrator"))
+_DEMO_AUTH: dict[str, Path] = {}
+
+
+def demo_auth_secrets() -> Path:
+    """The secrets file pointing Streamlit at this process's demo provider (started on first use)."""
+    if "secrets" not in _DEMO_AUTH:
+        proc, provider_url = start_demo_provider()
+        atexit.register(stop_server, proc)
+        folder = Path(tempfile.mkdtemp(prefix="orders-demo-auth-"))
+        _DEMO_AUTH["secrets"] = write_demo_secrets(folder / "secrets.toml", provider_url, "127.0.0.1")
+    return _DEMO_AUTH["secrets"]
+
+
 def start_server(db_path: Path, extra_env: dict | None = None) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {**os.environ, "ORDERS_DB": str(db_path), **(extra_env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
          "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+         "--secrets.files", str(demo_auth_secrets())],
+        cwd=ROOT, env=env, stdout=open(db_path.parent / "server.log", "ab"), stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("streamlit exited: " + proc.stdout.read().decode(errors="replace"))
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.2)
+    if answers(proc, url + "/_stcore/health", 60):
+        return proc, url
+    if proc.poll() is not None:
+        raise RuntimeError("streamlit exited: " + (db_path.parent / "server.log").read_text(errors="replace"))
     proc.kill()
     raise RuntimeError("streamlit did not become healthy within 60 s")
 
@@ -85,21 +108,96 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
+def sign_in(pg, url: str, who: Person | str, timeout: float = 60_000) -> None:
+    """Sign in for real: the app's Sign in button, then the demo provider's page (a demo person's button,
+    or an e-mail typed as the subject for someone the provider does not know). Returns once the app
+    shows the signed-in page (or, for someone not on the staff list, the no-access page)."""
+    pg.goto(url + "/")
+    pg.get_by_role("button", name="Sign in").click(timeout=timeout)
+    if isinstance(who, Person):
+        pg.get_by_role("button", name=who.email, exact=True).click(timeout=timeout)
+    else:
+        pg.get_by_placeholder("sub").fill(who, timeout=timeout)
+        pg.get_by_role("button", name="Authorize").click()
+    pg.wait_for_url(re.compile("^" + re.escape(url)), timeout=timeout)
+    signed_in = "Signed in as" if isinstance(who, Person) else "No access"
+    pg.get_by_text(signed_in).first.wait_for(timeout=timeout)
+    wait_for_app(pg)
+
+
+def new_page(browser, storage_state: dict | None = None):
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000},
+                                  storage_state=storage_state)
     pg = context.new_page()
     pg.set_default_timeout(20_000)
+    return pg
+
+
+def identity_cookie(url: str, person: Person) -> dict:
+    """The identity cookie Streamlit sets after signing ``person`` in on ``url`` (signed with the demo
+    cookie secret), for a test that must not send any request before its own first one."""
+    import json
+    import tomllib
+
+    from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
+
+    secret = tomllib.loads(demo_auth_secrets().read_text())["auth"]["cookie_secret"]
+    payload = json.dumps({"email": person.email, "name": person.name, "sub": person.email,
+                          "origin": url, "is_logged_in": True, "provider": "default"})
+    value = create_signed_value(secret, "_streamlit_user", payload).decode()
+    return {"name": "_streamlit_user", "value": value, "url": url + "/", "httpOnly": True, "sameSite": "Lax"}
+
+
+@pytest.fixture
+def page_as(request, browser):
+    """``page_as(person, url=None)``: a new page signed in (for real) as ``person`` on ``url``
+    (default: the test's ``server``)."""
+    pages = []
+
+    def make(person: Person, url: str | None = None):
+        pg = new_page(browser)
+        pages.append(pg)
+        sign_in(pg, url or request.getfixturevalue("server"), person)
+        return pg
+
+    yield make
+    for pg in pages:
+        pg.context.close()
+
+
+@pytest.fixture
+def page(request, browser):
+    """A browser page; signed in as the demo CSR on the test's ``server`` when the test uses one
+    (a test that starts its own server signs in with ``sign_in``)."""
+    pg = new_page(browser)
+    if "server" in request.fixturenames:
+        sign_in(pg, request.getfixturevalue("server"), CSR)
     yield pg
-    context.close()
+    pg.context.close()
+
+
+@pytest.fixture
+def manager_page(page_as):
+    """A browser page signed in as the demo Operations Manager on the test's server."""
+    return page_as(MANAGER)
 
 
 def wait_for_app(pg) -> None:
-    """Wait until Streamlit has finished running the page script."""
-    pg.wait_for_selector('[data-testid="stApp"]')
+    """Wait until Streamlit has finished running the page script.
+
+    As Streamlit's own e2e tests do: the app's ``data-test-script-state`` attribute says whether a
+    rerun is under way (the status widget only appears after a delay, so its absence proves little),
+    then no element skeleton is left and the page has a moment to draw.
+    """
+    pg.wait_for_timeout(155)
+    pg.locator('[data-testid="stApp"][data-test-connection-state="CONNECTED"]').wait_for(
+        state="attached", timeout=30_000)
+    pg.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        state="attached", timeout=30_000)
     pg.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
     )
+    expect(pg.get_by_test_id("stSkeleton")).to_have_count(0, timeout=30_000)
     pg.wait_for_timeout(300)
 
 
@@ -121,6 +219,13 @@ def demo_sql(demo_template: Path):
             con.close()
 
     return ask
+
+
+def sidebar_link(pg, label: str):
+    """A link of the shared sidebar by its label (its accessible name also holds the icon's ligature)."""
+    import re
+
+    return pg.get_by_test_id("stSidebar").get_by_role("link", name=re.compile(rf"^([a-z_]+\s+)?{label}$"))
 
 
 def open_first_row(pg, grid, url_pattern, attempts: int = 3) -> None:

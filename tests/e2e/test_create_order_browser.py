@@ -32,7 +32,7 @@ def index_status(index_page, order_id: int) -> list[str]:
     index_page.reload()
     wait_for_app(index_page)
     cells = index_page.locator('[data-testid="stDataFrame"] [role="gridcell"]')
-    expect(cells.first).to_have_text(str(order_id))
+    expect(cells.first).to_have_text(f"/order?id={order_id}")  # the Order ID cell is a link to the profile
     return cells.all_inner_texts()[:8]
 
 
@@ -95,6 +95,9 @@ def test_create_refuse_fix_save_and_take_through_the_lifecycle(browser_client, s
     page.get_by_text("Client agreed to the return and exchange policy").click()
     wait_for_app(page)
     expect(page.get_by_text(re.compile(r"Cannabis: 45 g"))).to_be_visible()
+    page.get_by_role("combobox", name="Carrier").click()  # Place Order needs a carrier
+    page.get_by_role("option", name="Purolator").click()
+    wait_for_app(page)
     act(page, "Save order")
     saved = page.get_by_text(re.compile(r"^Order \d+ saved: it is Open\.$"))
     expect(saved).to_be_visible()
@@ -113,6 +116,12 @@ def test_create_refuse_fix_save_and_take_through_the_lifecycle(browser_client, s
     expect(page).to_have_url(re.compile(rf"/order\?id={order_id}$"))
     expect(page.get_by_text("Blue Dream 15 g (Boréal Botanicals) × 3")).to_be_visible()
     history(page).to_contain_text(f"placed by {NAME}")
+    # Who created it: the signed-in CSR, by name and e-mail, in the history and in the s. 289 record.
+    csr = "Isabelle Roy \\(csr\u2060?@demo\\.example\\)"  # an address is never made a link (ui.text.JOINER)
+    history(page).to_contain_text(re.compile(rf"{csr}\s*created"))
+    record = page.get_by_test_id("stMarkdownContainer").filter(has_text="Recorded by:")
+    expect(record).to_contain_text(re.compile(rf"Recorded by: {csr}"))
+    expect(record).to_contain_text(f"Order placed by: {NAME}")
 
     # Place Order.
     act(page, "Place Order")
@@ -123,8 +132,9 @@ def test_create_refuse_fix_save_and_take_through_the_lifecycle(browser_client, s
     assert index_status(index_page, order_id)[6] == "Order Placed"
 
     # While it is Order Placed, its picking list downloads as a PDF naming the order.
+    act(page, "Picking list")
     with page.expect_download() as download:
-        page.get_by_role("button", name="Picking list").click()
+        page.get_by_role("button", name=re.compile(r"Download picking list \d+ \(PDF\)")).click()
     pdf = PdfReader(download.value.path())
     assert str(order_id) in "".join(p.extract_text() for p in pdf.pages)
 

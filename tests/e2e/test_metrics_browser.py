@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import sidebar_link, wait_for_app
 
 FUNNEL = "Where are this period's orders now?"
 
@@ -18,7 +18,7 @@ def open_metrics(page, server: str) -> None:
     page.goto(server)
     wait_for_app(page)
     page.get_by_text("Signed in as").wait_for()
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Metrics").click()
+    sidebar_link(page, "Metrics").click()
     wait_for_app(page)
     page.get_by_text(FUNNEL, exact=True).wait_for()
 
@@ -50,7 +50,8 @@ def card(page, title: str):
             .filter(has=page.locator('[data-testid="stPlotlyChart"]')).last)
 
 
-def test_changing_the_range_changes_the_figures(server, page):
+def test_changing_the_range_changes_the_figures(server, manager_page):
+    page = manager_page  # Metrics is the Operations Manager's
     open_metrics(page, server)
     page.get_by_text("(30 days)").wait_for()
     month_text = headline(page, "Orders")
@@ -66,7 +67,8 @@ def test_changing_the_range_changes_the_figures(server, page):
     expect(page.get_by_text("How many orders came in each week, and from where?")).to_be_visible()
 
 
-def test_a_funnel_bar_downloads_and_opens_the_orders_behind_it(server, page):
+def test_a_funnel_bar_downloads_and_opens_the_orders_behind_it(server, manager_page):
+    page = manager_page  # Metrics is the Operations Manager's
     open_metrics(page, server)
     choose_range(page, "Last 7 days")
     page.get_by_text("(7 days)").wait_for()
@@ -74,7 +76,7 @@ def test_a_funnel_bar_downloads_and_opens_the_orders_behind_it(server, page):
     funnel.scroll_into_view_if_needed()
     with page.expect_download() as info:
         funnel.get_by_role("button", name="Download data").click()
-    with open(info.value.path(), encoding="utf-8") as fh:
+    with open(info.value.path(), encoding="utf-8-sig") as fh:  # with the BOM Excel needs
         rows = {r["status"]: int(r["orders"]) for r in csv.DictReader(io.StringIO(fh.read()))}
     assert list(rows) == ["Unverified", "Open", "Order Placed", "Shipped", "Delivered", "Cancelled"]
     assert rows["Unverified"] > 0
@@ -89,7 +91,7 @@ def test_a_funnel_bar_downloads_and_opens_the_orders_behind_it(server, page):
     page.get_by_text(f"{unverified:,} order{'s' if unverified != 1 else ''}", exact=True).wait_for()
 
     # Back to Metrics through the sidebar: the 7-day range is still chosen.
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Metrics").click()
+    sidebar_link(page, "Metrics").click()
     wait_for_app(page)
     page.get_by_text("(7 days)").wait_for()
     assert "range=7d" in page.url

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from orders_core.db import Database, fetch_value
-from tests.e2e.conftest import open_first_row, start_server, stop_server, wait_for_app
+from tests.e2e.conftest import CSR, open_first_row, sign_in, start_server, stop_server, wait_for_app
 
 
 def _prepare(db_path) -> dict:
@@ -45,6 +45,7 @@ def recurring_app(db_path):
 
 def test_enable_generate_and_find_the_order(recurring_app, page):
     url, info = recurring_app
+    sign_in(page, url, CSR)
     cid, order_id = info["client_id"], info["order_id"]
 
     # Find the client's template on the Recurring Orders page; its row opens the client's profile.
@@ -118,6 +119,7 @@ def app_with_daily_job(db_path):
 
 def test_the_running_app_generates_due_orders_by_itself(app_with_daily_job, page):
     url, info = app_with_daily_job
+    sign_in(page, url, CSR)
     order_id = info["order_id"]
     page.goto(url)            # the first visit starts the process's daily job, which runs in the background
     wait_for_app(page)

@@ -6,6 +6,7 @@ import pytest
 
 from orders_core import archive
 from orders_core.db import fetch_value
+from tests.people import acting
 
 
 def archived_count(cur, status: str) -> int:
@@ -17,7 +18,7 @@ def test_archive_status_archives_every_unarchived_order_in_it(db, cur, status):
     total = fetch_value(cur, "SELECT count(*) FROM orders WHERE status = ?", [status])
     waiting = archive.count_archivable(cur, status)
     before_events = fetch_value(cur, "SELECT count(*) FROM order_events WHERE kind = 'archived'")
-    result = archive.archive_status(db, status, "Test CSR")
+    result = archive.archive_status(db, status, acting("Test CSR"))
     assert result.count == waiting > 0
     assert archive.count_archivable(cur, status) == 0
     assert archived_count(cur, status) == total
@@ -29,18 +30,18 @@ def test_archive_status_archives_every_unarchived_order_in_it(db, cur, status):
 
 def test_undo_restores_exactly_the_batch(db, cur):
     already = archived_count(cur, "Delivered")
-    result = archive.archive_status(db, "Delivered", "Test CSR")
-    assert archive.unarchive_batch(db, result.batch, "Test CSR") == result.count
+    result = archive.archive_status(db, "Delivered", acting("Test CSR"))
+    assert archive.unarchive_batch(db, result.batch, acting("Test CSR")) == result.count
     assert archived_count(cur, "Delivered") == already, "orders archived before the batch stay archived"
     assert fetch_value(cur, "SELECT count(*) FROM order_events WHERE kind = 'unarchived'") == result.count
-    assert archive.unarchive_batch(db, result.batch, "Test CSR") == 0
+    assert archive.unarchive_batch(db, result.batch, acting("Test CSR")) == 0
 
 
 def test_archive_and_unarchive_single_orders(db, cur):
     order_id = fetch_value(cur, "SELECT min(order_id) FROM orders WHERE archived_at IS NULL AND status = 'Open'")
-    assert archive.archive_orders(db, [order_id], "A").count == 1
-    assert archive.archive_orders(db, [order_id], "A").count == 0
-    assert archive.unarchive_orders(db, [order_id], "B") == 1
+    assert archive.archive_orders(db, [order_id], acting("A")).count == 1
+    assert archive.archive_orders(db, [order_id], acting("A")).count == 0
+    assert archive.unarchive_orders(db, [order_id], acting("B")) == 1
     kinds = [r[0] for r in cur.execute(
         "SELECT kind FROM order_events WHERE order_id = ? ORDER BY event_id", [order_id]).fetchall()]
     assert kinds[-2:] == ["archived", "unarchived"]
@@ -49,12 +50,12 @@ def test_archive_and_unarchive_single_orders(db, cur):
 def test_bulk_archive_refuses_other_statuses_and_changes_nothing(db, cur):
     before = fetch_value(cur, "SELECT count(*) FROM orders WHERE archived_at IS NOT NULL")
     with pytest.raises(archive.ArchiveError, match="Only Shipped or Delivered"):
-        archive.archive_status(db, "Open", "A")
+        archive.archive_status(db, "Open", acting("A"))
     assert fetch_value(cur, "SELECT count(*) FROM orders WHERE archived_at IS NOT NULL") == before
 
 
 def test_nothing_is_deleted(db, cur):
     orders = fetch_value(cur, "SELECT count(*) FROM orders")
-    result = archive.archive_status(db, "Shipped", "A")
-    archive.unarchive_batch(db, result.batch, "A")
+    result = archive.archive_status(db, "Shipped", acting("A"))
+    archive.unarchive_batch(db, result.batch, acting("A"))
     assert fetch_value(cur, "SELECT count(*) FROM orders") == orders

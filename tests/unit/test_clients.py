@@ -18,9 +18,11 @@ from orders_core.clients import (
     prescription_periods,
 )
 from orders_core.db import fetch_value
+from orders_core.index import fold
 from orders_core.lifecycle import cancel_order
 from orders_core.ordering import DraftLine, OrderDraft, create_order
 from tests.order_helpers import TODAY, make_client
+from tests.people import MANAGER_PERSON, acting
 
 
 def test_index_pages_and_counts(cur):
@@ -37,6 +39,15 @@ def test_search_is_accent_and_case_insensitive_and_finds_ids(cur):
     assert cote.total > 0 and all("Côté" in n for n in cote.rows["Name"])
     one = list_clients(cur, ClientQuery(search="1002"))
     assert one.rows["Client ID"].tolist() == [1002]
+
+
+def test_search_words_may_come_in_any_order(cur):
+    name = fetch_value(cur, "SELECT name FROM clients WHERE name LIKE '% %' AND name LIKE '%é%' ORDER BY client_id LIMIT 1")
+    first, last = name.split(" ", 1)
+    reversed_words = list_clients(cur, ClientQuery(search=f"{last.upper()}, {first}"))
+    assert name in reversed_words.rows["Name"].tolist()
+    assert all(fold(first) in fold(n) and fold(last) in fold(n) for n in reversed_words.rows["Name"])
+    assert list_clients(cur, ClientQuery(search=f"{first} zzzz")).total == 0  # every word must be there
 
 
 @pytest.mark.parametrize("text", ["'; DROP TABLE clients; --", "100%", "_", "😀", "x" * 10_000, '"'])
@@ -59,24 +70,24 @@ def test_open_orders_count(db, cur):
     client = make_client(cur, "Zoë Open-Orders")
     for _ in range(2):
         create_order(db, OrderDraft(client, [DraftLine("AC-GRN-001", 1)], placed_by="Zoë",
-                                    return_policy_agreed=True), "CSR")
+                                    return_policy_agreed=True), acting("CSR"))
     row = list_clients(cur, ClientQuery(search="zoe open-orders")).rows.iloc[0]
     assert (row["Client ID"], row["Open Orders"], row["Grams/day"]) == (client, 2, Decimal("2.00"))
 
 
 def test_client_record(cur):
     client_id = make_client(cur, policy=("Veterans Affairs Canada", "1.0", "765", "90"))
-    c = get_client(cur, client_id)
+    c = get_client(cur, client_id, MANAGER_PERSON)
     assert c.address == "123 rue Saint-Denis, Montréal QC  H2X 1K4"
     assert c.prescription.shipment_cap == Decimal("60")
     assert c.prescription.period_allowance == Decimal("60")
     assert [p.describe() for p in c.policies] == [
         "Veterans Affairs Canada: pays 100% of cannabis products up to $765.00 and 90 g per 30-day period"]
-    assert get_client(cur, 1) is None
+    assert get_client(cur, 1, MANAGER_PERSON) is None
 
 
 def test_period_bounds_are_30_day_windows_from_valid_from(cur):
-    c = get_client(cur, make_client(cur, valid_from=dt.date(2026, 1, 1), valid_until=dt.date(2026, 3, 5)))
+    c = get_client(cur, make_client(cur, valid_from=dt.date(2026, 1, 1), valid_until=dt.date(2026, 3, 5)), MANAGER_PERSON)
     rx = c.prescription
     assert period_bounds(rx, dt.date(2026, 1, 1)) == (1, dt.date(2026, 1, 1), dt.date(2026, 1, 30))
     assert period_bounds(rx, dt.date(2026, 1, 31)) == (2, dt.date(2026, 1, 31), dt.date(2026, 3, 1))
@@ -87,11 +98,11 @@ def test_period_bounds_are_30_day_windows_from_valid_from(cur):
 def test_periods_show_used_and_available_and_their_orders(db, cur):
     client_id = make_client(cur, valid_from=TODAY - dt.timedelta(days=65))  # third period holds today
     draft = OrderDraft(client_id, [DraftLine("FL-BB-150", 2)], placed_by="Client", return_policy_agreed=True)
-    kept = create_order(db, draft, "CSR")  # 30 g
+    kept = create_order(db, draft, acting("CSR"))  # 30 g
     gone = create_order(db, OrderDraft(client_id, [DraftLine("FL-PK-035", 1)], placed_by="Client",
-                                       return_policy_agreed=True), "CSR")
-    cancel_order(db, gone, "CSR", reason="Duplicate")
-    periods = prescription_periods(cur, get_client(cur, client_id), TODAY)
+                                       return_policy_agreed=True), acting("CSR"))
+    cancel_order(db, gone, acting("CSR"), reason="Duplicate")
+    periods = prescription_periods(cur, get_client(cur, client_id, MANAGER_PERSON), TODAY, MANAGER_PERSON)
     assert [p.number for p in periods] == [3, 2, 1]
     now = periods[0]
     assert (now.allowance, now.used, now.available, now.orders) == (

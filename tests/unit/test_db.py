@@ -38,7 +38,7 @@ def test_a_second_process_gets_one_clear_sentence(db_path):
 def test_the_cli_on_a_locked_database_prints_one_sentence_and_changes_nothing(db_path, capsys):
     holder = hold_open(db_path)
     try:
-        assert cli_main(["demo", "--orders", "10", "--db", str(db_path)]) == 2
+        assert cli_main(["demo", "--orders", "10", "--force", "--db", str(db_path)]) == 2
     finally:
         holder.kill()
         holder.wait()
@@ -51,7 +51,7 @@ def test_the_cli_on_a_locked_database_prints_one_sentence_and_changes_nothing(db
 
 def test_missing_database_is_not_created_when_asked_not_to(tmp_path):
     path = tmp_path / "nope.duckdb"
-    with pytest.raises(DatabaseError, match="does not exist; create one with `orders-core demo`"):
+    with pytest.raises(DatabaseError, match="does not exist; create one with `orders-core init` or `orders-core demo`"):
         Database(str(path), create=False)
     assert not path.exists()
 

@@ -58,6 +58,29 @@ def test_names_carry_accents_and_every_order_has_an_event(cur):
                             "(SELECT order_id FROM order_events WHERE kind = 'created')") == 0
 
 
+def test_each_history_runs_in_lifecycle_order_up_to_now_as_the_app_would_write_it(cur):
+    """Created first, then each status step the order went through, in order, none after the demo's
+    morning; the version counts the changes and updated_at is the last one (as lifecycle writes them)."""
+    steps = ["created", "verified", "Open → Order Placed", "Order Placed → Shipped", "Shipped → Delivered",
+             "Open → Cancelled", "archived"]
+    rank = " ".join(f"WHEN starts_with(coalesce(nullif(kind, 'status'), '') || details, '{k}') "
+                    f"OR kind = '{k}' THEN {i}" for i, k in enumerate(steps))
+    out_of_order = fetch_value(cur, f"""
+        SELECT count(*) FROM (
+            SELECT order_id, list(CASE {rank} END ORDER BY event_at, event_id) AS r FROM order_events GROUP BY order_id)
+        WHERE r <> list_sort(r) OR list_contains(r, NULL)""")
+    assert out_of_order == 0
+    after_now = fetch_value(cur, "SELECT count(*) FROM order_events WHERE kind <> 'archived' "
+                                 "AND event_at > TIMESTAMP '2026-11-26 08:00:00'")
+    assert after_now == 0
+    assert fetch_value(cur, """
+        SELECT count(*) FROM orders o JOIN (SELECT order_id, count(*) AS n, max(event_at) AS last
+                                            FROM order_events GROUP BY order_id) e USING (order_id)
+        WHERE o.version <> e.n OR o.updated_at <> e.last""") == 0
+    placed = fetch_value(cur, "SELECT count(*) FROM order_events WHERE starts_with(details, 'Open → Order Placed')")
+    assert placed == fetch_value(cur, "SELECT count(*) FROM orders WHERE status IN ('Order Placed', 'Shipped', 'Delivered')")
+
+
 def test_same_seed_same_data(tmp_path):
     def digest(path):
         db = Database(str(path))

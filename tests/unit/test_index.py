@@ -1,14 +1,24 @@
-"""The Orders index query: views, search, sort, filters, paging, and hostile input."""
+"""The Orders index query: views, search, sort, filters, paging, and hostile input.
+
+The tests with a database run on both engines (``engine_demo_db``): DuckDB's demo copy, and on
+PostgreSQL the same 2,000-order demo copied row by row from the DuckDB template (``conftest._copy_demo``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 
 from orders_core.db import fetch_frame, fetch_value
 from orders_core.index import InvalidQuery, OrderQuery, export_csv, list_orders
+
+
+@pytest.fixture
+def db(engine_demo_db):
+    return engine_demo_db
 
 
 def count(cur, where: str, params=()) -> int:
@@ -133,11 +143,112 @@ def test_invalid_queries_say_why(cur):
 
 def test_export_csv_holds_every_page_of_the_filtered_result(cur):
     q = OrderQuery(view="Unverified", page_size=5)
-    text = export_csv(cur, q).decode()
+    raw = export_csv(cur, q)
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel shows "Côté", not "CÃ´tÃ©"
+    text = raw.decode("utf-8-sig")
     lines = text.strip().splitlines()
-    assert lines[0] == "Order ID,Client,Quantity,Total Due,Created At,Shipped On,Status,Carrier"
+    assert lines[0] == "Order ID,Client,Quantity,Total Due,Created At,Shipped On,Status,Carrier,Policy Coverage"
     assert len(lines) - 1 == list_orders(cur, q).total
     first = list_orders(cur, q).rows.iloc[0]
     assert lines[1].startswith(f"{first['Order ID']},{first['Client']},")
     assert f",{first['Total Due']}," in lines[1]  # exact decimals, e.g. 30.00
-    assert export_csv(cur, OrderQuery(search="no such client")).decode().strip().startswith("Order ID,")
+    assert export_csv(cur, OrderQuery(search="no such client")).decode("utf-8-sig").strip().startswith("Order ID,")
+
+
+def test_every_listing_counts_its_pages_the_same_way():
+    from orders_core.clients import ClientPage, ClientQuery
+    from orders_core.index import OrderPage
+    from orders_core.paging import page_count
+    from orders_core.recurring import TemplatePage, TemplateQuery
+
+    assert [page_count(n, 25) for n in (0, 1, 25, 26, 1_000)] == [1, 1, 1, 2, 40]
+    empty = pd.DataFrame()
+    assert OrderPage(empty, 51, OrderQuery(page_size=50)).pages == 2
+    assert ClientPage(empty, 0, ClientQuery(page_size=25)).pages == 1
+    assert TemplatePage(empty, 101, TemplateQuery(page_size=50)).pages == 3
+    for page, size in ((0, 50), (1, 0), (1, 1_001)):
+        with pytest.raises(InvalidQuery, match="^Page numbers start at 1 and a page holds 1 to 1,000 orders.$"):
+            list_orders(None, OrderQuery(page=page, page_size=size))
+        with pytest.raises(ValueError, match="a page holds 1 to 1,000 clients"):
+            ClientQuery(page=page, page_size=size).validated()
+        with pytest.raises(ValueError, match="a page holds 1 to 1,000 recurring orders"):
+            TemplateQuery(page=page, page_size=size).validated()
+
+
+def test_search_words_in_any_order_and_order_numbers_with_separators(cur):
+    cur.execute("UPDATE clients SET name = 'Françoise Quintal-Côté', name_key = 'francoise quintal-cote' "
+                "WHERE client_id = 1001")
+    mine = count(cur, "client_id = 1001 AND archived_at IS NULL")
+    assert mine > 0
+    for text in ("Quintal-Côté Françoise", "quintal-cote, francoise", "FRANÇOISE  QUINTAL"):
+        rows = list_orders(cur, OrderQuery(search=text, page_size=1000)).rows
+        assert set(rows["Client"]) == {"Françoise Quintal-Côté"} and len(rows) == mine, text
+    assert list_orders(cur, OrderQuery(search="Côté Zébulon")).total == 0  # every word must match
+    order_id = int(fetch_frame(cur, "SELECT max(order_id) AS id FROM orders WHERE archived_at IS NULL").iloc[0]["id"])
+    grouped = f"{order_id:,}"
+    for text in (grouped.replace(",", " "), grouped, grouped.replace(",", "\u00a0"), f"# {order_id}"):
+        assert list(list_orders(cur, OrderQuery(search=text)).rows["Order ID"]) == [order_id], text
+
+
+def test_each_sort_has_its_natural_direction():
+    from orders_core.index import NATURAL_DESCENDING
+
+    assert NATURAL_DESCENDING == {"Created At": True, "Order ID": True, "Status": False}
+
+
+def test_the_export_writes_what_each_policy_paid_as_money(cur):
+    from orders_core.coverage import coverage_by_order
+
+    rows = fetch_frame(cur, "SELECT order_id, insurer, amount FROM order_coverage WHERE amount > 0 "
+                            "ORDER BY amount DESC, order_id LIMIT 20")
+    assert not rows.empty
+    paid = coverage_by_order(cur, rows["order_id"].tolist())
+    for order_id, insurer, amount in rows.itertuples(index=False):
+        assert f"{insurer} ${amount:,.2f}" in paid[int(order_id)]
+
+
+def test_each_role_sees_its_statuses_in_the_index_and_only_some_export(cur):
+    from orders_core.access import export_csv_for, list_orders_for
+    from orders_core.roles import NotAllowed, order_statuses
+    from tests.people import CSR, FULFILLMENT, MANAGER_PERSON
+
+    shipping = order_statuses(FULFILLMENT)
+    page = list_orders_for(cur, OrderQuery(page_size=1000), FULFILLMENT)
+    assert set(page.rows["Status"]) <= set(shipping)
+    in_list = ", ".join(f"'{s}'" for s in shipping)
+    assert page.total == count(cur, f"archived_at IS NULL AND status::VARCHAR IN ({in_list})") > 0
+    assert list_orders_for(cur, OrderQuery(view="Unverified"), FULFILLMENT).total == 0
+    assert list_orders_for(cur, OrderQuery(page_size=25), CSR).total == count(cur, "archived_at IS NULL")
+    with pytest.raises(NotAllowed):
+        export_csv_for(cur, OrderQuery(), CSR)
+    lines = export_csv_for(cur, OrderQuery(view="Unverified"), MANAGER_PERSON).decode("utf-8-sig").strip().splitlines()
+    assert len(lines) - 1 == count(cur, "status = 'Unverified' AND archived_at IS NULL")
+
+
+def test_percent_underscore_and_backslash_in_a_name_are_plain_characters(cur):
+    cur.execute("UPDATE clients SET name = 'Zoë 50%_Off\\Test', name_key = 'zoe 50%_off\\test' WHERE client_id = 1001")
+    mine = count(cur, "client_id = 1001 AND archived_at IS NULL")
+    assert mine > 0
+    for text in ("50%_off", "%_off\\t", "zoe 50%"):
+        assert list_orders(cur, OrderQuery(search=text, page_size=1000)).total == mine, text
+    for text in ("50_%off", "5%", "off_test", "f\\\\t"):
+        assert "Zoë 50%_Off\\Test" not in set(list_orders(cur, OrderQuery(search=text, page_size=1000)).rows["Client"]), text
+
+
+@pytest.mark.postgresql
+def test_postgresql_search_has_trigram_indexes_it_can_use(pg_demo_db):
+    from orders_core import dialect
+
+    cur = pg_demo_db.cursor()
+    names = {r[0] for r in cur.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm'").fetchall()}
+    assert names == {"clients_name_key_trgm", "orders_tracking_number_trgm"}
+    d = dialect.of(cur)
+    cur.execute("SET enable_seqscan = off")  # 2,000 orders are cheaper to scan: ask whether the index serves
+    try:
+        for table, column, index in (("clients", "name_key", "clients_name_key_trgm"),
+                                     ("orders o", "o.tracking_number", "orders_tracking_number_trgm")):
+            plan = "\n".join(r[0] for r in cur.execute(
+                f"EXPLAIN SELECT count(*) FROM {table} WHERE {d.contains(column, '?')}", ["cote"]).fetchall())
+            assert index in plan, plan
+    finally:
+        cur.execute("RESET enable_seqscan")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 
 from orders_core import metrics as m
@@ -91,6 +92,12 @@ def _load(cur) -> None:
         for line_no, (sku, units) in enumerate(lines, start=1):
             price = next(p[5] for p in PRODUCTS if p[0] == sku)
             cur.execute("INSERT INTO order_lines VALUES (?, ?, ?, ?, ?, 0)", [oid, line_no, sku, units, Decimal(price)])
+    # what each policy paid: the client's policy in force on the order's day
+    cur.execute("""
+        INSERT INTO order_coverage (order_id, policy_id, insurer, amount, grams)
+        SELECT o.order_id, cp.policy_id, cp.insurer, o.coverage_amount, coalesce(o.grams, 0)
+        FROM (SELECT * FROM orders WHERE coverage_amount > 0) o
+        ASOF JOIN coverage_policies cp ON o.client_id = cp.client_id AND o.created_at::DATE >= cp.valid_from""")
 
 
 @pytest.fixture
@@ -281,7 +288,7 @@ def test_a_bad_filter_is_refused_with_one_sentence(mcur, f, message):
 def test_bad_ranking_or_grain_is_refused(mcur):
     with pytest.raises(m.InvalidFilter, match="units or grams"):
         m.top_products(mcur, WEEK, "price")
-    with pytest.raises(m.InvalidFilter, match="day or week"):
+    with pytest.raises(m.InvalidFilter, match="day, week or month"):
         m.volume_by_source(mcur, WEEK, "hour")
 
 
@@ -293,16 +300,7 @@ def test_presets_end_today():
         m.preset_range("Forever", TODAY)
 
 
-def test_orders_link_uses_the_index_url_parameters():
-    f = m.MetricsFilter(WEEK.start, WEEK.end, carriers=("UPS",))
-    assert m.orders_link(f, first_day=D(2026, 11, 20), last_day=D(2026, 11, 22), source="CSR") == {
-        "view": "All", "sort": "created", "dir": "desc", "from": "2026-11-20", "to": "2026-11-22",
-        "source": "CSR", "carrier": "UPS"}
-    assert m.orders_link(WEEK, statuses=("Shipped", "Delivered"), carrier="Canada Post", view="All") == {
-        "view": "All", "sort": "created", "dir": "desc", "status": "Shipped,Delivered", "carrier": "Canada Post"}
-
-
-# --- sparklines and the page's URL --------------------------------------------------------------
+# --- sparklines --------------------------------------------------------------------------------
 
 
 def test_period_trends_per_day(mcur):
@@ -322,18 +320,45 @@ def test_grams_shipped_per_day(mcur):
     assert g["grams"].sum() == Decimal("14.000")
 
 
-def test_page_state_round_trips_through_the_url():
-    state = m.PageState("Custom", D(2026, 10, 1), D(2026, 11, 26), ("CSR",), ("UPS",), ("Oil",), "week")
-    params = m.params_from_state(state)
-    assert params == {"range": "custom", "from": "2026-10-01", "to": "2026-11-26", "source": "CSR",
-                      "carrier": "UPS", "category": "Oil", "group": "week"}
-    assert m.state_from_params(params, TODAY, ["UPS"]) == (state, [])
-    assert m.params_from_state(m.PageState()) == {}
+def test_any_range_draws_at_most_max_buckets_and_says_when_coarser():
+    ten_years = m.MetricsFilter(D(2016, 11, 27), D(2026, 11, 26))
+    grain, note = m.bucket_grain(ten_years, "day")
+    assert grain == "month"
+    assert note == ("A bar per day would draw 3,652 bars over this range: shown per month instead "
+                    "(121 bars).")
+    assert m.bucket_grain(WEEK, "day") == ("day", None)
+    assert m.bucket_grain(m.MetricsFilter(D(2025, 11, 27), D(2026, 11, 26)), None) == ("week", None)
 
 
-def test_a_bad_url_keeps_what_it_can():
-    state, problems = m.state_from_params(
-        {"range": "custom", "from": "2026-12-01", "to": "2026-11-01", "carrier": "UPS,Pony Express",
-         "group": "hour"}, TODAY, ["UPS"])
-    assert state == m.PageState(carriers=("UPS",))
-    assert problems == ["custom dates", "carrier 'Pony Express'", "grouping 'hour'"]
+def test_partial_buckets_are_marked(mcur):
+    days = m.volume_by_source(mcur, WEEK, "day", today=TODAY)
+    partial = sorted({p for p, flag in zip(days["period"], days["partial"], strict=True) if flag})
+    assert partial == [TODAY]  # today is not over
+    weeks = m.volume_by_source(mcur, WEEK, "week", today=TODAY)
+    assert set(weeks["partial"]) == {True}  # Mon 11-16 starts before the range; Mon 11-23 holds today
+    trends = m.period_trends(days)
+    assert list(trends["partial"]) == [False] * 6 + [True]
+
+
+def test_a_range_ending_today_compares_like_with_like(mcur):
+    f = m.MetricsFilter(D(2026, 11, 19), D(2026, 11, 25))
+    assert m.headline(mcur, f).previous.orders == 2  # 11-15 and 11-18 10:00
+    h = m.headline(mcur, f, now=dt.datetime(2026, 11, 25, 9, 0))
+    assert h.current.orders == 5
+    assert h.previous.orders == 1  # cut at 11-18 09:00: the 10:00 order is after the same elapsed time
+
+
+def test_page_metrics_with_a_category_filter_agrees_with_each_figure_alone(mcur):
+    oil = m.MetricsFilter(WEEK.start, WEEK.end, categories=("Oil",))
+    pm = m.page_metrics(mcur, oil, TODAY, now=dt.datetime(2026, 11, 26, 18, 0))
+    assert pm.funnel["orders"].sum() > 0  # the filter keeps some orders, and not all of them
+    assert pm.funnel["orders"].sum() < m.status_funnel(mcur, WEEK)["orders"].sum()
+    assert pm.headline == m.headline(mcur, oil, now=dt.datetime(2026, 11, 26, 18, 0))
+    for name, alone in [("volume", m.volume_by_source(mcur, oil, pm.grain, TODAY)),
+                        ("grams_shipped", m.grams_shipped_per_period(mcur, oil, pm.grain)),
+                        ("funnel", m.status_funnel(mcur, oil)), ("lead_times", m.lead_times(mcur, oil)),
+                        ("backlog", m.unverified_backlog(mcur, oil, TODAY)), ("carriers", m.carrier_summary(mcur, oil)),
+                        ("coverage", m.coverage_by_insurer(mcur, oil))]:
+        pd.testing.assert_frame_equal(getattr(pm, name), alone, check_dtype=False, obj=name)
+    left = mcur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'metrics_category_orders'").fetchall()
+    assert left == [(0,)]  # the temporary table went with its cursor

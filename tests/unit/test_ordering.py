@@ -1,4 +1,7 @@
-"""Creating orders: totals, caps with every equivalency factor, coverage across a period, every refusal."""
+"""Creating orders: totals, caps with every equivalency factor, coverage across a period, every refusal.
+
+The tests with a database run on both engines (``engine_db``: DuckDB and PostgreSQL).
+"""
 
 from __future__ import annotations
 
@@ -22,8 +25,15 @@ from orders_core.ordering import (
     review_order,
 )
 from tests.order_helpers import TODAY, make_client, make_product
+from tests.people import acting
 
 D = Decimal
+
+
+@pytest.fixture
+def db(engine_db):
+    """Every test here runs on DuckDB (the demo copy) and on PostgreSQL (the demo catalogue)."""
+    return engine_db
 
 
 def draft(client_id: int, *lines: DraftLine, **kw) -> OrderDraft:
@@ -118,13 +128,13 @@ def test_every_reason_is_listed_and_nothing_written(db, cur):
                               DraftLine("FL-BB-150", 3, unit_price="abc", line_discount="-2")],
                      order_discount="-5", shipping_charge="1e", placed_by="", return_policy_agreed=False)
     with pytest.raises(OrderRefused) as refused:
-        create_order(db, bad, "Isabelle Roy")
+        create_order(db, bad, acting("Isabelle Roy"))
     reasons = refused.value.reasons
     expired = (TODAY - dt.timedelta(days=3)).isoformat()
     assert reasons == [
         "Éloïse Bérubé-Test's registration is Pending Verification, not Approved.",
         f"Éloïse Bérubé-Test's prescription expired on {expired}.",
-        "Line 1 (Pink Kush 3.5 g): the quantity 'two' is not a whole number.",
+        "Line 1 (Pink Kush 3.5 g): the quantity 'two' is not a number.",
         "Line 2 (Pink Kush 7 g): the quantity '-1' is negative.",
         "Line 3 (Blue Dream 15 g): the unit price 'abc' is not a number.",
         "Line 3 (Blue Dream 15 g): the line discount '-2' is negative.",
@@ -162,12 +172,12 @@ def test_period_allowance_counts_earlier_orders_and_cancelled_give_back(db, cur)
     from orders_core.lifecycle import cancel_order
 
     client = make_client(cur, gpd="2")  # 60 g a period, 60 g an order
-    first = create_order(db, draft(client, DraftLine("FL-BB-150", 3)), "Isabelle Roy")  # 45 g
+    first = create_order(db, draft(client, DraftLine("FL-BB-150", 3)), acting("Isabelle Roy"))  # 45 g
     r = review_order(cur, draft(client, DraftLine("FL-BB-150", 2)))  # 30 g, only 15 g left
     assert len(r.reasons) == 1
     assert r.reasons[0].startswith("The order holds 30 g, more than the 15 g left in the prescription period")
     assert "(45 g of 60 g already used)" in r.reasons[0]
-    cancel_order(db, first, "Isabelle Roy", reason="Client changed their mind")
+    cancel_order(db, first, acting("Isabelle Roy"), reason="Client changed their mind")
     assert review_order(cur, draft(client, DraftLine("FL-BB-150", 2))).ok
 
 
@@ -180,7 +190,7 @@ def test_saved_order_is_open_csr_with_created_event_and_exact_totals(db, cur):
         db,
         draft(client, DraftLine("FL-PK-035", "2", line_discount="5.00"), DraftLine("AC-GRN-001", 1),
               order_discount="$10", carrier="Canada Post", shipping_charge="12.50", placed_by="Jean Caregiver"),
-        "Isabelle Roy",
+        acting("Isabelle Roy"),
     )
     row = fetch_one(cur, """SELECT status::VARCHAR, source::VARCHAR, placed_by, subtotal, line_discount_total,
                               order_discount, coverage_amount, shipping_charge, total_due, grams, carrier,
@@ -199,7 +209,7 @@ def test_saved_order_is_open_csr_with_created_event_and_exact_totals(db, cur):
 
 def test_accessory_only_order_has_blank_grams(db, cur):
     client = make_client(cur)
-    order_id = create_order(db, draft(client, DraftLine("AC-VAP-001", 1)), "Isabelle Roy")
+    order_id = create_order(db, draft(client, DraftLine("AC-VAP-001", 1)), acting("Isabelle Roy"))
     assert fetch_value(cur, "SELECT grams FROM orders WHERE order_id = ?", [order_id]) is None
 
 
@@ -207,7 +217,7 @@ def test_coverage_maximum_across_orders_in_a_period(db, cur):
     client = make_client(cur, gpd="10", policy=("Sun Life", "0.8", "300", None))
     amounts = []
     for _ in range(3):  # $210 each: 80% is $168, until the $300 a period runs out
-        oid = create_order(db, draft(client, DraftLine("FL-BB-150", 2)), "Isabelle Roy")
+        oid = create_order(db, draft(client, DraftLine("FL-BB-150", 2)), acting("Isabelle Roy"))
         amounts.append(fetch_value(cur, "SELECT coverage_amount FROM orders WHERE order_id = ?", [oid]))
     assert amounts == [D("168.00"), D("132.00"), D("0.00")]
 
@@ -225,7 +235,7 @@ def test_gram_maximum_across_orders_in_a_period(db, cur):
     client = make_client(cur, gpd="10", policy=("Veterans Affairs Canada", "1.0", "765", "90"))
     amounts = []
     for _ in range(2):  # 60 g, $420 each; 90 g a period covered
-        oid = create_order(db, draft(client, DraftLine("FL-BB-150", 4)), "Isabelle Roy")
+        oid = create_order(db, draft(client, DraftLine("FL-BB-150", 4)), acting("Isabelle Roy"))
         amounts.append(fetch_value(cur, "SELECT coverage_amount FROM orders WHERE order_id = ?", [oid]))
     assert amounts == [D("420.00"), D("210.00")]
 
@@ -238,7 +248,7 @@ def test_two_csrs_saving_at_once_cannot_both_use_the_last_grams(db, cur):
     def save():
         barrier.wait()
         try:
-            results.append(create_order(db, draft(client, DraftLine("FL-BB-150", 3)), "CSR"))  # 45 g
+            results.append(create_order(db, draft(client, DraftLine("FL-BB-150", 3)), acting("CSR")))  # 45 g
         except OrderRefused as exc:
             results.append(exc)
 
@@ -255,11 +265,14 @@ def test_two_csrs_saving_at_once_cannot_both_use_the_last_grams(db, cur):
 
 @pytest.mark.parametrize(
     ("units", "price", "reason"),
-    [("1e9", None, "Line 1 (Pink Kush 3.5 g): the quantity 1E+9 is more than 999 units."),
+    [("1e9", None, "Line 1 (Pink Kush 3.5 g): the quantity '1e9' is not a number."),
+     ("1 000", None, "Line 1 (Pink Kush 3.5 g): the quantity 1000 is more than 999 units."),
      ("NaN", None, "Line 1 (Pink Kush 3.5 g): the quantity 'NaN' is not a number."),
      ("", None, "Line 1 (Pink Kush 3.5 g): the quantity is empty; enter a whole number of units."),
      (1, "Infinity", "Line 1 (Pink Kush 3.5 g): the unit price 'Infinity' is not a number."),
-     (1, "12.345", "Line 1 (Pink Kush 3.5 g): the unit price '12.345' has more than two decimal places."),
+     (1, "12.3456", "Line 1 (Pink Kush 3.5 g): the unit price '12.3456' has more than two decimal places."),
+     (1, "32,505", "Line 1 (Pink Kush 3.5 g): the unit price '32,505' is ambiguous: write it without the ',' "
+                   "for a whole number, or with at most two decimals."),
      (1, "😀", "Line 1 (Pink Kush 3.5 g): the unit price '😀' is not a number."),
      (1, "1" * 10_000, "Line 1 (Pink Kush 3.5 g): the unit price '" + "1" * 40 + "…' is more than $99,999.99.")],
 )
@@ -281,3 +294,32 @@ def test_an_incomplete_registered_address_is_refused(db, cur):
     cur.execute("UPDATE clients SET postal_code = '' WHERE client_id = ?", [client])
     r = review_order(cur, draft(client, DraftLine("FL-PK-035", 1)))
     assert r.reasons == ["Éloïse Bérubé-Test's registered shipping address is incomplete; orders ship only there."]
+
+
+@pytest.mark.parametrize("typed", ["32,50", "32.50", "$32.50", "32,50 $", "32,50$"])
+def test_a_price_typed_in_french_or_english_habits_saves_as_typed(db, cur, typed):
+    client = make_client(cur)
+    order_id = create_order(db, draft(client, DraftLine("FL-PK-035", "2", typed, "1,50"), shipping_charge="1 012,50"),
+                            acting("Isabelle Roy"))
+    assert cur.execute("SELECT unit_price, line_discount FROM order_lines WHERE order_id = ?",
+                       [order_id]).fetchall() == [(D("32.50"), D("1.50"))]
+    assert fetch_value(cur, "SELECT shipping_charge FROM orders WHERE order_id = ?", [order_id]) == D("1012.50")
+
+
+def test_a_price_far_from_the_catalogue_asks_for_confirmation_with_both_figures(db, cur):
+    client = make_client(cur)
+    before = count(cur, "orders")
+    far = draft(client, DraftLine("FL-PK-035", "1", "3250"))  # meant 32,50
+    r = review_order(cur, far)
+    assert r.price_warnings == ["Line 1 (Pink Kush 3.5 g): the unit price $3,250.00 is far from the catalogue "
+                                "price $32.50 (more than 10 times or under a tenth of it)."]
+    assert r.reasons == ["Confirm the prices far from the catalogue's (or correct them) before saving."]
+    with pytest.raises(OrderRefused):
+        create_order(db, far, acting("Isabelle Roy"))
+    assert count(cur, "orders") == before
+    assert review_order(cur, draft(client, DraftLine("FL-PK-035", "1", "3,24"))).price_warnings  # under a tenth
+    assert not review_order(cur, draft(client, DraftLine("FL-PK-035", "1", "3,24"))).ok
+    assert not review_order(cur, draft(client, DraftLine("FL-PK-035", "1", "325"))).price_warnings  # exactly 10x
+    far.prices_confirmed = True
+    order_id = create_order(db, far, acting("Isabelle Roy"))
+    assert fetch_value(cur, "SELECT unit_price FROM order_lines WHERE order_id = ?", [order_id]) == D("3250.00")

@@ -12,8 +12,11 @@ import duckdb
 import pytest
 
 from orders_core import recurring as rec
+from orders_core import recurring_generation as gen
 from orders_core.db import fetch_one, fetch_value, run_write
 from orders_core.recurring import TemplateDraft, TemplateLine, TemplateRefused
+from tests.checksums import checksum
+from tests.people import acting
 
 ANCHOR = dt.date(2026, 11, 26)
 D = dt.date
@@ -56,11 +59,11 @@ def test_prescription_period_starts_are_30_day_steps_from_valid_from():
 
 
 def test_sql_schedule_matches_python_every_day_for_two_years(cur):
-    rec._run_script(cur, rec._MACROS)
+    rec.install_sql_macros(cur)
     rows = cur.execute(
         """
         SELECT d::DATE, dom, rec_dom_on_or_before(d::DATE, dom), rec_dom_after(rec_dom_on_or_before(d::DATE, dom), dom),
-               rec_grid_on_or_before(DATE '2027-02-27', d::DATE)
+               rec_grid_on_or_before(DATE '2027-02-27', d::DATE, 30)
         FROM range(DATE '2027-02-27', DATE '2029-03-01', INTERVAL 1 DAY) t(d), (VALUES (1), (28), (29), (30), (31)) v(dom)
         """
     ).fetchall()
@@ -106,7 +109,7 @@ def _accessory(cur) -> str:
 def _template(db, cid, lines, **kw) -> int:
     draft = TemplateDraft(cid, tuple(TemplateLine(s, u) for s, u in lines), carrier=kw.pop("carrier", "Purolator"),
                           **kw)
-    return rec.save_template(db, draft, "Test CSR", today=ANCHOR)
+    return rec.save_template(db, draft, acting("Test CSR"), today=ANCHOR)
 
 
 def _orders_count(cur) -> int:
@@ -125,7 +128,7 @@ def test_template_is_saved_with_next_period_start_and_an_event(db, cur):
     assert t.next_order_on == D(2026, 11, 30)
     assert [(ln.units) for ln in t.lines] == [2, 1]
     events = rec.template_events(cur, rid)
-    assert events["What"].tolist() == ["created"] and events["Who"].tolist() == ["Test CSR"]
+    assert events["What"].tolist() == ["created"] and events["Who"].tolist() == ["Test CSR (test.csr@staff.example)"]
 
 
 def test_check_shows_grams_against_allowance_and_cap(db, cur):
@@ -174,13 +177,15 @@ def test_a_template_that_can_never_ship_is_refused_with_the_reason(db, cur, chan
     elif change == "past":
         kw = {"next_order_on": D(2026, 11, 1)}
     before = fetch_value(cur, "SELECT count(*) FROM recurring_orders")
+    events = fetch_value(cur, "SELECT count(*) FROM recurring_events")
     with pytest.raises(TemplateRefused) as err:
         _template(db, cid, lines, **kw)
     assert reason in str(err.value)
     assert fetch_value(cur, "SELECT count(*) FROM recurring_orders") == before
-    assert fetch_value(cur, "SELECT count(*) FROM recurring_events") == 0
+    assert fetch_value(cur, "SELECT count(*) FROM recurring_events") == events
 
 
+@pytest.mark.breaches_on_purpose  # the test changes rows behind the rules
 def test_a_unit_heavier_than_the_shipment_cap_is_refused(db, cur):
     cid = _approved_client(cur)
     _set_rx(cur, cid, "10")                     # allowance 300 g, but one shipment holds 150 g
@@ -200,7 +205,7 @@ def test_editing_records_what_changed_and_warns_about_registration(db, cur):
     check = rec.check_template(cur, draft, today=ANCHOR)
     assert check.ok and check.next_order_on == D(2026, 11, 30)
     assert any("Pending Verification" in w for w in check.warnings)
-    rec.save_template(db, draft, "Second CSR", today=ANCHOR)
+    rec.save_template(db, draft, acting("Second CSR"), today=ANCHOR)
     t = rec.get_template(cur, cid)
     assert (t.carrier, t.schedule, t.day_of_month, t.lines[0].units) == ("UPS", "day_of_month", 31, 3)
     details = rec.template_events(cur, rid)["Details"].iloc[0]
@@ -216,7 +221,7 @@ def test_a_line_taken_off_keeps_its_row_and_is_not_ordered(db, cur):
     rows = cur.execute("SELECT line_no, sku, units FROM recurring_order_lines WHERE recurring_order_id = ? "
                        "ORDER BY line_no", [rid]).fetchall()
     assert rows == [(1, small, 3), (2, small, 0)]                # nothing deleted
-    result = rec.generate_due(db, "Test CSR", ANCHOR)
+    result = rec.generate_due(db, acting("Test CSR"), ANCHOR)
     order_id = int(result.orders[result.orders["Recurring Order"] == rid]["Order ID"].iloc[0])
     assert cur.execute("SELECT sku, units FROM order_lines WHERE order_id = ?", [order_id]).fetchall() == [(small, 3)]
     items = rec.list_templates(cur, rec.TemplateQuery(search=str(cid), today=ANCHOR)).rows["Items"].iloc[0]
@@ -230,7 +235,7 @@ def test_generation_makes_one_open_order_per_due_template(db, cur):
     as_of = D(2026, 12, 10)
     due = fetch_value(cur, "SELECT count(*) FROM recurring_orders WHERE enabled AND next_order_on <= ?", [as_of])
     assert due > 0
-    result = rec.generate_due(db, "Test CSR", as_of)
+    result = rec.generate_due(db, acting("Test CSR"), as_of)
     assert len(result.orders) == due and result.generated_templates == due
     ids = result.order_ids
     orders = cur.execute(
@@ -266,9 +271,9 @@ def test_generation_makes_one_open_order_per_due_template(db, cur):
 
 
 def test_running_twice_creates_nothing_the_second_time(db, cur):
-    first = rec.generate_due(db, "Test CSR", D(2026, 12, 10))
+    first = rec.generate_due(db, acting("Test CSR"), D(2026, 12, 10))
     before = _orders_count(cur)
-    second = rec.generate_due(db, "Test CSR", D(2026, 12, 10))
+    second = rec.generate_due(db, acting("Test CSR"), D(2026, 12, 10))
     assert len(first.orders) > 0 and len(second.orders) == 0
     assert _orders_count(cur) == before
 
@@ -276,9 +281,9 @@ def test_running_twice_creates_nothing_the_second_time(db, cur):
 def test_resetting_the_next_date_inside_a_generated_period_creates_nothing(db, cur):
     cid = _approved_client(cur)
     rid = _template(db, cid, [(_sku(cur, "15"), 1)], next_order_on=ANCHOR)
-    assert len(rec.generate_due(db, "Test CSR", ANCHOR).orders) >= 1
+    assert len(rec.generate_due(db, acting("Test CSR"), ANCHOR).orders) >= 1
     cur.execute("UPDATE recurring_orders SET next_order_on = ? WHERE recurring_order_id = ?", [ANCHOR, rid])
-    result = rec.generate_due(db, "Test CSR", ANCHOR + dt.timedelta(days=1))
+    result = rec.generate_due(db, acting("Test CSR"), ANCHOR + dt.timedelta(days=1))
     assert result.already == 1 and rid not in set(result.orders["Recurring Order"])
     assert fetch_value(cur, "SELECT next_order_on FROM recurring_orders WHERE recurring_order_id = ?", [rid]) \
         == D(2026, 11, 30)
@@ -298,7 +303,7 @@ def test_two_overlapping_runs_generate_once(db, cur):
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(f"CSR {i}",)) for i in range(2)]
+    threads = [threading.Thread(target=run, args=(acting(f"CSR {i}"),)) for i in range(2)]
     for t in threads:
         t.start()
     for t in threads:
@@ -315,12 +320,12 @@ def test_overlapping_transactions_conflict_and_the_retry_creates_nothing(db):
     now = dt.datetime(2026, 12, 10, 9)
     a.execute("BEGIN TRANSACTION")
     b.execute("BEGIN TRANSACTION")
-    first = rec._generate_work(a, as_of, "A", now)
+    first = gen.generate_work(a, as_of, acting("A"), now)
     with pytest.raises(duckdb.TransactionException):
-        rec._generate_work(b, as_of, "B", now)
+        gen.generate_work(b, as_of, acting("B"), now)
     b.execute("ROLLBACK")
     a.execute("COMMIT")
-    second = run_write(b, lambda c: rec._generate_work(c, as_of, "B", now))
+    second = run_write(b, lambda c: gen.generate_work(c, as_of, acting("B"), now))
     assert len(first.orders) > 0 and len(second.orders) == 0
     assert fetch_value(a, "SELECT count(*) FROM orders WHERE source = 'Recurring' AND created_at >= ?", [now]) \
         == len(first.orders)
@@ -331,7 +336,7 @@ def test_a_month_over_150_g_ships_in_orders_of_at_most_150_g(db, cur):
     _set_rx(cur, cid, "10")                      # 300 g a period; a shipment holds 150 g
     big, small, acc = _sku(cur, "15"), _sku(cur, "3.5"), _accessory(cur)
     _template(db, cid, [(big, 12), (small, 10), (acc, 1)], next_order_on=ANCHOR)  # 180 + 35 = 215 g
-    result = rec.generate_due(db, "Test CSR", ANCHOR)
+    result = rec.generate_due(db, acting("Test CSR"), ANCHOR)
     mine = result.orders[result.orders["Client"] == fetch_value(cur, "SELECT name FROM clients WHERE client_id = ?", [cid])]
     assert len(mine) == 2 and set(mine["Shipments"]) == {2}
     grams = [Decimal(g) for g in mine["Grams"]]
@@ -365,7 +370,7 @@ def test_skips_record_the_reason_and_advance(db, cur, setup, reason):
         cur.execute("UPDATE clients SET registration_status = 'Pending Verification' WHERE client_id = ?", [cid])
     else:
         _set_rx(cur, cid, "5", D(2025, 11, 20), D(2026, 11, 20))
-    result = rec.generate_due(db, "Test CSR", ANCHOR)
+    result = rec.generate_due(db, acting("Test CSR"), ANCHOR)
     assert rid not in set(result.orders["Recurring Order"])
     skipped = result.skipped[result.skipped["Recurring Order"] == rid]
     assert skipped["Reason"].tolist() == [reason]
@@ -378,6 +383,7 @@ def test_skips_record_the_reason_and_advance(db, cur, setup, reason):
     assert row["Last Skip Reason"] == reason
 
 
+@pytest.mark.breaches_on_purpose  # the test changes rows behind the rules
 def test_a_month_that_no_longer_fits_what_is_left_in_the_period_is_skipped(db, cur):
     cid = _approved_client(cur)                   # 5 g a day: 150 g per period; periods from 2026-10-01
     rid = _template(db, cid, [(_sku(cur, "15"), 1)], schedule="day_of_month", day_of_month=26,
@@ -392,7 +398,7 @@ def test_a_month_that_no_longer_fits_what_is_left_in_the_period_is_skipped(db, c
         """,
         [cid, Decimal("145") - used],
     )
-    result = rec.generate_due(db, "Test CSR", ANCHOR)
+    result = rec.generate_due(db, acting("Test CSR"), ANCHOR)
     assert rid not in set(result.orders["Recurring Order"])
     assert rec.get_template_by_id(cur, rid).last_skip_reason == (
         "Only 5 g of the 150 g allowance is left in the prescription period starting 2026-10-31; "
@@ -403,19 +409,23 @@ def test_a_month_that_no_longer_fits_what_is_left_in_the_period_is_skipped(db, c
 def test_disabled_templates_are_not_generated(db, cur):
     cid = _approved_client(cur)
     rid = _template(db, cid, [(_sku(cur, "15"), 1)], next_order_on=ANCHOR, enabled=False)
-    result = rec.generate_due(db, "Test CSR", ANCHOR)
+    result = rec.generate_due(db, acting("Test CSR"), ANCHOR)
     assert rid not in set(result.orders["Recurring Order"]) and rid not in set(result.skipped["Recurring Order"])
-    rec.set_enabled(db, cid, True, "Test CSR", today=ANCHOR)
-    assert rid in set(rec.generate_due(db, "Test CSR", ANCHOR).orders["Recurring Order"])
+    rec.set_enabled(db, cid, True, acting("Test CSR"), today=ANCHOR)
+    assert rid in set(rec.generate_due(db, acting("Test CSR"), ANCHOR).orders["Recurring Order"])
 
 
 def test_preview_shows_what_a_run_will_do_and_writes_nothing(db, cur):
     before = _orders_count(cur)
+    cur.execute("UPDATE clients SET registration_status = 'Pending Verification' WHERE client_id = (SELECT min(client_id) "
+                "FROM recurring_orders WHERE enabled AND next_order_on <= DATE '2026-12-10')")
     plan = rec.preview_due(cur, D(2026, 12, 10))
     assert _orders_count(cur) == before
-    result = rec.generate_due(db, "Test CSR", D(2026, 12, 10))
+    result = rec.generate_due(db, acting("Test CSR"), D(2026, 12, 10))
     assert int(plan["Orders"].sum()) == len(result.orders)
     assert set(plan["Client"]) == set(result.orders["Client"]) | set(result.skipped["Client"])
+    assert int(plan["Skipped"].sum()) == len(result.skipped) > 0
+    assert set(plan[plan["Skipped"]]["Client"]) == set(result.skipped["Client"])
 
 
 # --------------------------------------------------------------------------- index
@@ -448,23 +458,45 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_cli_generates_once_and_says_so(db_path):
-    out = _cli("--as-of", "2026-12-10", "--db", str(db_path))
+    out = _cli("--as-of", "2026-12-10", "--db", str(db_path), "--as", "csr@demo.example")
     assert out.returncode == 0, out.stderr
     assert "orders generated from" in out.stdout and out.stdout.startswith("2026-12-10: ")
-    again = _cli("--as-of", "2026-12-10", "--db", str(db_path))
+    again = _cli("--as-of", "2026-12-10", "--db", str(db_path), "--as", "CSR@demo.example")
     assert again.returncode == 0 and again.stdout.startswith("2026-12-10: 0 orders generated")
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM recurring_generations WHERE generated_by = 'Isabelle Roy' "
+                           "AND generated_by_email = 'csr@demo.example'").fetchall()[0][0] > 0
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("who, says", [
+    (None, "Say who you are with --as EMAIL"),
+    ("nobody@demo.example", "nobody@demo.example is not on the staff list"),
+    ("fulfillment@demo.example", "A Fulfillment Associate may not generate due recurring orders."),
+    ("admin@demo.example", "An Administrator may not generate due recurring orders."),
+])
+def test_cli_acts_only_as_someone_whose_role_may_generate(db_path, who, says, monkeypatch):
+    monkeypatch.delenv("ORDERS_AS", raising=False)
+    before = checksum(db_path)
+    out = _cli("--as-of", "2026-12-10", "--db", str(db_path), *(("--as", who) if who else ()))
+    assert out.returncode == 2 and out.stdout == ""
+    assert says in out.stderr and out.stderr.strip().count("\n") == 0 and "Traceback" not in out.stderr
+    assert checksum(db_path) == before
 
 
 def test_cli_refuses_in_one_sentence_while_the_app_holds_the_database(db, db_path):
     cur = db.cursor()
     before = _orders_count(cur)
+    generations = fetch_one(cur, "SELECT count(*) FROM recurring_generations")[0]
     out = _cli("--as-of", "2026-12-10", "--db", str(db_path))
     assert out.returncode != 0
     message = out.stderr.strip()
     assert "held by the running app" in message and "nothing was changed" in message
     assert message.count(". ") == 0 and "\n" not in message and "Traceback" not in message
     assert _orders_count(cur) == before
-    assert fetch_one(cur, "SELECT count(*) FROM recurring_generations")[0] == 0
+    assert fetch_one(cur, "SELECT count(*) FROM recurring_generations")[0] == generations
 
 
 def test_cli_rejects_a_bad_date(db_path):
@@ -476,19 +508,57 @@ def test_cli_rejects_a_bad_date(db_path):
 
 
 def test_daily_job_runs_once_per_day_and_is_off_with_the_env_switch(db, cur, monkeypatch):
-    from ui import recurring_job
+    from orders_core import recurring_job
+    from ui import session
 
     job = recurring_job.DailyJob(db, interval=3600)
     first = job.run_once(D(2026, 12, 10))
     assert len(first.orders) > 0 and job.last_error is None
     assert job.run_once(D(2026, 12, 10)) is None          # the same day: nothing more
-    actors = {r[0] for r in cur.execute(
-        "SELECT DISTINCT actor FROM order_events WHERE order_id IN (SELECT unnest(?::BIGINT[]))",
-        [first.order_ids]).fetchall()}
-    assert actors == {rec.JOB_ACTOR}
+    actors = set(cur.execute(
+        "SELECT DISTINCT actor, actor_email FROM order_events WHERE order_id IN (SELECT unnest(?::BIGINT[]))",
+        [first.order_ids]).fetchall())
+    assert actors == {("Daily recurring job", "recurring-job@orders.invalid")}
     nxt = job.run_once(D(2026, 12, 11))                    # a new day: only what became due
     assert set(nxt.orders["Order ID"]).isdisjoint(first.order_ids)
     monkeypatch.setenv("ORDERS_RECURRING_JOB", "0")
-    assert not recurring_job.job_enabled() and recurring_job.start_daily_job() is None
+    assert not recurring_job.job_enabled() and session.daily_job() is None
     monkeypatch.setenv("ORDERS_RECURRING_JOB", "1")
     assert recurring_job.job_enabled()
+
+
+def test_a_failed_daily_run_is_kept_with_its_time_and_reason_until_a_run_succeeds(db, monkeypatch):
+    from orders_core import recurring_job
+
+    calls = []
+    real = rec.generate_due
+
+    def broken(*args, **kwargs):
+        calls.append(args)
+        raise RuntimeError("Conflict on update:\n  the   orders table")
+
+    monkeypatch.setattr(rec, "generate_due", broken)
+    job = recurring_job.DailyJob(db, interval=300)
+    before = dt.datetime.now()
+    assert job.run_once(D(2026, 12, 10)) is None
+    failure = job.last_failure
+    assert failure.day == D(2026, 12, 10) and before <= failure.at <= dt.datetime.now()
+    assert failure.reason == "RuntimeError: Conflict on update: the orders table"  # one line
+    assert job.last_error == failure.reason
+    sentence = job.failure_sentence()
+    assert f"failed at {failure.at:%Y-%m-%d %H:%M}: RuntimeError: Conflict on update: the orders table." in sentence
+    assert "Orders due on 2026-12-10" in sentence and "every 5 minutes" in sentence
+    job.run_once(D(2026, 12, 10))                           # the same day is tried again after a failure
+    assert len(calls) == 2 and job.last_failure is not None
+    monkeypatch.setattr(rec, "generate_due", real)
+    result = job.run_once(D(2026, 12, 10))                  # the next successful run clears it
+    assert result is not None and len(result.orders) > 0
+    assert job.last_failure is None and job.last_error is None and job.failure_sentence() is None
+
+
+def test_a_long_failure_reason_is_cut_to_one_short_line():
+    from orders_core import recurring_job
+
+    failure = recurring_job.JobFailure.from_exception(ValueError("x" * 5000), D(2026, 12, 10))
+    assert len(failure.reason) <= len("ValueError: ") + recurring_job.MAX_REASON_CHARS
+    assert failure.reason.endswith("…")

@@ -1,0 +1,45 @@
+"""One formatter for grams and one for money: the same figure reads the same on every page, PDF and CSV."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+from orders_core import formatting
+from orders_core.index import OrderQuery, export_csv, list_orders
+from orders_core.picking import generate_picking_list
+from orders_core.picking_pdf import grams_text
+from orders_core.recurring_dates import SQL_MACROS
+from orders_core.recurring_templates import _g
+from tests.people import acting
+from tests.unit.test_picking import pages_text
+
+
+def sample_grams() -> list[Decimal]:
+    rnd = random.Random(9)
+    edges = ["0", "0.001", "0.0005", "0.429", "3.5", "17", "150", "999.999", "1000", "1234.25", "12345678.125"]
+    return [Decimal(v) for v in edges] + [Decimal(rnd.randrange(0, 10**10)) / 1000 for _ in range(2_000)]
+
+
+def test_the_sql_sentences_and_the_picking_list_write_grams_as_the_one_formatter_does(cur):
+    cur.execute(SQL_MACROS)
+    values = sample_grams()
+    sql = [r[0] for r in cur.execute("SELECT rec_g(unnest(?::DECIMAL(18, 4)[]))", [values]).fetchall()]
+    expected = [formatting.grams(v, unit=False) for v in values]
+    assert sql == expected
+    assert [grams_text(v) for v in values] == expected == [_g(v) for v in values]
+
+
+def test_an_orders_grams_and_total_read_the_same_in_the_index_the_csv_and_the_picking_list(db, cur):
+    order_id, grams, total = cur.execute(
+        "SELECT order_id, grams, total_due FROM orders WHERE status = 'Order Placed' AND archived_at IS NULL "
+        "AND grams * 100 <> floor(grams * 100) ORDER BY order_id LIMIT 1").fetchall()[0]
+    text = formatting.grams(grams, unit=False)
+    assert len(text.split(".")[1]) == 3  # a figure the old index rounded to 2 decimals
+    q = OrderQuery(search=str(order_id))
+    row = formatting.index_rows(list_orders(cur, q).rows).iloc[0]
+    assert row["Quantity"] == f"{text} g" and row["Total Due"] == formatting.money(total)
+    csv_row = export_csv(cur, q).decode().splitlines()[1].split(",")
+    assert csv_row[2] == text.replace(",", "") and csv_row[3] == formatting.money(total, csv=True)
+    pdf = "\n".join(pages_text(generate_picking_list(db, order_ids=[order_id], actor=acting("Test")).pdf))
+    assert f"Dried-cannabis equivalent: {text} g" in pdf
