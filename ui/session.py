@@ -1,10 +1,18 @@
-"""Streamlit glue: the process's one database connection, a cursor per session, the daily job, who is acting.
+"""Streamlit glue: the process's one database connection, a cursor per script-run thread, the daily job,
+who is acting.
+
+The cursor is the thread's, not the session's: Streamlit may start a session's next run in a new thread
+while the stopped run's thread is still inside a query, and a DuckDB cursor refuses a second call at once
+("connection is busy with another call"). A thread runs one session's script at a time, and its cursor
+goes when the thread does.
 
 Who is acting is who signed in (``st.user``, Streamlit's OpenID Connect sign-in), looked up on the staff
 list on every call: a deactivated person is nobody at their next click.
 """
 
 from __future__ import annotations
+
+import threading
 
 import duckdb
 import streamlit as st
@@ -29,13 +37,16 @@ def database() -> Database:
         st.stop()
 
 
+_THREAD = threading.local()
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
-    """This session's own cursor on the shared connection."""
+    """This script run's own cursor on the shared connection (one per thread and database)."""
     db = database()
-    key = f"_cursor::{db.path}"
-    if key not in st.session_state:
-        st.session_state[key] = db.cursor()
-    return st.session_state[key]
+    cursors = _THREAD.__dict__.setdefault("cursors", {})
+    if cursors.get(db.path, (None,))[0] is not db:  # a new Database (cache cleared): a new cursor
+        cursors[db.path] = (db, db.cursor())
+    return cursors[db.path][1]
 
 
 @st.cache_resource(show_spinner=False)
