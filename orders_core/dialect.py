@@ -14,6 +14,12 @@ What cannot be written once is a method here, never an ``if engine == ...`` in a
 - ``list_agg(expr, order_by)``: DuckDB's ``list(...)``, PostgreSQL's ``array_agg(...)``; ``list_of(expr)``
   the same in no particular order (both give NULL over no rows);
 - ``array_contains(array, value)``: ``list_contains`` against ``value = ANY(array)``;
+- ``array_length(array)``: a list's length, DuckDB's ``len`` against ``cardinality``; ``int_div(a, b)``:
+  integer division of whole numbers (DuckDB's ``//``, PostgreSQL's ``/`` on integers; ``/`` is a
+  fraction in DuckDB), for non-negative operands (both truncate);
+- ``temp_table_as(name, select)``: a temporary table of a query's rows for the rest of the transaction
+  (DuckDB's ``CREATE OR REPLACE TEMP TABLE``; PostgreSQL has no ``OR REPLACE`` for tables, so one that
+  is dropped at COMMIT, ``ON COMMIT DROP``, and a rollback drops it too);
 - ``contains(text, part)``: DuckDB's ``contains()`` against PostgreSQL's ``LIKE '%' || part || '%'``
   with the part's backslash, ``%`` and ``_`` escaped in SQL (both take the part as a plain string: ``%``,
   ``_`` and quotes are never patterns). Not ``strpos() > 0``: a trigram index serves ``LIKE``, never
@@ -80,6 +86,15 @@ class DuckDBDialect(Dialect):
 
     def array_contains(self, array: str, value: str) -> str:
         return f"list_contains({array}, {value})"
+
+    def array_length(self, array: str) -> str:
+        return f"len({array})"
+
+    def int_div(self, a: str, b: str) -> str:
+        return f"(({a}) // ({b}))"
+
+    def temp_table_as(self, name: str, select: str) -> str:
+        return f"CREATE OR REPLACE TEMP TABLE {name} AS {select}"
 
     def contains(self, text: str, part: str) -> str:
         return f"contains({text}, {part})"
@@ -149,6 +164,15 @@ class PostgresDialect(Dialect):
 
     def array_contains(self, array: str, value: str) -> str:
         return f"({value} = ANY({array}))"
+
+    def array_length(self, array: str) -> str:
+        return f"cardinality({array})"
+
+    def int_div(self, a: str, b: str) -> str:
+        return f"(({a}) / ({b}))"
+
+    def temp_table_as(self, name: str, select: str) -> str:
+        return f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {select}"
 
     def contains(self, text: str, part: str) -> str:
         plain = rf"replace(replace(replace({part}, '\', '\\'), '%', '\%'), '_', '\_')"
