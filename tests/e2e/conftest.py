@@ -63,21 +63,25 @@ def demo_auth_secrets() -> Path:
     return _DEMO_AUTH["secrets"]
 
 
-def start_server(db_path: Path, extra_env: dict | None = None) -> tuple[subprocess.Popen, str]:
+def start_server(db_path: Path | str, extra_env: dict | None = None,
+                 log_dir: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """``streamlit run app.py`` on a free port over ``db_path`` (a DuckDB file, or a ``postgresql://`` URL
+    with ``log_dir`` for the server log); returns the process and its base URL once it is healthy."""
     port = _free_port()
     env = {**os.environ, "ORDERS_DB": str(db_path), **(extra_env or {})}
+    log = (log_dir or Path(db_path).parent) / "server.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
          "--server.port", str(port), "--server.headless", "true",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
          "--secrets.files", str(demo_auth_secrets())],
-        cwd=ROOT, env=env, stdout=open(db_path.parent / "server.log", "ab"), stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     if answers(proc, url + "/_stcore/health", 60):
         return proc, url
     if proc.poll() is not None:
-        raise RuntimeError("streamlit exited: " + (db_path.parent / "server.log").read_text(errors="replace"))
+        raise RuntimeError("streamlit exited: " + log.read_text(errors="replace"))
     proc.kill()
     raise RuntimeError("streamlit did not become healthy within 60 s")
 
