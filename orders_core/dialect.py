@@ -33,6 +33,10 @@ What cannot be written once is a method here, never an ``if engine == ...`` in a
   out, not the locale's ``G``/``D``);
 - ``date_text(expr)``: a date as ``YYYY-MM-DD`` text whatever the server's settings (``strftime``
   against ``to_char``);
+- ``grams_text(expr)``: grams as ``formatting.grams(x, unit=False)`` writes them ("1,017", "16.429",
+  "3.5": to the milligram, thousands separators, trailing zeros trimmed): DuckDB's ``format('{:,.3f}')``,
+  PostgreSQL's ``to_char``; ``round_double(expr, digits)``: a number rounded and given as a float
+  (PostgreSQL's ``round`` takes NUMERIC, never DOUBLE PRECISION);
 - ``create_enum(name, values)``: the schema's ENUM types (DuckDB ``CREATE TYPE IF NOT EXISTS``;
   PostgreSQL has no ``IF NOT EXISTS`` for types, so a ``DO`` block that ignores ``duplicate_object``);
 - ``lock_row``: the clause that locks a row read in order to change it (``FOR UPDATE`` on PostgreSQL;
@@ -104,6 +108,12 @@ class DuckDBDialect(Dialect):
 
     def date_text(self, expr: str) -> str:
         return f"strftime({expr}, '%Y-%m-%d')"
+
+    def grams_text(self, expr: str) -> str:
+        return f"rtrim(rtrim(format('{{:,.3f}}', round(({expr})::DECIMAL(18, 3), 3)::DOUBLE), '0'), '.')"
+
+    def round_double(self, expr: str, digits: int) -> str:
+        return f"round(({expr})::DOUBLE, {digits})"
 
     def create_enum(self, name: str, values: tuple[str, ...]) -> str:
         return f"CREATE TYPE IF NOT EXISTS {name} AS ENUM ({self.quote_values(values)});"
@@ -183,6 +193,12 @@ class PostgresDialect(Dialect):
 
     def date_text(self, expr: str) -> str:
         return f"to_char({expr}, 'YYYY-MM-DD')"
+
+    def grams_text(self, expr: str) -> str:
+        return f"rtrim(rtrim(to_char(round(({expr})::NUMERIC, 3), 'FM999,999,999,990.000'), '0'), '.')"
+
+    def round_double(self, expr: str, digits: int) -> str:
+        return f"round(({expr})::NUMERIC, {digits})::DOUBLE PRECISION"
 
     def create_enum(self, name: str, values: tuple[str, ...]) -> str:
         return (f"DO $$ BEGIN CREATE TYPE {name} AS ENUM ({self.quote_values(values)}); "
