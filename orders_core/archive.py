@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from . import dialect
 from .db import Database, fetch_one, fetch_value
 from .roles import require
 from .schema import STATUSES
@@ -67,13 +68,9 @@ def archive_status(db: Database, status: str, actor: Person, expected: int | Non
 
     def work(cur: duckdb.DuckDBPyConnection) -> int:
         require(actor, "archive")
-        cur.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE archive_targets AS
+        _select_targets(cur, """
             SELECT order_id FROM orders WHERE status = ? AND archived_at IS NULL
-            """,
-            [status],
-        )
+            """, [status])
         count = _archive_targets(cur, batch, actor, f"Archived with Archive {status}")
         if expected is None or count >= expected:
             return count, None
@@ -83,7 +80,7 @@ def archive_status(db: Database, status: str, actor: Person, expected: int | Non
             SELECT e.actor || coalesce(' (' || e.actor_email || ')', ''), max(e.event_at), count(*)
             FROM order_events e
             WHERE e.kind = 'archived' AND e.details LIKE ? AND e.details NOT LIKE ?
-              AND e.event_at >= now()::TIMESTAMP - INTERVAL 1 HOUR
+              AND e.event_at >= now()::TIMESTAMP - INTERVAL '1 hour'
             GROUP BY e.actor, e.actor_email, e.details ORDER BY max(e.event_at) DESC LIMIT 1
             """,
             [f"Archived with Archive {status} (batch %", f"%{batch}%"],
@@ -101,17 +98,23 @@ def archive_orders(db: Database, order_ids: Sequence[int], actor: Person) -> Arc
 
     def work(cur: duckdb.DuckDBPyConnection) -> int:
         require(actor, "archive")
-        cur.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE archive_targets AS
+        _select_targets(cur, """
             SELECT order_id FROM orders
             WHERE order_id IN (SELECT unnest(?::BIGINT[])) AND archived_at IS NULL
-            """,
-            [list(order_ids)],
-        )
+            """, [list(order_ids)])
         return _archive_targets(cur, batch, actor, "Archived")
 
     return ArchiveResult(batch=batch, count=db.write(work))
+
+
+def _select_targets(cur: duckdb.DuckDBPyConnection, select: str, params: list) -> None:
+    """The orders ``select`` finds, as the transaction's ``archive_targets`` table (``dialect.temp_table_as``).
+
+    On PostgreSQL the rows are locked as they are read (``dialect.lock_row``): a second server archiving
+    the same orders at once waits, then finds them archived and leaves them (DuckDB's concurrent UPDATE
+    conflicts and is retried instead), so an order is archived once, with one event."""
+    sql = dialect.of(cur)
+    cur.execute(sql.temp_table_as("archive_targets", select.rstrip() + sql.lock_row), params)
 
 
 def _archive_targets(cur: duckdb.DuckDBPyConnection, batch: str, actor: Person, what: str) -> int:
@@ -145,13 +148,9 @@ def unarchive_batch(db: Database, batch: str, actor: Person) -> int:
 
     def work(cur: duckdb.DuckDBPyConnection) -> int:
         require(actor, "archive")
-        cur.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE archive_targets AS
+        _select_targets(cur, """
             SELECT order_id FROM orders WHERE archive_batch = ? AND archived_at IS NOT NULL
-            """,
-            [batch],
-        )
+            """, [batch])
         return _unarchive_targets(cur, actor, f"Unarchived (undo of batch {batch})")
 
     return db.write(work)
@@ -162,14 +161,10 @@ def unarchive_orders(db: Database, order_ids: Sequence[int], actor: Person) -> i
 
     def work(cur: duckdb.DuckDBPyConnection) -> int:
         require(actor, "archive")
-        cur.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE archive_targets AS
+        _select_targets(cur, """
             SELECT order_id FROM orders
             WHERE order_id IN (SELECT unnest(?::BIGINT[])) AND archived_at IS NOT NULL
-            """,
-            [list(order_ids)],
-        )
+            """, [list(order_ids)])
         return _unarchive_targets(cur, actor, "Unarchived")
 
     return db.write(work)

@@ -160,7 +160,8 @@ def edit_product(db: Database, sku_: str, raw: dict, actor: Person) -> str:
             return ""
         cur.execute(f"UPDATE products SET {', '.join(k + ' = ?' for k in _COLUMNS)} WHERE sku = ?",
                     [*(new[k] for k in _COLUMNS), sku_])
-        cur.execute("INSERT OR REPLACE INTO product_classes VALUES (?, ?)", [sku_, new["regulatory_class"]])
+        cur.execute("INSERT INTO product_classes VALUES (?, ?) ON CONFLICT (sku) DO UPDATE "
+                    "SET regulatory_class = excluded.regulatory_class", [sku_, new["regulatory_class"]])
         if old["unit_price"] != new["unit_price"]:
             _price(cur, sku_, new["unit_price"], actor)
         _event(cur, sku_, actor, "edited", change)

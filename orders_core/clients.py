@@ -13,7 +13,7 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from . import allowance, formatting
+from . import allowance, dialect, formatting
 from .allowance import COUNTED_SQL, DAYS_PER_PERIOD, RELEASED_STATUSES, Period
 from .db import fetch_frame, fetch_one, fetch_value
 from .index import search_words
@@ -51,7 +51,7 @@ class ClientPage(Page):
     query: ClientQuery
 
 
-def _client_where(q: ClientQuery) -> tuple[str, list]:
+def _client_where(sql: dialect.Dialect, q: ClientQuery) -> tuple[str, list]:
     clauses = ["TRUE"]
     params: list = []
     if q.registration:
@@ -62,7 +62,8 @@ def _client_where(q: ClientQuery) -> tuple[str, list]:
         clauses.append("FALSE")
     elif text:
         words = search_words(text)
-        parts = ["(" + " AND ".join("contains(c.name_key, ?)" for _ in words) + ")", "contains(lower(c.email), lower(?))"]
+        parts = ["(" + " AND ".join(sql.contains("c.name_key", "?") for _ in words) + ")",
+                 sql.contains("lower(c.email)", "lower(?)")]
         params += [*words, text]
         digits = text.lstrip("#")
         if digits.isascii() and digits.isdigit() and len(digits) <= 9:
@@ -75,7 +76,7 @@ def _client_where(q: ClientQuery) -> tuple[str, list]:
 def list_clients(cur: duckdb.DuckDBPyConnection, q: ClientQuery) -> ClientPage:
     """One page of clients (by name) matching ``q``, and how many match in all."""
     q = q.validated()
-    where, params = _client_where(q)
+    where, params = _client_where(dialect.of(cur), q)
     total = fetch_value(cur, f"SELECT count(*) FROM clients c WHERE {where}", params)
     rows = fetch_frame(
         cur,
@@ -86,8 +87,11 @@ def list_clients(cur: duckdb.DuckDBPyConnection, q: ClientQuery) -> ClientPage:
                (SELECT count(*) FROM orders o WHERE o.client_id = c.client_id AND o.archived_at IS NULL
                   AND o.status::VARCHAR IN (SELECT unnest(?::VARCHAR[])))::INTEGER AS "Open Orders"
         FROM (SELECT * FROM clients c WHERE {where} ORDER BY c.name_key, c.client_id LIMIT ? OFFSET ?) c
-        LEFT JOIN (SELECT * FROM prescriptions WHERE active
-                   QUALIFY row_number() OVER (PARTITION BY client_id ORDER BY valid_from DESC) = 1) p
+        LEFT JOIN (SELECT client_id, grams_per_day, valid_until
+                   FROM (SELECT client_id, grams_per_day, valid_until,
+                                row_number() OVER (PARTITION BY client_id ORDER BY valid_from DESC) AS n
+                         FROM prescriptions WHERE active) r
+                   WHERE n = 1) p
                USING (client_id)
         ORDER BY c.name_key, c.client_id
         """,
@@ -243,14 +247,15 @@ def prescription_periods(cur: duckdb.DuckDBPyConnection, client: Client, today: 
     last = min(today, rx.valid_until)
     if last < rx.valid_from:
         return []
+    sql = dialect.of(cur)
     rows = cur.execute(
         f"""
-        SELECT ((created_at::DATE - ?::DATE) // ?)::INTEGER AS k,
-               coalesce(sum(grams) FILTER ({COUNTED_SQL}), 0) AS used,
-               list(order_id ORDER BY created_at, order_id) AS orders
+        SELECT {sql.int_div("created_at::DATE - ?::DATE", "?")}::INTEGER AS k,
+               coalesce(sum(grams) FILTER (WHERE {COUNTED_SQL}), 0) AS used,
+               {sql.list_agg("order_id", "created_at, order_id")} AS orders
         FROM orders
-        WHERE client_id = ? AND created_at >= ?::DATE AND created_at < ?::DATE + INTERVAL 1 DAY
-        GROUP BY k
+        WHERE client_id = ? AND created_at >= ?::DATE AND created_at < ?::DATE + INTERVAL '1 day'
+        GROUP BY 1
         """,
         [rx.valid_from, DAYS_PER_PERIOD, list(RELEASED_STATUSES), client.client_id, rx.valid_from, rx.valid_until],
     ).fetchall()

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import dialect
 from .actor_columns import who_sql
 from .db import Database, DatabaseError, fetch_one, next_id, open_database
 from .index import OrderQuery, iter_orders
@@ -207,9 +208,12 @@ _SNAPSHOT = """
     JOIN clients c ON c.client_id = o.client_id
     JOIN order_lines l ON l.order_id = o.order_id
     JOIN products p ON p.sku = l.sku
-    LEFT JOIN (SELECT client_id, grams_per_day FROM prescriptions WHERE active
-               QUALIFY row_number() OVER (PARTITION BY client_id
-                                          ORDER BY valid_from DESC, prescription_id DESC) = 1) rx
+    LEFT JOIN (SELECT client_id, grams_per_day
+               FROM (SELECT client_id, grams_per_day,
+                            row_number() OVER (PARTITION BY client_id
+                                               ORDER BY valid_from DESC, prescription_id DESC) AS n
+                     FROM prescriptions WHERE active) r
+               WHERE n = 1) rx
            ON rx.client_id = o.client_id
     WHERE o.order_id IN (SELECT unnest(?::BIGINT[]))
 """
@@ -255,7 +259,7 @@ def generate_picking_list(
             """
             INSERT INTO order_events (event_id, order_id, event_at, actor, kind, details, actor_email)
             SELECT nextval('event_ids'), id, now()::TIMESTAMP, ?, ?, ?, ?
-            FROM (SELECT unnest(?::BIGINT[]) AS id)
+            FROM (SELECT unnest(?::BIGINT[]) AS id) t
             """,
             [actor.name, EVENT_KIND, f"Added to picking list {number}", actor.email, ids],
         )
@@ -286,7 +290,8 @@ def recent_picking_lists(cur: duckdb.DuckDBPyConnection, limit: int = 10) -> lis
     """The latest kept picking lists, newest first."""
     rows = cur.execute(
         f"""
-        SELECT picking_list_id, generated_at, {who_sql("generated_by", "generated_by_email")}, len(order_ids)
+        SELECT picking_list_id, generated_at, {who_sql("generated_by", "generated_by_email")},
+               {dialect.of(cur).array_length("order_ids")}
         FROM picking_lists ORDER BY picking_list_id DESC LIMIT ?
         """,
         [limit],

@@ -17,6 +17,7 @@ import datetime as dt
 
 import duckdb
 
+from . import dialect
 from . import fields as f
 from .actor_columns import who_sql
 from .db import Database, claim_key, fetch_one, fetch_value, next_id
@@ -112,7 +113,7 @@ def register_client(db: Database, raw: dict, actor: Person, *, today: dt.date | 
         client_id = next_id(cur, "client_ids")
         cur.execute(
             f"""INSERT INTO clients (client_id, name_key, created_at, {", ".join(_COLUMNS)})
-                VALUES (?, lower(strip_accents(?)), now()::TIMESTAMP,
+                VALUES (?, {dialect.of(cur).fold("?")}, now()::TIMESTAMP,
                         {", ".join("?" for _ in _COLUMNS)})""",
             [client_id, v["name"], *(v[k] for k in _COLUMNS)],
         )
@@ -175,7 +176,7 @@ def edit_client(db: Database, client_id: int, raw: dict, actor: Person, *, today
             raise f.RecordRefused({"previous_system_id": f"{new['previous_system_id']} already belongs to "
                                    f"client {owner}"}, LABELS)
         cur.execute(
-            f"""UPDATE clients SET name_key = lower(strip_accents(?)),
+            f"""UPDATE clients SET name_key = {dialect.of(cur).fold("?")},
                     {", ".join(k + " = ?" for k in _COLUMNS)} WHERE client_id = ?""",
             [new["name"], *(new[k] for k in _COLUMNS), client_id],
         )
@@ -227,4 +228,4 @@ def client_history(cur: duckdb.DuckDBPyConnection, client_id: int, person: Perso
 
 def has_clients(cur: duckdb.DuckDBPyConnection) -> bool:
     """Whether any client is registered (an empty database says what to do first)."""
-    return bool(fetch_value(cur, "SELECT count(*) FROM (SELECT 1 FROM clients LIMIT 1)"))
+    return bool(fetch_value(cur, "SELECT count(*) FROM (SELECT 1 FROM clients LIMIT 1) c"))

@@ -10,8 +10,9 @@ staff table itself (a ``Person`` held by a page may be minutes old). The one exc
 
 Decisions the issue left open:
 - The list always keeps one active Administrator: demoting or deactivating the last one is refused.
-  Every change bumps the one ``staff_revision`` row, so two administrators demoting each other at the
-  same moment conflict in DuckDB and the retry sees the other's change (no in-process lock).
+  Every change bumps the one ``staff_revision`` row before it reads anything, so two administrators
+  demoting each other at the same moment conflict in DuckDB and the retry sees the other's change, and
+  on PostgreSQL the second waits on the row lock and then reads the first's change (no in-process lock).
 - Names are 1-100 characters; e-mail addresses must look like one (something@domain.tld) and are
   stored in lower case.
 - ``add`` of an address already on the list (active or not) is refused: change its role or reactivate it.
@@ -214,8 +215,8 @@ def _change(db, actor: Person, email: str, what) -> Person:
     email = normal_email(email)
 
     def work(cur):
+        _bump(cur)  # first: on PostgreSQL a concurrent change waits here, then everything below sees it
         by = _acting_admin(cur, actor)
-        _bump(cur)
         row = member(cur, email)
         if row is None:
             raise StaffError(f"{email} is not on the staff list.")
@@ -231,8 +232,8 @@ def add(db, actor: Person, email: str, name: str, role: str) -> Person:
     email, name, role = _checked_email(email), _checked_name(name), _checked_role(role)
 
     def work(cur):
+        _bump(cur)  # first: on PostgreSQL a concurrent change waits here, then everything below sees it
         by = _acting_admin(cur, actor)
-        _bump(cur)
         existing = member(cur, email)
         if existing is not None:
             state = "" if existing.active else " (deactivated: reactivate them instead)"

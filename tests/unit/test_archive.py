@@ -1,4 +1,7 @@
-"""Archive Shipped / Delivered, undo, and single orders: nothing deleted, an event per order."""
+"""Archive Shipped / Delivered, undo, and single orders: nothing deleted, an event per order.
+
+The tests with a database run on both engines (DuckDB and PostgreSQL).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,12 @@ import pytest
 from orders_core import archive
 from orders_core.db import fetch_value
 from tests.people import acting
+
+
+@pytest.fixture
+def db(engine_demo_db):
+    """The demo on each engine (DuckDB, and the same rows on PostgreSQL)."""
+    return engine_demo_db
 
 
 def archived_count(cur, status: str) -> int:

@@ -1,4 +1,7 @@
-"""The client index, a client's record, and prescription periods."""
+"""The client index, a client's record, and prescription periods.
+
+The tests with a database run on both engines (DuckDB and PostgreSQL).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +26,12 @@ from orders_core.lifecycle import cancel_order
 from orders_core.ordering import DraftLine, OrderDraft, create_order
 from tests.order_helpers import TODAY, make_client
 from tests.people import MANAGER_PERSON, acting
+
+
+@pytest.fixture
+def db(engine_demo_db):
+    """The demo on each engine (DuckDB, and the same rows on PostgreSQL)."""
+    return engine_demo_db
 
 
 def test_index_pages_and_counts(cur):

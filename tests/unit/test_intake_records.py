@@ -1,5 +1,8 @@
 """Registration records, medical documents, coverage policies and products: every rule refuses field by
-field and writes nothing; every write records who, when and what changed."""
+field and writes nothing; every write records who, when and what changed.
+
+The tests with a database run on both engines (DuckDB and PostgreSQL).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,13 @@ from orders_core.clients import get_client
 from orders_core.db import fetch_value
 from orders_core.fields import RecordRefused
 from tests.people import MANAGER_PERSON, acting
+
+
+@pytest.fixture
+def empty_db(engine_empty_db):
+    """An empty database on each engine (the schema, nothing else)."""
+    return engine_empty_db
+
 
 TODAY = dt.date(2026, 11, 26)
 CLIENT = {"name": "Éloïse Tremblay", "date_of_birth": "1968-04-21", "email": "eloise@example.ca", "phone": "",

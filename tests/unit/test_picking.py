@@ -1,4 +1,7 @@
-"""Picking lists, read back from the PDF the way a Fulfillment Associate would read them."""
+"""Picking lists, read back from the PDF the way a Fulfillment Associate would read them.
+
+The tests with a database run on both engines (DuckDB and PostgreSQL); the command-line ones on a DuckDB file.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +30,13 @@ from orders_core.picking import (
 from orders_core.picking_pdf import grams_text
 from orders_core.roles import ADMIN, NotAllowed
 from tests.people import acting
+
+
+@pytest.fixture
+def db(engine_demo_db):
+    """The demo on each engine (DuckDB, and the same rows on PostgreSQL)."""
+    return engine_demo_db
+
 
 ACTOR = acting("Zoë Côté-Müller")
 # Code 39 patterns (n = narrow, w = wide; bar, space, bar, ...) for the characters an Order ID uses.

@@ -1,4 +1,7 @@
-"""The staff list: administrators change it, every change is kept, the last administrator stays, the CLI."""
+"""The staff list: administrators change it, every change is kept, the last administrator stays, the CLI.
+
+The tests with a database run on both engines (DuckDB and PostgreSQL); the command-line ones on a DuckDB file.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,13 @@ from orders_core import staff
 from orders_core.cli import main
 from orders_core.roles import NotAllowed
 from orders_core.staff import DEMO_STAFF, Person, StaffError
+
+
+@pytest.fixture
+def db(engine_demo_db):
+    """The demo on each engine (DuckDB, and the same rows on PostgreSQL)."""
+    return engine_demo_db
+
 
 CSR, FULFILLMENT, MANAGER, ADMIN = DEMO_STAFF
 
@@ -120,8 +130,8 @@ def test_first_administrator_only_while_there_is_none(empty_db):
 
 
 def test_upgrade_is_idempotent(db):
-    staff.upgrade(db.con)
-    staff.upgrade(db.con)
+    db.write(staff.upgrade)
+    db.write(staff.upgrade)
     assert len(staff.list_staff(db.cursor())) == 4
 
 
