@@ -20,6 +20,10 @@ What cannot be written once is a method here, never an ``if engine == ...`` in a
 - ``temp_table_as(name, select)``: a temporary table of a query's rows for the rest of the transaction
   (DuckDB's ``CREATE OR REPLACE TEMP TABLE``; PostgreSQL has no ``OR REPLACE`` for tables, so one that
   is dropped at COMMIT, ``ON COMMIT DROP``, and a rollback drops it too);
+- ``frame_table(cur, name, frame, types)``: a DataFrame readable as the table ``name`` for a block
+  (``with``): DuckDB reads the DataFrame itself (``register``); PostgreSQL gets a temporary table of
+  the given column types (VARCHAR when not given), dropped at COMMIT, filled with ``COPY`` (the
+  imports' rows, ``importing`` and ``portal``);
 - ``contains(text, part)``: DuckDB's ``contains()`` against PostgreSQL's ``LIKE '%' || part || '%'``
   with the part's backslash, ``%`` and ``_`` escaped in SQL (both take the part as a plain string: ``%``,
   ``_`` and quotes are never patterns). Not ``strpos() > 0``: a trigram index serves ``LIKE``, never
@@ -57,6 +61,8 @@ Decisions (issue 15):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
@@ -99,6 +105,14 @@ class DuckDBDialect(Dialect):
 
     def temp_table_as(self, name: str, select: str) -> str:
         return f"CREATE OR REPLACE TEMP TABLE {name} AS {select}"
+
+    @contextmanager
+    def frame_table(self, cur, name: str, frame, types: dict[str, str]) -> Iterator[None]:
+        cur.register(name, frame)
+        try:
+            yield
+        finally:
+            cur.unregister(name)
 
     def contains(self, text: str, part: str) -> str:
         return f"contains({text}, {part})"
@@ -183,6 +197,15 @@ class PostgresDialect(Dialect):
 
     def temp_table_as(self, name: str, select: str) -> str:
         return f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {select}"
+
+    @contextmanager
+    def frame_table(self, cur, name: str, frame, types: dict[str, str]) -> Iterator[None]:
+        columns = list(frame.columns)
+        cur.execute(f"CREATE TEMP TABLE {name} ({', '.join(f'{c} ' + types.get(c, 'VARCHAR') for c in columns)}) "
+                    "ON COMMIT DROP")
+        values = frame.astype(object).where(frame.notna(), None)  # NaN and NaT are NULL; numpy values Python's
+        cur.copy_rows(f"COPY {name} ({', '.join(columns)}) FROM STDIN", values.itertuples(index=False, name=None))
+        yield
 
     def contains(self, text: str, part: str) -> str:
         plain = rf"replace(replace(replace({part}, '\', '\\'), '%', '\%'), '_', '\_')"
