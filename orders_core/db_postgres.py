@@ -113,6 +113,13 @@ class PgCursor:
         self._cur.executemany(positional(sql)[0], [list(r) for r in rows])
         return self
 
+    def copy_rows(self, sql: str, rows) -> PgCursor:
+        """``COPY ... FROM STDIN`` of Python rows (tuples of values psycopg adapts; None is NULL)."""
+        with self._cur.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return self
+
     def cursor(self) -> PgCursor:
         """Another cursor on the same connection, as DuckDB's ``cursor()`` (a result is read to the client
         when it is executed, so a second query does not disturb the first's ``fetchmany``)."""
