@@ -6,7 +6,7 @@ PostgreSQL. ``engine_empty_db`` and ``engine_db`` run a test on each engine: on 
 ``empty_db`` and ``db``; on PostgreSQL a fresh database cloned from a template made once (the schema, and
 for ``engine_db`` the demo catalogue: the products the tests order; no demo orders yet).
 ``engine_demo_db`` gives the whole 2,000-order demo on both engines: on PostgreSQL the rows of the
-DuckDB demo template copied table by table (``_copy_demo``), so a test sees the same data on each.
+DuckDB demo template loaded with COPY (``_copy_demo``), so a test sees the same data on each.
 """
 
 from __future__ import annotations
@@ -155,34 +155,12 @@ def _pg_clone(server, template: str, checked=None):
 
 
 def _copy_demo(source: Path, database) -> None:
-    """Every row of the DuckDB demo at ``source`` into the PostgreSQL ``database`` (its schema made, no
-    rows but the ones the schema adds: those are skipped), tables in the order they were created (each
-    after the tables it refers to), then each sequence set to give the value it gives in the demo next."""
-    import duckdb
+    """Every row of the DuckDB demo at ``source`` into the PostgreSQL ``database`` (its schema made, no rows
+    but the ones the schema adds), in bulk with COPY in one transaction, each sequence set to give the value
+    it gives in the demo next: ``orders-core demo``'s own loader (``orders_core.bulk_load``)."""
+    from orders_core.bulk_load import load
 
-    src = duckdb.connect(str(source), read_only=True)
-    try:
-        tables = [r[0] for r in src.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_oid").fetchall()]
-        # The next value each sequence gives (the demo restarts them past its rows rather than using them).
-        sequences = src.execute("SELECT sequence_name, coalesce(last_value + increment_by, start_value) "
-                                "FROM duckdb_sequences()").fetchall()
-
-        def copy(cur):
-            for table in tables:
-                columns = ", ".join(r[0] for r in src.execute(
-                    "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ? "
-                    "ORDER BY column_index", [table]).fetchall())
-                rows = src.execute(f"SELECT {columns} FROM {table}").fetchall()
-                if rows:
-                    marks = ", ".join("?" for _ in columns.split(", "))
-                    cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows)
-            for name, value in sequences:
-                cur.execute("SELECT setval(?, ?, false)", [name, value]).fetchall()
-
-        database.write(copy)
-    finally:
-        src.close()
+    load(source, database)
 
 
 @pytest.fixture(scope="session")
