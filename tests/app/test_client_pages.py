@@ -1,4 +1,4 @@
-"""The Clients page and the Client Profile (AppTest): find, read, and create a new order."""
+"""The Clients page and the Client Profile (AppTest): find, read, and create a new order, on both engines."""
 
 from __future__ import annotations
 
@@ -7,17 +7,20 @@ from decimal import Decimal
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from orders_core.db import Database, fetch_one, fetch_value
+from orders_core.db import fetch_one, fetch_value
+from tests.app.engines import ENGINES, engine_app_db, with_database
 from tests.app.pages import app_page
 from tests.order_helpers import make_client
 
 
-def with_db(path, fn):
-    db = Database(str(path))
-    try:
-        return fn(db.cursor())
-    finally:
-        db.close()
+@pytest.fixture(params=ENGINES)
+def app_db(request, monkeypatch):
+    """The pages on each engine: the demo in a DuckDB file, and the same rows on PostgreSQL."""
+    yield from engine_app_db(request, monkeypatch)
+
+
+def with_db(target, fn):
+    return with_database(target, lambda db: fn(db.cursor()))
 
 
 @pytest.fixture

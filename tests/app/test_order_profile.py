@@ -1,4 +1,4 @@
-"""The Order Profile (AppTest): every field, the lifecycle actions, refusals, stale orders, archive."""
+"""The Order Profile (AppTest): every field, the lifecycle actions, refusals, stale orders, archive; on both engines."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from orders_core.db import Database, fetch_one, fetch_value
+from orders_core.db import fetch_one, fetch_value
 from orders_core.lifecycle import place_order
 from orders_core.ordering import DraftLine, OrderDraft, create_order
+from tests.app.engines import ENGINES, engine_app_db, with_database
 from tests.app.pages import MANAGER, app_page, signed_in
 from tests.order_helpers import make_client
 from tests.people import acting
@@ -20,12 +21,14 @@ PAGE = "pages/order.py"
 TODAY = dt.date.today()
 
 
-def with_db(path, fn):
-    db = Database(str(path))
-    try:
-        return fn(db)
-    finally:
-        db.close()
+@pytest.fixture(params=ENGINES)
+def app_db(request, monkeypatch):
+    """The pages on each engine: the demo in a DuckDB file, and the same rows on PostgreSQL."""
+    yield from engine_app_db(request, monkeypatch)
+
+
+def with_db(target, fn):
+    return with_database(target, fn)
 
 
 @pytest.fixture

@@ -1,23 +1,25 @@
-"""The picking-list panel as a CSR uses it (AppTest): choose the orders, preview, generate, download again."""
+"""The picking-list panel as a CSR uses it (AppTest): choose the orders, preview, generate, download again; on both engines."""
 
 from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from orders_core.db import Database
+from tests.app.engines import ENGINES, engine_app_db, with_database
 from tests.app.pages import FULFILLMENT, app_page, signed_in
 
 PAGE = "app.py"
 CSR = "Zoë Tremblay"
 
 
-def rows(path, query, params=()):
-    db = Database(str(path))
-    try:
-        return db.cursor().execute(query, list(params)).fetchall()
-    finally:
-        db.close()
+@pytest.fixture(params=ENGINES)
+def app_db(request, monkeypatch):
+    """The pages on each engine: the demo in a DuckDB file, and the same rows on PostgreSQL."""
+    yield from engine_app_db(request, monkeypatch)
+
+
+def rows(target, query, params=()):
+    return with_database(target, lambda db: db.cursor().execute(query, list(params)).fetchall())
 
 
 def placed(path) -> list[int]:
