@@ -16,7 +16,7 @@ import streamlit as st
 from orders_core.db import open_database
 from tests.conftest import ENGINES
 
-__all__ = ["ENGINES", "engine_app_db", "with_database"]
+__all__ = ["ENGINES", "engine_app_db", "pg_app_db", "with_database"]
 
 
 def engine_app_db(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path | str]:
@@ -25,7 +25,11 @@ def engine_app_db(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
         monkeypatch.setenv("ORDERS_DB", str(path))
         yield path
         return
-    database = request.getfixturevalue("pg_demo_db")
+    yield from pg_app_db(request.getfixturevalue("pg_demo_db"), monkeypatch)
+
+
+def pg_app_db(database, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The pages pointed at the PostgreSQL ``database`` (a fixture's, dropped after the test)."""
     monkeypatch.setenv("ORDERS_DB", database.url)
     yield database.url
     st.cache_resource.clear()  # the pages' pool to this database is closed before it is dropped

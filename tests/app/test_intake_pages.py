@@ -1,5 +1,5 @@
 """The intake forms (AppTest): register a client, edit, status; documents and policies on the Client Profile;
-the Products page; the Import page. Bad input is refused field by field and writes nothing."""
+the Products page; the Import page. Bad input is refused field by field and writes nothing. On both engines."""
 
 from __future__ import annotations
 
@@ -9,26 +9,30 @@ import pytest
 
 from orders_core.db import Database, fetch_value
 from orders_core.staff import add_demo_staff
+from tests.app.engines import ENGINES, pg_app_db, with_database
 from tests.app.pages import CSR, MANAGER, app_page
 from tests.people import acting
 
 
-@pytest.fixture
-def empty_app_db(tmp_path, monkeypatch):
+@pytest.fixture(params=ENGINES)
+def empty_app_db(request, tmp_path, monkeypatch):
+    """A new database with its first people (orders-core staff add): a DuckDB file, or on PostgreSQL."""
+    staff_at = dt.datetime(2026, 11, 26, 8)
+    if request.param == "postgresql":
+        database = request.getfixturevalue("pg_empty_db")
+        add_demo_staff(database.cursor(), staff_at)
+        yield from pg_app_db(database, monkeypatch)
+        return
     path = tmp_path / "empty.duckdb"
     db = Database(str(path))
-    add_demo_staff(db.con, dt.datetime(2026, 11, 26, 8))  # a new database's first people (orders-core staff add)
+    add_demo_staff(db.con, staff_at)
     db.close()
     monkeypatch.setenv("ORDERS_DB", str(path))
-    return path
+    yield path
 
 
-def value(path, sql, params=None):
-    db = Database(str(path))
-    try:
-        return fetch_value(db.cursor(), sql, params)
-    finally:
-        db.close()
+def value(target, sql, params=None):
+    return with_database(target, lambda db: fetch_value(db.cursor(), sql, params))
 
 
 def table_with(at, column):
@@ -82,13 +86,10 @@ def test_register_refuses_field_by_field_then_registers(empty_app_db):
 def registered(path) -> int:
     from orders_core.registration import register_client
 
-    db = Database(str(path))
-    try:
-        return register_client(db, {"name": "Chloé Côté", "date_of_birth": "1980-01-31", "phone": "418 555 0100",
-                                    "address_line1": "2 rue X", "city": "Québec", "province": "QC",
-                                    "postal_code": "G1R 4P5", "registered_on": "2025-10-01"}, acting("setup"))
-    finally:
-        db.close()
+    return with_database(path, lambda db: register_client(
+        db, {"name": "Chloé Côté", "date_of_birth": "1980-01-31", "phone": "418 555 0100",
+             "address_line1": "2 rue X", "city": "Québec", "province": "QC",
+             "postal_code": "G1R 4P5", "registered_on": "2025-10-01"}, acting("setup")))
 
 
 def test_profile_edit_status_document_and_policy(empty_app_db):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal as D
 
+import pytest
+
 from orders_core import metrics
 from orders_core.coverage import order_payments
 from orders_core.db import fetch_value
@@ -14,6 +16,13 @@ from orders_core.order_detail import get_order
 from orders_core.ordering import DraftLine, OrderDraft, create_order
 from tests.order_helpers import make_client
 from tests.people import MANAGER_PERSON, acting
+
+
+@pytest.fixture
+def db(engine_db):
+    """Each engine: DuckDB's demo copy, PostgreSQL's demo catalogue (the tests make their own clients)."""
+    return engine_db
+
 
 TODAY = dt.date.today()
 
