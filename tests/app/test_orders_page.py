@@ -1,14 +1,22 @@
-"""The Orders page as a CSR uses it (AppTest): views, search, sort, URL, archive with undo."""
+"""The Orders page as a CSR uses it (AppTest): views, search, sort, URL, archive with undo; on both engines
+(the tests of a missing or held DuckDB file on DuckDB only)."""
 
 from __future__ import annotations
 
 import pytest
 
-from orders_core.db import Database, fetch_value
+from orders_core.db import fetch_value
+from tests.app.engines import ENGINES, engine_app_db, with_database
 from tests.app.pages import app_page
 from ui.text import JOINER
 
 PAGE = "app.py"
+
+
+@pytest.fixture(params=ENGINES)
+def app_db(request, monkeypatch):
+    """The pages on each engine: the demo in a DuckDB file, and the same rows on PostgreSQL."""
+    yield from engine_app_db(request, monkeypatch)
 
 
 @pytest.fixture
@@ -19,12 +27,8 @@ def at(app_db):
     return app
 
 
-def sql(path, query, params=()):
-    db = Database(str(path))
-    try:
-        return fetch_value(db.cursor(), query, list(params))
-    finally:
-        db.close()
+def sql(target, query, params=()):
+    return with_database(target, lambda db: fetch_value(db.cursor(), query, list(params)))
 
 
 def order_ids(at) -> list[int]:
