@@ -180,10 +180,16 @@ def generation_reason(
 
 
 # The same test as ``generation_reason`` for many rows at once in SQL (a test checks they agree): the generator
-# asks Python for the sentence only for the rows this selects. Parameters: $days_per_period, $shipment_cap_grams.
-SQL_GENERATION_FAILS = """(grams > grams_per_day * $days_per_period
-    OR max_unit_grams > least(grams_per_day * $days_per_period, $shipment_cap_grams)
-    OR (grams > 0 AND used_grams + grams > grams_per_day * $days_per_period))"""
+# asks Python for the sentence only for the rows this selects. Its ``?`` parameters (both engines) are
+# ``generation_fails_params()``.
+SQL_GENERATION_FAILS = """(grams > grams_per_day * ?::INTEGER
+    OR max_unit_grams > least(grams_per_day * ?::INTEGER, ?::DECIMAL(10,3))
+    OR (grams > 0 AND used_grams + grams > grams_per_day * ?::INTEGER))"""
+
+
+def generation_fails_params() -> list:
+    """The parameters of ``SQL_GENERATION_FAILS``, in order."""
+    return [DAYS_PER_PERIOD, DAYS_PER_PERIOD, SHIPMENT_CAP_GRAMS, DAYS_PER_PERIOD]
 
 
 def shipments_needed(unit_grams: Sequence[Decimal], cap: Decimal | None) -> int:

@@ -24,9 +24,11 @@ Generation is set-based SQL over every due template at once:
   the shipment cap (the lesser of 30 x grams/day and 150 g) is split into several orders, each
   within the cap.
 - Either way the next date advances to the next period. ``(recurring_order_id, period_start)``
-  is the primary key of ``recurring_generations``; the run first updates every due template's row,
-  so two overlapping runs conflict inside DuckDB and the loser retries and finds nothing due
-  (no in-process lock).
+  is the primary key of ``recurring_generations``. Two overlapping runs (several app servers' daily
+  jobs on one PostgreSQL database, a CSR's button meanwhile) generate a period once: on PostgreSQL the
+  second waits on the due templates' row locks and then finds nothing due; on DuckDB their updates
+  of the same template rows conflict and the loser retries and finds nothing due (no in-process lock;
+  ``recurring_generation``).
 
 Decisions (the issue is silent): generated orders carry the products' current prices, no
 discounts, no policy coverage and no shipping charge (coverage_amount = shipping_charge = 0, so
@@ -46,7 +48,6 @@ from .recurring_dates import (
     day_of_month_after,
     day_of_month_on_or_after,
     day_of_month_on_or_before,
-    install_sql_macros,
     period_start_on_or_after,
     period_start_on_or_before,
     scheduled_on_or_after,
@@ -93,7 +94,7 @@ __all__ = [
     "TemplateDraft", "TemplateLine", "TemplatePage", "TemplateQuery", "TemplateRefused", "active_products",
     "carriers", "check_template", "client_rules", "clip_to_month", "count_due", "day_of_month_after",
     "day_of_month_on_or_after", "day_of_month_on_or_before", "describe_changes", "describe_draft",
-    "generate_due", "generated_orders", "get_template", "get_template_by_id", "install_sql_macros",
+    "generate_due", "generated_orders", "get_template", "get_template_by_id",
     "list_templates", "period_start_on_or_after", "period_start_on_or_before", "preview_due", "register_cli",
     "save_template", "scheduled_on_or_after", "set_enabled", "skip_history", "template_events",
 ]

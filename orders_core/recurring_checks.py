@@ -50,11 +50,11 @@ def _priced_lines(cur: duckdb.DuckDBPyConnection, lines: Sequence[TemplateLine])
                l.units * p.unit_price AS amount,
                CASE WHEN p.is_cannabis THEN l.units * p.dried_equiv_grams ELSE 0 END AS grams
         FROM (SELECT unnest(?::VARCHAR[]) AS sku, unnest(?::INTEGER[]) AS units,
-                     unnest(range(1, ?::INTEGER + 1)) AS line_no) l
+                     unnest(?::INTEGER[]) AS line_no) l
         LEFT JOIN products p USING (sku)
         ORDER BY l.line_no
         """,
-        [[ln.sku for ln in lines], [_as_int(ln.units) for ln in lines], len(lines)],
+        [[ln.sku for ln in lines], [_as_int(ln.units) for ln in lines], list(range(1, len(lines) + 1))],
     )
 
 

@@ -1,15 +1,14 @@
 """Recurring schedules: the dates a template generates on, in Python and in SQL.
 
 A template follows the client's 30-day prescription periods (counted from the prescription's
-``valid_from``) or a day of the month (clipped to the month's last day). The SQL macros below are
-the same arithmetic for the set-based generator; a test checks both agree every day for two years.
+``valid_from``) or a day of the month (clipped to the month's last day). The ``sql_*`` functions below
+give the same arithmetic as SQL for the set-based generator; a test checks both agree every day for two
+years, on both engines.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-
-import duckdb
 
 from .allowance import DAYS_PER_PERIOD
 
@@ -67,24 +66,34 @@ def scheduled_on_or_after(
     return None
 
 
-SQL_MACROS = """
-CREATE OR REPLACE TEMP MACRO rec_clip(m, dom) AS
-    make_date(year(m), month(m), least(dom, day(last_day(m))));
-CREATE OR REPLACE TEMP MACRO rec_dom_on_or_before(d, dom) AS
-    CASE WHEN rec_clip(d, dom) <= d THEN rec_clip(d, dom)
-         ELSE rec_clip((date_trunc('month', d) - INTERVAL 1 MONTH)::DATE, dom) END;
-CREATE OR REPLACE TEMP MACRO rec_dom_after(d, dom) AS
-    rec_clip((date_trunc('month', d) + INTERVAL 1 MONTH)::DATE, dom);
-CREATE OR REPLACE TEMP MACRO rec_g(x) AS  -- formatting.grams(x, unit=False), in SQL
-    rtrim(rtrim(format('{:,.3f}', round(x::DECIMAL(18, 3), 3)::DOUBLE), '0'), '.');
-CREATE OR REPLACE TEMP MACRO rec_grid_on_or_before(origin, d, days) AS
-    (origin + (days * (date_diff('day', origin, d) // days))::INTEGER)::DATE;
-"""
+# The same arithmetic in SQL, for the set-based generator: each function gives an expression over the SQL
+# expressions it is passed (column names: an argument may appear several times). Written once for DuckDB and
+# PostgreSQL (``extract``, ``make_date``, quoted intervals, date - date in whole days), so no temporary macros
+# or functions are needed on either engine.
 
 
+def sql_clip(day: str, day_of_month: str) -> str:
+    """SQL for ``clip_to_month``: ``day_of_month`` in the month of the date ``day``, or that month's last day."""
+    last = f"extract(day FROM date_trunc('month', ({day})::TIMESTAMP) + INTERVAL '1 month' - INTERVAL '1 day')"
+    return (f"make_date(extract(year FROM ({day}))::INTEGER, extract(month FROM ({day}))::INTEGER, "
+            f"least({day_of_month}, ({last})::INTEGER))")
 
-def install_sql_macros(cur: duckdb.DuckDBPyConnection) -> None:
-    """Create the schedule macros (temporary, per connection) the generator's SQL calls."""
-    for statement in SQL_MACROS.split(";\n"):
-        if statement.strip():
-            cur.execute(statement)
+
+def sql_dom_on_or_before(day: str, day_of_month: str) -> str:
+    """SQL for ``day_of_month_on_or_before``."""
+    previous_month = f"(date_trunc('month', ({day})::TIMESTAMP) - INTERVAL '1 month')::DATE"
+    return (f"CASE WHEN {sql_clip(day, day_of_month)} <= ({day}) THEN {sql_clip(day, day_of_month)} "
+            f"ELSE {sql_clip(previous_month, day_of_month)} END")
+
+
+def sql_dom_after(day: str, day_of_month: str) -> str:
+    """SQL for ``day_of_month_after`` of a scheduled day (the same day of the next month, clipped)."""
+    return sql_clip(f"(date_trunc('month', ({day})::TIMESTAMP) + INTERVAL '1 month')::DATE", day_of_month)
+
+
+def sql_grid_on_or_before(origin: str, day: str, days: str) -> str:
+    """SQL for ``period_start_on_or_before``: ``origin`` plus whole steps of ``days`` up to ``day``.
+
+    ``a - a % n`` is ``n * (a // n)`` on both engines (their ``%`` and integer division both truncate)."""
+    elapsed = f"(({day}) - ({origin}))"
+    return f"(({origin}) + ({elapsed} - {elapsed} % ({days}))::INTEGER)"

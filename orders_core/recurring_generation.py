@@ -1,4 +1,20 @@
-"""Generating due orders from templates, set-based, in one transaction (see ``recurring`` for the rules)."""
+"""Generating due orders from templates, set-based, in one transaction (see ``recurring`` for the rules).
+
+The same SQL on DuckDB and PostgreSQL (``recurring_generation_sql``). A template's period is generated
+once however many runs overlap (the daily job may run on every app server, a CSR may press "Generate
+due orders" meanwhile):
+
+- the run first locks the due templates' rows (``SELECT ... FOR UPDATE`` on PostgreSQL, in template
+  order, so two runs never deadlock on them); a second run waits there until the first commits, then
+  reads the templates as the first left them: their next dates have moved past the run's date, so
+  nothing is due. DuckDB has no row locks: the run's UPDATE of the same template rows conflicts with the
+  other transaction instead, and the retry finds nothing due;
+- ``recurring_generations`` has the key (template, period start), taken through ``db.claim_key``: a
+  run that still finds a key taken retries rather than fails, and its retry sees the period generated
+  (``already``);
+- the ledger rows of the clients' periods are claimed before the grams are counted
+  (``allowance_ledger``), so a CSR's order for the same client meanwhile is counted or waits.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +24,9 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from . import allowance, allowance_ledger
-from .db import Database, fetch_frame, fetch_one
-from .recurring_dates import install_sql_macros
-from .recurring_generation_sql import PLAN_SQL, STAGE_DUE, STAGE_LINES, STAGE_USED, WRITE
+from . import allowance, allowance_ledger, dialect
+from . import recurring_generation_sql as sql
+from .db import Database, claim_key, fetch_frame, fetch_one
 from .roles import CSR, require
 from .staff import Person
 
@@ -50,18 +65,10 @@ class GenerationResult:
         return text + "."
 
 
-def run_script(cur: duckdb.DuckDBPyConnection, script: str, params: dict | None = None) -> None:
-    """Run our own multi-statement SQL, giving each statement the named parameters it uses."""
-    for statement in script.split(";\n"):
-        if statement.strip():
-            used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
-            cur.execute(statement, used)
-
-
 def _stage_due(cur: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[allowance_ledger.PeriodKey]:
     """Stage what is due; the ledger keys of the templates that may generate (their periods' rows to hold)."""
-    install_sql_macros(cur)
-    run_script(cur, STAGE_DUE, {"as_of": as_of, **allowance.sql_params()})
+    cur.execute(sql.stage_due(dialect.of(cur)),
+                [as_of, allowance.DAYS_PER_PERIOD, allowance.SHIPMENT_CAP_GRAMS, as_of]).fetchall()
     rows = cur.execute(
         "SELECT client_id, rx_period_start, rx_period_end, allowance FROM rec_due "
         "WHERE skip_reason IS NULL AND NOT already AND rx_period_start IS NOT NULL"
@@ -71,11 +78,11 @@ def _stage_due(cur: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[allowance
 
 def _apply_allowance(cur: duckdb.DuckDBPyConnection) -> None:
     """Count what each client's period already holds, then skip (with ``allowance``'s reason) what no longer fits."""
-    run_script(cur, STAGE_USED, allowance.sql_params())
+    cur.execute(sql.STAGE_USED, [list(allowance.RELEASED_STATUSES)]).fetchall()
     rows = cur.execute(
         "SELECT rid, grams_per_day, grams, max_unit_grams, used_grams, rx_period_start FROM rec_due "
         "WHERE skip_reason IS NULL AND NOT already AND has_cannabis AND " + allowance.SQL_GENERATION_FAILS,
-        {k: v for k, v in allowance.sql_params().items() if k != "released_statuses"},
+        allowance.generation_fails_params(),
     ).fetchall()
     skips = [(rid, reason) for rid, *facts in rows if (reason := allowance.generation_reason(*facts))]
     if skips:
@@ -84,32 +91,44 @@ def _apply_allowance(cur: duckdb.DuckDBPyConnection) -> None:
             "unnest(?::VARCHAR[]) AS reason) s WHERE rec_due.rid = s.rid",
             [[rid for rid, _ in skips], [reason for _, reason in skips]],
         ).fetchall()
-    run_script(cur, STAGE_LINES)
+    for statement in sql.stage_lines(dialect.of(cur)):
+        cur.execute(statement).fetchall()
+
+
+def _lock_due(cur: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+    """Hold the due templates' rows until the run commits (PostgreSQL; see the module's docstring)."""
+    cur.execute("SELECT recurring_order_id FROM recurring_orders WHERE enabled AND next_order_on <= ? "
+                "ORDER BY recurring_order_id" + dialect.of(cur).lock_row, [as_of]).fetchall()
 
 
 def preview_due(cur: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> pd.DataFrame:
     """What a run on ``as_of`` would do, one row per due template (writes nothing).
 
-    ``Skipped`` says whether the template will be skipped; ``Action`` says what happens, for people."""
+    ``Skipped`` says whether the template will be skipped; ``Action`` says what happens, for people.
+    The staging tables live in a transaction that is rolled back."""
     as_of = as_of or dt.date.today()
-    _stage_due(cur, as_of)
-    _apply_allowance(cur)
-    return fetch_frame(cur, PLAN_SQL)
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        _stage_due(cur, as_of)
+        _apply_allowance(cur)
+        return fetch_frame(cur, sql.PLAN_SQL)
+    finally:
+        cur.execute("ROLLBACK")
 
 
 def generate_work(cur: duckdb.DuckDBPyConnection, as_of: dt.date, actor: Person,
                   created_at: dt.datetime) -> GenerationResult:
     require(actor, "generate_due")
+    _lock_due(cur, as_of)
     keys = _stage_due(cur, as_of)
     allowance_ledger.claim(cur, keys)  # before counting what is used: a concurrent writer conflicts here
     _apply_allowance(cur)
-    run_script(cur, WRITE, {"actor": actor.name, "actor_email": actor.email, "placed_by": PLACED_BY,
-                            "created_at": created_at})
+    _write(cur, {"actor": actor.name, "actor_email": actor.email, "placed_by": PLACED_BY, "created_at": created_at})
     allowance_ledger.settle(cur, keys)
     due, generated, already = fetch_one(
         cur,
-        "SELECT count(*), count(*) FILTER (skip_reason IS NULL AND NOT already), "
-        "count(*) FILTER (already AND skip_reason IS NULL) FROM rec_due",
+        "SELECT count(*), count(*) FILTER (WHERE skip_reason IS NULL AND NOT already), "
+        "count(*) FILTER (WHERE already AND skip_reason IS NULL) FROM rec_due",
     )
     orders = fetch_frame(
         cur,
@@ -129,6 +148,24 @@ def generate_work(cur: duckdb.DuckDBPyConnection, as_of: dt.date, actor: Person,
         """,
     )
     return GenerationResult(as_of, due, generated, orders, skipped, already)
+
+
+def _write(cur: duckdb.DuckDBPyConnection, values: dict) -> None:
+    """Advance the templates, record generations and skips, write the orders, their lines and events."""
+
+    def params(names: tuple[str, ...]) -> list:
+        return [values[name] for name in names]
+
+    d = dialect.of(cur)
+    cur.execute(sql.ADVANCE).fetchall()
+    claim_key(cur, sql.GENERATIONS, params(sql.GENERATIONS_PARAMS))
+    cur.execute(sql.SKIPS, params(sql.SKIPS_PARAMS)).fetchall()
+    cur.execute(sql.new_orders(d)).fetchall()
+    cur.execute(sql.ORDERS, params(sql.ORDERS_PARAMS)).fetchall()
+    cur.execute(sql.LINES).fetchall()
+    cur.execute(sql.GENERATED_ORDERS).fetchall()
+    cur.execute(sql.events(d), params(sql.EVENTS_PARAMS)).fetchall()
+    cur.execute(sql.LAST_GENERATED).fetchall()
 
 
 def generate_due(db: Database, actor: Person, as_of: dt.date | None = None) -> GenerationResult:

@@ -1,4 +1,4 @@
-"""Reading recurring orders for the pages: the index, due counts, generated orders and skips."""
+"""Reading recurring orders for the pages: the index, due counts, generated orders and skips (both engines)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from . import dialect
 from .actor_columns import who_sql
 from .db import fetch_frame, fetch_value
 from .limits import MAX_SEARCH_CHARS
@@ -40,7 +41,7 @@ class TemplatePage(Page):
     query: TemplateQuery
 
 
-def _template_where(q: TemplateQuery, today: dt.date) -> tuple[str, list]:
+def _template_where(d: dialect.Dialect, q: TemplateQuery, today: dt.date) -> tuple[str, list]:
     clauses, params = ["TRUE"], []
     if q.status == "Enabled":
         clauses.append("r.enabled")
@@ -54,7 +55,8 @@ def _template_where(q: TemplateQuery, today: dt.date) -> tuple[str, list]:
         if len(text) > MAX_SEARCH_CHARS:
             clauses.append("FALSE")
         else:
-            clause = "r.client_id IN (SELECT client_id FROM clients WHERE contains(name_key, lower(strip_accents(?))))"
+            clause = (f"r.client_id IN (SELECT client_id FROM clients WHERE "
+                      f"{d.contains('name_key', d.fold('?::VARCHAR'))})")
             params.append(text)
             if text.lstrip("#").isascii() and text.lstrip("#").isdigit() and len(text.lstrip("#")) <= 9:
                 clause = f"({clause} OR r.client_id = ? OR r.recurring_order_id = ?)"
@@ -73,7 +75,7 @@ FROM page r
 JOIN clients c USING (client_id)
 LEFT JOIN (
     SELECT l.recurring_order_id, string_agg(l.units || ' x ' || coalesce(p.name, l.sku), '; ' ORDER BY l.line_no) AS items,
-           CASE WHEN bool_or(p.is_cannabis) THEN sum(l.units * p.dried_equiv_grams) FILTER (p.is_cannabis) END AS grams,
+           CASE WHEN bool_or(p.is_cannabis) THEN sum(l.units * p.dried_equiv_grams) FILTER (WHERE p.is_cannabis) END AS grams,
            sum(l.units * p.unit_price) AS total
     FROM recurring_order_lines l LEFT JOIN products p USING (sku)
     WHERE l.recurring_order_id IN (SELECT recurring_order_id FROM page) AND l.units > 0
@@ -87,7 +89,7 @@ def list_templates(cur: duckdb.DuckDBPyConnection, q: TemplateQuery) -> Template
     """One page of the Recurring Orders index (due first) and how many templates match."""
     q = q.validated()
     today = q.today or dt.date.today()
-    where, params = _template_where(q, today)
+    where, params = _template_where(dialect.of(cur), q, today)
     total = fetch_value(cur, "SELECT count(*) FROM recurring_orders r WHERE " + where, params)
     page_sql = (
         "WITH page AS (SELECT r.* FROM recurring_orders r JOIN clients c USING (client_id) WHERE " + where

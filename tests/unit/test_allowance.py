@@ -45,8 +45,8 @@ def test_the_generator_sql_selects_exactly_the_rows_the_rule_skips(empty_db):
     cur.execute("CREATE TEMP TABLE r (grams_per_day DECIMAL(6,2), grams DECIMAL(12,3), max_unit_grams DECIMAL(10,3), "
                 "used_grams DECIMAL(12,3))")
     cur.executemany("INSERT INTO r VALUES (?, ?, ?, ?)", [list(r) for r in rows])
-    params = {k: v for k, v in allowance.sql_params().items() if k != "released_statuses"}
-    selected = set(cur.execute("SELECT * FROM r WHERE " + allowance.SQL_GENERATION_FAILS, params).fetchall())
+    selected = set(cur.execute("SELECT * FROM r WHERE " + allowance.SQL_GENERATION_FAILS,
+                               allowance.generation_fails_params()).fetchall())
     expected = {r for r in rows if allowance.generation_reason(r[0], r[1], r[2], r[3], TODAY) is not None}
     assert len(rows) > 1000 and selected == expected
 

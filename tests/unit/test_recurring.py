@@ -1,4 +1,8 @@
-"""Recurring orders: due dates, templates against the allowance and cap, set-based generation."""
+"""Recurring orders: due dates, templates against the allowance and cap, set-based generation.
+
+Every test that needs no DuckDB file of its own runs on both engines (``db`` is ``engine_demo_db``: the
+same 2,000-order demo on DuckDB and on PostgreSQL); the command line's and DuckDB's own conflict tests
+run on DuckDB, and two app servers generating at once on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,15 +15,28 @@ from decimal import Decimal
 import duckdb
 import pytest
 
+from orders_core import allowance_ledger
 from orders_core import recurring as rec
 from orders_core import recurring_generation as gen
-from orders_core.db import fetch_one, fetch_value, run_write
+from orders_core.db import fetch_one, fetch_value, open_database, run_write
 from orders_core.recurring import TemplateDraft, TemplateLine, TemplateRefused
+from orders_core.recurring_dates import sql_dom_after, sql_dom_on_or_before, sql_grid_on_or_before
 from tests.checksums import checksum
 from tests.people import acting
 
 ANCHOR = dt.date(2026, 11, 26)
 D = dt.date
+
+
+@pytest.fixture
+def db(engine_demo_db):
+    """The demo on each engine (DuckDB, PostgreSQL), checked clean at the end."""
+    return engine_demo_db
+
+
+@pytest.fixture
+def cur(db):
+    return db.cursor()
 
 
 # --------------------------------------------------------------------------- due-date arithmetic
@@ -58,14 +75,16 @@ def test_prescription_period_starts_are_30_day_steps_from_valid_from():
     assert rec.period_start_on_or_after(vf, D(2027, 12, 1)) == vf
 
 
-def test_sql_schedule_matches_python_every_day_for_two_years(cur):
-    rec.install_sql_macros(cur)
-    rows = cur.execute(
-        """
-        SELECT d::DATE, dom, rec_dom_on_or_before(d::DATE, dom), rec_dom_after(rec_dom_on_or_before(d::DATE, dom), dom),
-               rec_grid_on_or_before(DATE '2027-02-27', d::DATE, 30)
-        FROM range(DATE '2027-02-27', DATE '2029-03-01', INTERVAL 1 DAY) t(d), (VALUES (1), (28), (29), (30), (31)) v(dom)
-        """
+def test_sql_schedule_matches_python_every_day_for_two_years(engine_empty_db):
+    before = sql_dom_on_or_before("day", "dom")
+    rows = engine_empty_db.cursor().execute(
+        f"""
+        SELECT day, dom, {before}, {sql_dom_after(before, "dom")},
+               {sql_grid_on_or_before("DATE '2027-02-27'", "day", "30")}
+        FROM (SELECT t.d::DATE AS day, v.dom
+              FROM generate_series(TIMESTAMP '2027-02-27', TIMESTAMP '2029-02-28', INTERVAL '1 day') AS t(d),
+                   (VALUES (1), (28), (29), (30), (31)) AS v(dom)) s
+        """  # noqa: S608 -- our own SQL
     ).fetchall()
     assert len(rows) > 3000
     for day, dom, before, after, grid in rows:
@@ -243,7 +262,7 @@ def test_generation_makes_one_open_order_per_due_template(db, cur):
         SELECT o.status::VARCHAR, o.source::VARCHAR, o.placed_by, o.recurring_order_id, o.client_id,
                o.subtotal, o.line_discount_total, o.order_discount, o.coverage_amount, o.shipping_charge,
                o.total_due, o.grams, (SELECT sum(units * unit_price) FROM order_lines l WHERE l.order_id = o.order_id),
-               (SELECT sum(l.units * p.dried_equiv_grams) FILTER (p.is_cannabis) FROM order_lines l JOIN products p USING (sku)
+               (SELECT sum(l.units * p.dried_equiv_grams) FILTER (WHERE p.is_cannabis) FROM order_lines l JOIN products p USING (sku)
                  WHERE l.order_id = o.order_id), o.created_at::DATE
         FROM orders o WHERE order_id IN (SELECT unnest(?::BIGINT[]))
         """,
@@ -313,8 +332,78 @@ def test_two_overlapping_runs_generate_once(db, cur):
     assert _orders_count(cur) == before + due
 
 
-def test_overlapping_transactions_conflict_and_the_retry_creates_nothing(db):
-    """Without the in-process lock: two cursors generate at once; the database lets only one win."""
+@pytest.mark.postgresql
+def test_two_app_servers_generating_at_the_same_moment_create_each_due_order_once(
+        pg_demo_db, postgres_server, monkeypatch):
+    """Two app servers' daily jobs (two pools on one PostgreSQL database) start the same day's run at once:
+    both transactions are open and about to read the due templates together (a barrier inside the run);
+    one generates every due order, the other waits on the template rows and then finds nothing due."""
+    cur = pg_demo_db.cursor()
+    as_of = D(2026, 12, 10)
+    plan = rec.preview_due(cur, as_of)
+    expected = int(plan["Orders"].sum())
+    due = fetch_value(cur, "SELECT count(*) FROM recurring_orders WHERE enabled AND next_order_on <= ?", [as_of])
+    before = _orders_count(cur)
+    assert expected > 0 and due == len(plan)
+
+    def ledger_rows(c):  # the clients' period rows exist already (as after any order this period): the runs
+        keys = gen._stage_due(c, as_of)  # cannot serialize on creating them, only on the template rows
+        allowance_ledger.claim(c, keys)
+        allowance_ledger.settle(c, keys)
+        return keys
+
+    assert len(pg_demo_db.write(ledger_rows)) > 0
+    servers = [open_database(pg_demo_db.url, create=False) for _ in range(2)]
+    inside = threading.Barrier(2, timeout=30)
+    real_lock = gen._lock_due
+
+    first_attempts: set[int] = set()
+
+    def lock_together(c, day):
+        if threading.get_ident() not in first_attempts:  # a retry does not wait for the other
+            first_attempts.add(threading.get_ident())
+            inside.wait()  # both runs are inside their transactions, neither holds a template yet
+        real_lock(c, day)
+
+    monkeypatch.setattr(gen, "_lock_due", lock_together)
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def run(server, name):
+        try:
+            start.wait()
+            results.append(rec.generate_due(server, rec.JOB_ACTOR if name == "job" else acting(name), as_of))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(server, name))
+               for server, name in zip(servers, ("job", "CSR B"), strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for server in servers:
+        server.close()
+    assert not errors, errors
+    assert sorted(len(r.orders) for r in results) == [0, expected]
+    assert _orders_count(cur) == before + expected
+    # one generation per template and period, one order per shipment, one 'created' event per order
+    assert cur.execute("SELECT recurring_order_id, period_start, count(*) FROM recurring_generations "
+                       "GROUP BY 1, 2 HAVING count(*) > 1").fetchall() == []
+    made = cur.execute(
+        "SELECT g.recurring_order_id, count(DISTINCT g.order_id), count(e.event_id) FROM recurring_generated_orders g "
+        "JOIN order_events e ON e.order_id = g.order_id AND e.kind = 'created' "
+        "WHERE g.order_id IN (SELECT order_id FROM orders WHERE created_at::DATE = ?) GROUP BY 1", [as_of]).fetchall()
+    generated = set(plan[~plan["Skipped"]]["Recurring Order"])
+    assert {rid for rid, _, _ in made} == generated
+    assert all(orders == events for _, orders, events in made)
+    assert sum(orders for _, orders, _ in made) == expected
+    assert fetch_value(cur, "SELECT count(*) FROM recurring_orders WHERE enabled AND next_order_on <= ?", [as_of]) == 0
+
+
+def test_overlapping_transactions_conflict_and_the_retry_creates_nothing(duckdb_db):
+    """DuckDB, without any lock: two cursors generate at once; the database lets only one win."""
+    db = duckdb_db
     as_of = D(2026, 12, 10)
     a, b = db.cursor(), db.cursor()
     now = dt.datetime(2026, 12, 10, 9)
@@ -486,8 +575,8 @@ def test_cli_acts_only_as_someone_whose_role_may_generate(db_path, who, says, mo
     assert checksum(db_path) == before
 
 
-def test_cli_refuses_in_one_sentence_while_the_app_holds_the_database(db, db_path):
-    cur = db.cursor()
+def test_cli_refuses_in_one_sentence_while_the_app_holds_the_database(duckdb_db, db_path):
+    cur = duckdb_db.cursor()
     before = _orders_count(cur)
     generations = fetch_one(cur, "SELECT count(*) FROM recurring_generations")[0]
     out = _cli("--as-of", "2026-12-10", "--db", str(db_path))

@@ -5,11 +5,10 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from orders_core import formatting
+from orders_core import dialect, formatting
 from orders_core.index import OrderQuery, export_csv, list_orders
 from orders_core.picking import generate_picking_list
 from orders_core.picking_pdf import grams_text
-from orders_core.recurring_dates import SQL_MACROS
 from orders_core.recurring_templates import _g
 from tests.people import acting
 from tests.unit.test_picking import pages_text
@@ -21,12 +20,15 @@ def sample_grams() -> list[Decimal]:
     return [Decimal(v) for v in edges] + [Decimal(rnd.randrange(0, 10**10)) / 1000 for _ in range(2_000)]
 
 
-def test_the_sql_sentences_and_the_picking_list_write_grams_as_the_one_formatter_does(cur):
-    cur.execute(SQL_MACROS)
+def test_the_sql_sentences_and_the_picking_list_write_grams_as_the_one_formatter_does(engine_empty_db):
+    """The recurring generator's sentences write grams in SQL (``dialect.grams_text``), on either engine."""
+    cur = engine_empty_db.cursor()
     values = sample_grams()
-    sql = [r[0] for r in cur.execute("SELECT rec_g(unnest(?::DECIMAL(18, 4)[]))", [values]).fetchall()]
+    in_sql = dialect.of(cur).grams_text("x")
+    rows = cur.execute(f"SELECT x, {in_sql} FROM (SELECT unnest(?::DECIMAL(18, 4)[]) AS x) v",  # noqa: S608
+                       [values]).fetchall()
     expected = [formatting.grams(v, unit=False) for v in values]
-    assert sql == expected
+    assert len(rows) == len(values) and all(text == formatting.grams(x, unit=False) for x, text in rows)
     assert [grams_text(v) for v in values] == expected == [_g(v) for v in values]
 
 
