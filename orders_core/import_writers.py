@@ -1,16 +1,24 @@
 """The set-based writes of an import: the checked rows (table ``imp_raw``, text) are typed, matched to
 existing rows on the kind's stable key, then inserted or updated with single SQL statements, each new
 or changed row recording an event ('Label: old → new; ...'). Used by ``orders_core.importing``.
+
+The SQL is written once for DuckDB and PostgreSQL (``ON CONFLICT`` rather than ``INSERT OR REPLACE``,
+``DISTINCT ON`` rather than ``QUALIFY``, column lists rather than ``BY NAME``, ``?`` parameters); what
+differs is asked of the cursor's dialect: the staging tables (``temp_table_as``), and, in the SQL a
+``Writer`` holds as a function of the dialect, accent folding and dates as text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
 
+from . import dialect
 from .db import fetch_value
+from .dialect import Dialect
 from .staff import Person
 
 
@@ -63,12 +71,19 @@ def diff_sql(columns: dict[str, str], new: str = "i", old: str = "t") -> str:
     return f"concat_ws('; ', {', '.join(parts)})"
 
 
+SQL = str | Callable[[Dialect], str]  # a query, or a function giving it in a dialect's SQL
+
+
+def _sql(sql: SQL, d: Dialect) -> str:
+    return sql(d) if callable(sql) else sql
+
+
 @dataclass(frozen=True)
 class Writer:
     table: str
     id_col: str
     id_seq: str | None                  # None: the key column is the id (products' SKU)
-    typed: str                          # SELECT over imp_raw r giving typed columns, _row and lookups
+    typed: SQL                          # SELECT over imp_raw r giving typed columns, _row and lookups
     match: str                          # how an existing row t matches an imported row i
     columns: dict[str, str | None]      # columns written; a label means "shown in the history"
     event_table: str
@@ -80,9 +95,9 @@ class Writer:
     side: tuple[str, ...] = ()          # columns compared but kept in a side table (written by the hooks)
     insert_extra: dict[str, str] = field(default_factory=dict)
     update_extra: dict[str, str] = field(default_factory=dict)
-    after_new: tuple[str, ...] = ()     # SQL run once new rows are in (parameters: $by_name, $by_email)
+    after_new: tuple[str, ...] = ()     # SQL run once new rows are in (parameters, if any: ?, ? = by name, e-mail)
     before_update: tuple[str, ...] = () # SQL run on changed rows before they are updated (the same)
-    checks: tuple[str, ...] = ()        # SELECT _row, column, value, reason over imp: problems only the db can see
+    checks: tuple[SQL, ...] = ()        # SELECT _row, column, value, reason over imp: problems only the db can see
 
     @property
     def subject_col(self) -> str:
@@ -90,24 +105,26 @@ class Writer:
         return "sku" if self.event_table == "product_events" else "client_id"
 
     def problems(self, cur: duckdb.DuckDBPyConnection, records: list[dict]) -> list[BadCell]:
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE imp AS {self.typed}")
+        d = dialect.of(cur)
+        cur.execute(d.temp_table_as("imp", _sql(self.typed, d)))
         found = []
         for sql in self.checks:
-            found += [BadCell(int(r), c, str(v), reason) for r, c, v, reason in cur.execute(sql).fetchall()]
+            found += [BadCell(int(r), c, str(v), reason) for r, c, v, reason in cur.execute(_sql(sql, d)).fetchall()]
         return sorted(found, key=lambda p: p.row)
 
     def write(self, cur: duckdb.DuckDBPyConnection, actor: Person, source: str) -> tuple[int, int, int]:
-        cur.execute(f"""CREATE OR REPLACE TEMP TABLE imp_m AS
-            SELECT i.*, t.{self.id_col} AS _existing FROM imp i LEFT JOIN {self.table} t ON {self.match}
-            QUALIFY row_number() OVER (PARTITION BY i._row ORDER BY t.{self.id_col} DESC) = 1""")
+        d = dialect.of(cur)
+        cur.execute(d.temp_table_as("imp_m", f"""
+            SELECT DISTINCT ON (i._row) i.*, t.{self.id_col} AS _existing
+            FROM imp i LEFT JOIN {self.table} t ON {self.match} ORDER BY i._row, t.{self.id_col} DESC"""))
         new_id = f"nextval('{self.id_seq}')" if self.id_seq else f"i.{self.id_col}"
-        cur.execute(f"""CREATE OR REPLACE TEMP TABLE imp_new AS
-            SELECT i._row, {new_id} AS _id FROM imp_m i WHERE i._existing IS NULL""")
+        cur.execute(d.temp_table_as("imp_new", f"""
+            SELECT i._row, {new_id} AS _id FROM imp_m i WHERE i._existing IS NULL"""))
         labelled = {c: label for c, label in self.columns.items() if label}
-        cur.execute(f"""CREATE OR REPLACE TEMP TABLE imp_chg AS
+        cur.execute(d.temp_table_as("imp_chg", f"""
             SELECT * FROM (SELECT i._row, i._existing AS _id, {diff_sql(labelled)} AS _details
-                           FROM imp_m i JOIN {self.current or self.table} t ON t.{self.id_col} = i._existing)
-            WHERE _details <> ''""")
+                           FROM imp_m i JOIN {self.current or self.table} t ON t.{self.id_col} = i._existing) c
+            WHERE _details <> ''"""))
         cols = [c for c in self.columns if c not in self.side]
         extra = self.insert_extra
         cur.execute(
@@ -133,18 +150,17 @@ class Writer:
 
     def _events(self, cur, ids: str, kind: str, details: str, actor: Person, source: str) -> None:
         cur.execute(
-            f"""INSERT INTO {self.event_table} BY NAME
-                SELECT nextval('{self.event_seq}') AS event_id, {self.subject} AS {self.subject_col},
-                       now()::TIMESTAMP AS event_at, ? AS actor, ? AS kind,
-                       'Imported from ' || ? || ': ' || {details} AS details, ? AS actor_email
+            f"""INSERT INTO {self.event_table} (event_id, {self.subject_col}, event_at, actor, kind, details, actor_email)
+                SELECT nextval('{self.event_seq}'), {self.subject}, now()::TIMESTAMP, ?, ?,
+                       'Imported from ' || ? || ': ' || {details}, ?
                 FROM imp_m i JOIN {ids} n USING (_row)""",
             [actor.name, kind, source, actor.email],
         )
 
 
-def _by(sql: str, actor: Person) -> dict:
-    """The named parameters a hook's SQL uses: who is importing (name, e-mail)."""
-    return {k: v for k, v in (("by_name", actor.name), ("by_email", actor.email)) if f"${k}" in sql}
+def _by(sql: str, actor: Person) -> list:
+    """The parameters of a hook's SQL: none, or who is importing (name, then e-mail)."""
+    return [actor.name, actor.email] if "?" in sql else []
 
 
 _NOW = "now()::TIMESTAMP"
@@ -153,7 +169,7 @@ _UNKNOWN_CLIENT = """SELECT _row, 'client_number', client_number,
 
 CLIENTS = Writer(
     table="clients", id_col="client_id", id_seq="client_ids",
-    typed="""SELECT r._row, k.client_id, r.previous_system_id, r.name, lower(strip_accents(r.name)) AS name_key,
+    typed=lambda d: f"""SELECT r._row, k.client_id, r.previous_system_id, r.name, {d.fold("r.name")} AS name_key,
                r.date_of_birth::DATE AS date_of_birth, r.email, r.phone, r.address_line1, r.address_line2, r.city,
                r.province, r.postal_code, r.registration_status::registration_status AS registration_status,
                r.registered_on::DATE AS registered_on
@@ -171,15 +187,17 @@ CLIENTS = Writer(
                   FROM imp_m i JOIN imp_new n USING (_row)""",),
 )
 
-_RX_OVERLAP = """
+def _rx_overlap(d: Dialect) -> str:
+    """A document that overlaps another of the client's (recorded, or earlier in the file)."""
+    return f"""
 WITH docs AS (
     SELECT client_id, valid_from, valid_until, _row FROM imp WHERE client_id IS NOT NULL
     UNION ALL
     SELECT p.client_id, p.valid_from, p.valid_until, NULL FROM prescriptions p
     WHERE p.active AND p.client_id IN (SELECT client_id FROM imp)
       AND NOT EXISTS (SELECT 1 FROM imp i WHERE i.client_id = p.client_id AND i.valid_from = p.valid_from))
-SELECT a._row, 'valid_from', strftime(a.valid_from, '%Y-%m-%d'),
-       'overlaps the document valid from ' || strftime(min(b.valid_from), '%Y-%m-%d')
+SELECT a._row, 'valid_from', {d.date_text("a.valid_from")},
+       'overlaps the document valid from ' || {d.date_text("min(b.valid_from)")}
          || CASE WHEN bool_and(b._row IS NULL) THEN ' already recorded' ELSE ' earlier in the file' END
 FROM docs a JOIN docs b ON a.client_id = b.client_id AND a._row IS NOT NULL
      AND (b._row IS NULL OR b._row < a._row)
@@ -204,9 +222,10 @@ PRESCRIPTIONS = Writer(
     side=("practitioner_licence",),
     after_new=("""INSERT INTO prescription_practitioners SELECT n._id, i.practitioner_licence
                   FROM imp_m i JOIN imp_new n USING (_row)""",),
-    before_update=("""INSERT OR REPLACE INTO prescription_practitioners SELECT n._id, i.practitioner_licence
-                      FROM imp_m i JOIN imp_chg n USING (_row)""",),
-    checks=(_UNKNOWN_CLIENT, _RX_OVERLAP),
+    before_update=("""INSERT INTO prescription_practitioners (prescription_id, practitioner_licence)
+                      SELECT n._id, i.practitioner_licence FROM imp_m i JOIN imp_chg n USING (_row)
+                      ON CONFLICT (prescription_id) DO UPDATE SET practitioner_licence = excluded.practitioner_licence""",),
+    checks=(_UNKNOWN_CLIENT, _rx_overlap),
 )
 
 POLICIES = Writer(
@@ -245,13 +264,14 @@ PRODUCTS = Writer(
     current="(SELECT * FROM products LEFT JOIN product_classes USING (sku))",
     side=("regulatory_class",),
     after_new=("""INSERT INTO product_prices (sku, unit_price, effective_at, changed_by, changed_by_email)
-                  SELECT i.sku, i.unit_price, now()::TIMESTAMP, $by_name, $by_email
+                  SELECT i.sku, i.unit_price, now()::TIMESTAMP, ?, ?
                   FROM imp_m i JOIN imp_new n USING (_row)""",
                """INSERT INTO product_classes SELECT n._id, i.regulatory_class FROM imp_m i JOIN imp_new n USING (_row)"""),
-    before_update=("""INSERT OR REPLACE INTO product_classes SELECT n._id, i.regulatory_class
-                      FROM imp_m i JOIN imp_chg n USING (_row)""",
+    before_update=("""INSERT INTO product_classes (sku, regulatory_class)
+                      SELECT n._id, i.regulatory_class FROM imp_m i JOIN imp_chg n USING (_row)
+                      ON CONFLICT (sku) DO UPDATE SET regulatory_class = excluded.regulatory_class""",
                    """INSERT INTO product_prices (sku, unit_price, effective_at, changed_by, changed_by_email)
-                      SELECT i.sku, i.unit_price, now()::TIMESTAMP, $by_name, $by_email
+                      SELECT i.sku, i.unit_price, now()::TIMESTAMP, ?, ?
                       FROM imp_m i JOIN imp_chg n USING (_row) JOIN products t ON t.sku = i.sku
                       WHERE t.unit_price <> i.unit_price""",),
 )

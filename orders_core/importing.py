@@ -3,8 +3,9 @@
 A file is read whole, every row is checked with the same field rules as the forms (``registration``,
 ``prescriptions``, ``policies``, ``catalogue``), and then either nothing is written (any bad row: the
 report lists every bad cell with its row, column, value and reason) or every row is written in one
-transaction, set-based (the rows go to DuckDB as one DataFrame; inserts and updates are single SQL
-statements), each new or changed row recording an event with what changed.
+transaction, set-based (the rows go to the database as one table: DuckDB reads the DataFrame, PostgreSQL
+gets it with COPY, ``dialect.frame_table``; inserts and updates are single SQL statements, the same on
+both engines, ``import_writers``), each new or changed row recording an event with what changed.
 
 Rows are matched on a stable key, so importing the same file twice changes nothing and a corrected
 file updates rows instead of duplicating them:
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from . import catalogue, policies, prescriptions, registration
+from . import catalogue, dialect, policies, prescriptions, registration
 from . import fields as f
 from .db import Database, run_write
 from .import_writers import WRITERS as _WRITERS
@@ -309,9 +310,9 @@ def _stage(cur: duckdb.DuckDBPyConnection, kind: str, records: list[dict]) -> No
         "_row": pd.array([r["_row"] for r in records], dtype="int64"),
         **{n: pd.array([_text(r.get(n)) for r in records], dtype="str") for n in names},
     })
-    cur.register("imp_frame", frame)
-    cur.execute("CREATE OR REPLACE TEMP TABLE imp_raw AS SELECT * FROM imp_frame")
-    cur.unregister("imp_frame")
+    d = dialect.of(cur)
+    with d.frame_table(cur, "imp_frame", frame, {"_row": "BIGINT"}):
+        cur.execute(d.temp_table_as("imp_raw", "SELECT * FROM imp_frame"))
 
 
 # --------------------------------------------------------------------------- command line
@@ -339,7 +340,7 @@ def register_cli(subparsers) -> None:
     cmd.add_argument("kind", choices=[*KINDS, "orders"], help="what the file holds")
     cmd.add_argument("file", help="the CSV file (JSON for orders)")
     cmd.add_argument("--dry-run", action="store_true", help="check the file and say what would change; write nothing")
-    cmd.add_argument("--db", default=default_db_path(), help="database file (default $ORDERS_DB or data/orders.duckdb)")
+    cmd.add_argument("--db", default=default_db_path(), help="database file or postgresql:// URL (default $ORDERS_DB or data/orders.duckdb)")
     add_as_option(cmd)
     cmd.add_argument("--report", default=None, help="write the problems, if any, to this CSV file")
     cmd.set_defaults(func=_run_cli)

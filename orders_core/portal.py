@@ -25,6 +25,10 @@ Decisions (the issue is silent):
   the one transaction. The prices are the catalogue's at import.
 - A placed-at time outside ``orders_core.dates``' range is a bad cell.
 - "Order placed by" is the client's name; the order's created-at is the time it was placed.
+
+The same code runs on DuckDB and PostgreSQL: the orders, lines and coverage rows go to the database as
+three tables (``dialect.frame_table``: DuckDB reads the DataFrames, PostgreSQL gets them with COPY), and
+the SQL is written once (``DISTINCT ON`` rather than ``QUALIFY``, the groups named, ``generate_series``).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from . import allowance, allowance_ledger, dates
+from . import allowance, allowance_ledger, dates, dialect
 from . import fields as f
 from .allowance import RELEASED_STATUSES, Period
 from .allowance_ledger import PeriodKey
@@ -194,10 +198,10 @@ class _Book:
         clause, params = in_list("client_id", client_ids, "INTEGER")
         self._clause, self._params = clause, params
         rx = {r[0]: Prescription(*r[1:]) for r in cur.execute(
-            f"""SELECT client_id, prescription_id, grams_per_day, valid_from, valid_until, prescriber FROM prescriptions
+            f"""SELECT DISTINCT ON (client_id) client_id, prescription_id, grams_per_day, valid_from, valid_until, prescriber
+                FROM prescriptions
                 WHERE active AND {clause}
-                QUALIFY row_number() OVER (PARTITION BY client_id
-                        ORDER BY valid_from <= current_date DESC, valid_from DESC, prescription_id DESC) = 1""",
+                ORDER BY client_id, valid_from <= current_date DESC, valid_from DESC, prescription_id DESC""",
             params).fetchall()}
         pol = defaultdict(list)
         for r in cur.execute(
@@ -229,18 +233,18 @@ class _Book:
                    "unnest(?::DATE[]) AS period_end")
         key_params = [[k.client_id for k in keys], [k.start for k in keys], [k.end for k in keys]]
         in_period = ("o.client_id = k.client_id AND o.created_at >= k.period_start "
-                     "AND o.created_at < k.period_end + INTERVAL 1 DAY "
+                     "AND o.created_at < k.period_end + INTERVAL '1 day' "
                      "AND o.status::VARCHAR NOT IN (SELECT unnest(?::VARCHAR[]))")
         released = list(RELEASED_STATUSES)
         for client_id, start, grams in cur.execute(
                 f"""SELECT k.client_id, k.period_start, coalesce(sum(o.grams), 0)
-                    FROM ({key_sql}) k JOIN orders o ON {in_period} GROUP BY ALL""",
+                    FROM ({key_sql}) k JOIN orders o ON {in_period} GROUP BY k.client_id, k.period_start""",
                 [*key_params, released]).fetchall():
             self.periods[(client_id, start)] = Decimal(grams)
         for client_id, start, policy_id, dollars, grams in cur.execute(
                 f"""SELECT k.client_id, k.period_start, c.policy_id, sum(c.amount), sum(c.grams)
                     FROM ({key_sql}) k JOIN orders o ON {in_period} JOIN order_coverage c USING (order_id)
-                    GROUP BY ALL""",
+                    GROUP BY k.client_id, k.period_start, c.policy_id""",
                 [*key_params, released]).fetchall():
             self.policies[(client_id, start, policy_id)] = [Decimal(dollars), Decimal(grams)]
 
@@ -337,7 +341,8 @@ def import_orders(db: Database, data: bytes, actor: Person, *, dry_run: bool = F
 
 
 def _write(cur: duckdb.DuckDBPyConnection, orders: list[_Order], reviews: list[OrderReview], actor: Person) -> None:
-    ids = [r[0] for r in cur.execute("SELECT nextval('order_ids') FROM range(?)", [len(orders)]).fetchall()]
+    ids = [r[0] for r in cur.execute("SELECT nextval('order_ids') AS id FROM generate_series(1, ?) ORDER BY id",
+                                     [len(orders)]).fetchall()]
     head = pd.DataFrame({
         "order_id": ids,
         "client_id": [o.client_id for o in orders],
@@ -364,10 +369,10 @@ def _write(cur: duckdb.DuckDBPyConnection, orders: list[_Order], reviews: list[O
         columns=["order_id", "policy_id", "insurer", "amount", "grams", "note"],
     ).astype({"order_id": "int64", "policy_id": "int64", "insurer": "object", "amount": "object",
               "grams": "object", "note": "object"})
-    cur.register("portal_head", head)
-    cur.register("portal_lines", lines)
-    cur.register("portal_coverage", coverage)
-    try:
+    d = dialect.of(cur)
+    with d.frame_table(cur, "portal_head", head, _HEAD_TYPES), \
+            d.frame_table(cur, "portal_lines", lines, _LINE_TYPES), \
+            d.frame_table(cur, "portal_coverage", coverage, _COVERAGE_TYPES):
         cur.execute("""
             INSERT INTO orders (order_id, client_id, source, placed_by, created_at, status, subtotal,
                 line_discount_total, order_discount, coverage_amount, shipping_charge, total_due, grams, carrier,
@@ -387,7 +392,9 @@ def _write(cur: duckdb.DuckDBPyConnection, orders: list[_Order], reviews: list[O
         cur.execute("INSERT INTO portal_imports (portal_order_id, order_id, imported_at, imported_by, imported_by_email) "
                     "SELECT portal_order_id, order_id, now()::TIMESTAMP, ?, ? FROM portal_head",
                     [actor.name, actor.email])
-    finally:
-        cur.unregister("portal_head")
-        cur.unregister("portal_lines")
-        cur.unregister("portal_coverage")
+
+
+# The staged frames' column types on PostgreSQL (``dialect.frame_table``; the others are VARCHAR, cast on insert).
+_HEAD_TYPES = {"order_id": "BIGINT", "client_id": "INTEGER", "created_at": "TIMESTAMP"}
+_LINE_TYPES = {"order_id": "BIGINT", "line_no": "INTEGER", "units": "INTEGER"}
+_COVERAGE_TYPES = {"order_id": "BIGINT", "policy_id": "INTEGER"}

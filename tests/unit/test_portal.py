@@ -28,6 +28,12 @@ def data(*orders) -> bytes:
 
 
 @pytest.fixture
+def db(engine_demo_db):
+    """The demo on each engine."""
+    return engine_demo_db
+
+
+@pytest.fixture
 def setup(db):
     cur = db.cursor()
     ok = make_client(cur, "Portal Client", gpd="2", policy=("Sun Life", "0.8", "50", None))

@@ -22,9 +22,9 @@ NOW = dt.datetime.combine(TODAY, dt.time(12))
 
 
 @pytest.fixture
-def db(empty_db):
-    make_product(empty_db.cursor(), SKU, "dried", "15", price="100.00", category="Dried flower")
-    return empty_db
+def db(engine_empty_db):
+    make_product(engine_empty_db.cursor(), SKU, "dried", "15", price="100.00", category="Dried flower")
+    return engine_empty_db
 
 
 @pytest.fixture
