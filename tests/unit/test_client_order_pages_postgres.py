@@ -1,0 +1,234 @@
+"""What a CSR reads on the Clients, Client Profile, Order Profile, Products and Staff pages and the picking
+panel is the same on PostgreSQL as on DuckDB, and the archive and registration guards hold across servers.
+
+``duckdb_db`` and ``pg_demo_db`` hold the same 2,000-order demo (``conftest._copy_demo``), so every
+listing, total and period must match row for row. The races use two app servers' databases (each its own
+pool, as two processes) on one PostgreSQL database, a barrier forcing both writers to read before either
+writes (without the row lock ``archive`` takes, both servers archived every Shipped order, twice the events).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from orders_core import archive, catalogue, coverage, picking, prescriptions, registration, staff
+from orders_core.clients import ClientQuery, get_client, list_clients, period_orders, prescription_periods
+from orders_core.db import fetch_value, open_database
+from orders_core.fields import RecordRefused
+from orders_core.order_detail import get_order
+from tests.conftest import ANCHOR
+from tests.people import MANAGER_PERSON, acting
+from tests.unit.test_concurrency import _race
+
+pytestmark = pytest.mark.postgresql
+
+
+def _plain(value):
+    """A cell as a plain value: the engines' drivers give NULL as None, NaN or NaT, times as pandas or Python."""
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if hasattr(value, "item") and not isinstance(value, Decimal):  # numpy scalars
+        return value.item()
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+@pytest.fixture
+def both(duckdb_db, pg_demo_db):
+    return duckdb_db.cursor(), pg_demo_db.cursor()
+
+
+@pytest.mark.parametrize("query", [
+    ClientQuery(page_size=50),
+    ClientQuery(page=3, page_size=25),
+    ClientQuery(search="cote", page_size=200),
+    ClientQuery(search="Tremblay", page_size=200),
+    ClientQuery(search="1010", page_size=200),
+    ClientQuery(search="example.ca", page_size=30, page=2),
+    ClientQuery(registration=("Pending Verification", "Expired"), page_size=200),
+])
+def test_the_clients_page_lists_the_same_clients_and_open_orders(both, query):
+    duck, pg = both
+    on_duck, on_pg = list_clients(duck, query), list_clients(pg, query)
+    assert on_pg.total == on_duck.total > 0
+    assert records(on_pg.rows) == records(on_duck.rows)
+    assert len(on_pg.rows) == min(query.page_size, on_pg.total - (query.page - 1) * query.page_size)
+
+
+def test_an_accented_search_finds_the_same_clients_as_the_plain_one(pg_demo_db):
+    cur = pg_demo_db.cursor()
+    name = fetch_value(cur, "SELECT name FROM clients WHERE name <> unaccent(name) ORDER BY client_id LIMIT 1")
+    plain = fetch_value(cur, "SELECT unaccent(name) FROM clients WHERE name = ?", [name])
+    accented = list_clients(cur, ClientQuery(search=name.upper(), page_size=200)).rows
+    assert name in set(accented["Name"])
+    assert records(list_clients(cur, ClientQuery(search=plain, page_size=200)).rows) == records(accented)
+
+
+def test_a_client_profile_reads_the_same_record_periods_documents_and_history(both):
+    duck, pg = both
+    ids = [r[0] for r in duck.execute("SELECT client_id FROM clients ORDER BY client_id").fetchall()][::9]
+    assert len(ids) > 10
+    seen_used = Decimal("0")
+    for client_id in ids:
+        on_duck, on_pg = get_client(duck, client_id, MANAGER_PERSON), get_client(pg, client_id, MANAGER_PERSON)
+        assert on_pg == on_duck
+        periods = prescription_periods(pg, on_pg, ANCHOR, MANAGER_PERSON)
+        assert periods == prescription_periods(duck, on_duck, ANCHOR, MANAGER_PERSON)
+        seen_used += sum((p.used for p in periods), Decimal("0"))
+        for p in periods[:2]:
+            assert records(period_orders(pg, p.orders)) == records(period_orders(duck, p.orders))
+        for read in (prescriptions.documents, registration.client_record, registration.client_history):
+            assert read(pg, client_id, MANAGER_PERSON) == read(duck, client_id, MANAGER_PERSON)
+        assert prescriptions.renewal_defaults(pg, client_id, MANAGER_PERSON) == \
+            prescriptions.renewal_defaults(duck, client_id, MANAGER_PERSON)
+    assert seen_used > 0, "the sample holds periods with grams used"
+
+
+def test_an_order_profile_reads_the_same_money_lines_events_and_coverage(both):
+    duck, pg = both
+    ids = [r[0] for r in duck.execute(
+        "SELECT order_id FROM orders WHERE order_id % 37 = 0 OR coverage_amount > 0 AND order_id % 11 = 0 "
+        "ORDER BY order_id").fetchall()]
+    assert len(ids) > 50
+    covered = 0
+    for order_id in ids:
+        on_duck, on_pg = get_order(duck, order_id, MANAGER_PERSON), get_order(pg, order_id, MANAGER_PERSON)
+        assert on_pg.money_rows() == on_duck.money_rows()
+        assert on_pg.purchase_record() == on_duck.purchase_record()
+        assert (on_pg.status, on_pg.actions, on_pg.grams, on_pg.archived_at) == \
+            (on_duck.status, on_duck.actions, on_duck.grams, on_duck.archived_at)
+        assert records(on_pg.lines) == records(on_duck.lines)
+        assert records(on_pg.events) == records(on_duck.events)
+        assert on_pg.payments == on_duck.payments
+        covered += any(p.amount > 0 for p in on_pg.payments)
+    assert covered > 5
+    assert coverage.coverage_by_order(pg, ids) == coverage.coverage_by_order(duck, ids)
+
+
+def test_products_staff_and_the_picking_preview_read_the_same(both):
+    duck, pg = both
+    assert catalogue.list_products(pg) == catalogue.list_products(duck)
+    assert staff.list_staff(pg) == staff.list_staff(duck)
+    assert staff.history(pg) == staff.history(duck)
+    preview = picking.picking_preview(pg)
+    assert preview == picking.picking_preview(duck)
+    assert preview.orders == fetch_value(pg, "SELECT count(*) FROM orders WHERE status = 'Order Placed' "
+                                             "AND archived_at IS NULL") > 0
+
+
+def test_a_kept_picking_list_on_postgresql_holds_every_line_and_reprints_the_same(pg_demo_db):
+    cur = pg_demo_db.cursor()
+    expected = picking.picking_preview(cur)
+    made = picking.generate_picking_list(pg_demo_db, actor=acting("Zoë Tremblay"))
+    assert len(made.order_ids) == expected.orders
+    lines, units = cur.execute("SELECT count(*), sum(units) FROM picking_list_lines WHERE picking_list_id = ?",
+                               [made.number]).fetchall()[0]
+    assert (lines, units) == (expected.lines, expected.units)
+    [kept] = picking.recent_picking_lists(cur)
+    assert (kept.number, kept.orders) == (made.number, expected.orders)
+    assert picking.picking_list_pdf(pg_demo_db, made.number) == made.pdf
+    assert picking.picking_preview(cur, made.order_ids, made_list=made.number).already_listed == 0
+    assert picking.picking_preview(cur, made.order_ids).already_listed == expected.orders
+
+
+@pytest.fixture
+def servers(pg_demo_db):
+    """Two app servers' databases on the test's PostgreSQL database."""
+    first, second = open_database(pg_demo_db.url, create=False), open_database(pg_demo_db.url, create=False)
+    yield first, second
+    first.close()
+    second.close()
+
+
+def _both_read_first(monkeypatch, module, name):
+    """Make ``module.name`` (a read inside a write) wait, in each racing thread, until the other has read too."""
+    barrier = threading.Barrier(2, timeout=30)
+    real = getattr(module, name)
+    local = threading.local()
+
+    def read_then_wait(*args, **kwargs):
+        result = real(*args, **kwargs)
+        if threading.current_thread() is not threading.main_thread() and not getattr(local, "done", False):
+            local.done = True
+            barrier.wait()
+        return result
+
+    monkeypatch.setattr(module, name, read_then_wait)
+
+
+def test_two_servers_archiving_shipped_at_once_archive_each_order_once(pg_demo_db, servers, monkeypatch):
+    cur = pg_demo_db.cursor()
+    shipped = archive.count_archivable(cur, "Shipped")
+    assert shipped > 0
+    events_before = fetch_value(cur, "SELECT count(*) FROM order_events WHERE kind = 'archived'")
+    barrier = threading.Barrier(2, timeout=30)
+    real = archive._select_targets
+
+    def together(*args):  # both transactions have begun when either selects its orders
+        barrier.wait()
+        return real(*args)
+
+    monkeypatch.setattr(archive, "_select_targets", together)
+    a, b = _race(lambda: archive.archive_status(servers[0], "Shipped", acting("Isabelle Roy"), expected=shipped),
+                 lambda: archive.archive_status(servers[1], "Shipped", acting("Marc Tremblay"), expected=shipped))
+    assert not isinstance(a, Exception) and not isinstance(b, Exception), (a, b)
+    assert sorted([a.count, b.count]) == [0, shipped]
+    late = a if a.count == 0 else b
+    assert late.earlier_by is not None and late.earlier_count == shipped
+    assert "archived a moment ago" in late.sentence(shipped)
+    assert archive.count_archivable(cur, "Shipped") == 0
+    assert fetch_value(cur, "SELECT count(*) FROM order_events WHERE kind = 'archived'") == events_before + shipped
+    winner = b if a.count == 0 else a
+    assert fetch_value(cur, "SELECT count(*) FROM orders WHERE archive_batch = ?", [winner.batch]) == shipped
+
+
+def test_two_servers_registering_one_previous_system_number_at_once_register_it_once(
+        pg_demo_db, servers, monkeypatch):
+    _both_read_first(monkeypatch, registration, "_key_owner")
+    raw = {"name": "Éloïse Tremblay", "date_of_birth": "1968-04-21", "email": "eloise@example.ca",
+           "address_line1": "4120 rue Saint-Denis", "city": "Montréal", "province": "QC", "postal_code": "H2W 2M5",
+           "registered_on": "2025-09-02", "previous_system_id": "OLD-77"}
+    outcomes = _race(lambda: registration.register_client(servers[0], raw, acting("Isabelle Roy"), today=ANCHOR),
+                     lambda: registration.register_client(servers[1], {**raw, "name": "Other Person"},
+                                                          acting("Marc Tremblay"), today=ANCHOR))
+    saved = [o for o in outcomes if isinstance(o, int)]
+    refused = [o for o in outcomes if isinstance(o, RecordRefused)]
+    assert len(saved) == 1 and len(refused) == 1, outcomes
+    assert f"OLD-77 already belongs to client {saved[0]}" in str(refused[0])
+    cur = pg_demo_db.cursor()
+    assert fetch_value(cur, "SELECT client_id FROM client_keys WHERE previous_system_id = 'OLD-77'") == saved[0]
+    assert fetch_value(cur, "SELECT count(*) FROM clients WHERE name IN ('Éloïse Tremblay', 'Other Person') "
+                            "AND created_at::DATE = current_date") == 1
+    assert fetch_value(cur, "SELECT name_key FROM clients WHERE client_id = ?", [saved[0]]) in (
+        "eloise tremblay", "other person")
+
+
+def test_a_new_document_and_policy_on_postgresql_change_the_allowance_the_profile_shows(pg_demo_db):
+    cur = pg_demo_db.cursor()
+    client_id = registration.register_client(pg_demo_db, {
+        "name": "Chloé Côté", "date_of_birth": "1980-01-31", "phone": "418 555 0100", "address_line1": "2 rue X",
+        "city": "Québec", "province": "QC", "postal_code": "G1R 4P5", "registered_on": "2025-10-01"},
+        acting("Isabelle Roy"), today=ANCHOR)
+    assert list_clients(cur, ClientQuery(search="chloe cote")).rows["Client ID"].tolist() == [client_id]
+    today = dt.date.today()
+    prescriptions.add_document(pg_demo_db, client_id, {
+        "grams_per_day": "2,5", "valid_from": today - dt.timedelta(days=31), "valid_until": today + dt.timedelta(days=200),
+        "prescriber": "Dre Gagnon", "practitioner_licence": "CMQ 12345"}, acting("Isabelle Roy"))
+    client = get_client(cur, client_id, MANAGER_PERSON)
+    periods = prescription_periods(cur, client, today, MANAGER_PERSON)
+    assert [(p.number, p.allowance, p.used) for p in periods] == [(2, Decimal("75.00"), 0), (1, Decimal("75.00"), 0)]
+    row = list_clients(cur, ClientQuery(search=str(client_id))).rows.iloc[0]
+    assert (row["Grams/day"], row["Valid Until"], row["Open Orders"]) == (
+        Decimal("2.50"), today + dt.timedelta(days=200), 0)
