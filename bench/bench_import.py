@@ -2,7 +2,8 @@
 under 30 s together), then 100,000 Client Portal orders from JSON (target under 60 s), into an empty
 database, and the same client file again (nothing changes).
 
-Files and the database live in ORDERS_BENCH_DIR.
+Files and the database live in ORDERS_BENCH_DIR; ``python -m bench.bench_import postgresql://...`` runs the same
+imports into that PostgreSQL database instead (an empty one: ``createdb``).
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import sys
 import time
 
 from bench.common import BENCH, BENCH_DIR, table
-from orders_core.db import Database
+from orders_core.db import Database, open_database
 from orders_core.importing import import_file
 
 CLIENTS = 100_000
@@ -83,12 +85,16 @@ def timed(fn):
     return result, time.perf_counter() - started
 
 
-def main() -> None:
+def main(target: str | None = None) -> None:
+    """Into a new DuckDB file in ORDERS_BENCH_DIR, or into the empty PostgreSQL database ``target`` names."""
     BENCH_DIR.mkdir(exist_ok=True)
-    path = BENCH_DIR / "import.duckdb"
-    for p in (path, path.with_suffix(".duckdb.wal")):
-        p.unlink(missing_ok=True)
-    db = Database(str(path))
+    if target:
+        db = open_database(target, new_only=True)
+    else:
+        path = BENCH_DIR / "import.duckdb"
+        for p in (path, path.with_suffix(".duckdb.wal")):
+            p.unlink(missing_ok=True)
+        db = Database(str(path))
     clients, documents = clients_csv(), documents_csv()
     rows = []
     r1, t1 = timed(lambda: import_file(db, "clients", clients, BENCH, today=TODAY))
@@ -112,4 +118,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else None)
