@@ -1,8 +1,10 @@
 """Order metrics for operations managers: every figure and chart of the Metrics page.
 
-Every number is an aggregation in DuckDB that returns a small result (a few hundred rows at
-most), never the orders themselves. Every value that comes from the user reaches DuckDB as a
-``?`` parameter; the only text put into the SQL is our own constant fragments.
+Every number is an aggregation in the database that returns a small result (a few hundred rows at
+most), never the orders themselves. Every value that comes from the user reaches the database as a
+``?`` parameter; the only text put into the SQL is our own constant fragments. The SQL is written once
+for DuckDB and PostgreSQL (``dialect``: ``FILTER (WHERE ...)``, quoted intervals, named GROUP BY
+columns, aliased subqueries; ``round_double`` where the engines' ``round`` differs).
 
 Which date each metric uses (and why):
 
@@ -51,6 +53,7 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
+from . import dialect
 from .db import fetch_frame, in_list
 from .schema import CATEGORIES, SOURCES, STATUSES
 
@@ -147,7 +150,7 @@ def data_version(cur: duckdb.DuckDBPyConnection) -> tuple:
 
 # --- SQL fragments (our constants only) -------------------------------------------------------
 
-_CREATED_IN = "o.created_at >= ?::DATE AND o.created_at < ?::DATE + INTERVAL 1 DAY"
+_CREATED_IN = "o.created_at >= ?::DATE AND o.created_at < ?::DATE + INTERVAL '1 day'"
 _NOT_CANCELLED = "o.status <> 'Cancelled'"
 
 
@@ -183,8 +186,15 @@ def _grain(f: MetricsFilter, grain: str | None) -> str:
 
 def _step_and_end(grain: str) -> tuple[str, str]:
     """The interval between buckets and the SQL for a bucket's natural last day (of period ``p.period``)."""
-    return {"day": ("INTERVAL 1 DAY", "p.period"), "week": ("INTERVAL 1 WEEK", "p.period + 6"),
-            "month": ("INTERVAL 1 MONTH", "(p.period + INTERVAL 1 MONTH)::DATE - 1")}[grain]
+    return {"day": ("INTERVAL '1 day'", "p.period"), "week": ("INTERVAL '7 days'", "p.period + 6"),
+            "month": ("INTERVAL '1 month'", "(p.period + INTERVAL '1 month')::DATE - 1")}[grain]
+
+
+def _periods(grain: str) -> str:
+    """The first day of every ``grain`` from the one holding the first ``?`` date to the second ``?`` date."""
+    step = _step_and_end(grain)[0]
+    return (f"SELECT g.period::DATE AS period FROM generate_series(date_trunc('{grain}', ?::DATE::TIMESTAMP), "
+            f"?::DATE::TIMESTAMP, {step}) AS g(period)")
 
 
 # --- Headline figures -------------------------------------------------------------------------
@@ -253,24 +263,24 @@ def headline(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, now: dt.datetime 
     rows = cur.execute(
         f"""
         SELECT o.created_at >= ?::DATE AS is_current,
-               count(*) FILTER ({_NOT_CANCELLED}),
-               coalesce(sum(o.total_due) FILTER ({_NOT_CANCELLED}), 0),
-               count(*) FILTER (o.status = 'Cancelled'),
-               count(*) FILTER ({_NOT_CANCELLED} AND o.source = 'Client Portal'),
-               count(*) FILTER ({_NOT_CANCELLED} AND o.source = 'Recurring')
+               count(*) FILTER (WHERE {_NOT_CANCELLED}),
+               coalesce(sum(o.total_due) FILTER (WHERE {_NOT_CANCELLED}), 0),
+               count(*) FILTER (WHERE o.status = 'Cancelled'),
+               count(*) FILTER (WHERE {_NOT_CANCELLED} AND o.source = 'Client Portal'),
+               count(*) FILTER (WHERE {_NOT_CANCELLED} AND o.source = 'Recurring')
         FROM orders o
         WHERE o.created_at >= ? AND o.created_at < ? AND (o.created_at < ? OR o.created_at >= ?) AND {where}
-        GROUP BY ALL
+        GROUP BY 1
         """,  # noqa: S608 -- only our constant fragments are interpolated
         [start, prev_start, cut, prev_cut, start, *params],
     ).fetchall()
     grams = cur.execute(
         f"""
-        SELECT o.shipped_on >= ? AS is_current, coalesce(sum(o.grams), 0)
+        SELECT o.shipped_on >= ?::DATE AS is_current, coalesce(sum(o.grams), 0)
         FROM orders o
         WHERE (o.shipped_on BETWEEN ? AND ? OR o.shipped_on BETWEEN ? AND ?)
           AND o.status IN ('Shipped', 'Delivered') AND {where}
-        GROUP BY ALL
+        GROUP BY 1
         """,  # noqa: S608
         [f.start, prev.start, prev.start + dt.timedelta(days=ship_days), f.start,
          f.start + dt.timedelta(days=ship_days), *params],
@@ -300,7 +310,7 @@ def volume_by_source(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, grain: st
     f = f.validated()
     grain = _grain(f, grain)
     where, params = _filters(f)
-    step, natural_end = _step_and_end(grain)
+    natural_end = _step_and_end(grain)[1]
     today = today or dt.date.today()
     sources = list(f.sources) or list(SOURCES)
     return fetch_frame(
@@ -311,11 +321,9 @@ def volume_by_source(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, grain: st
                    count(*) AS orders, sum(o.total_due) AS revenue
             FROM orders o
             WHERE {_CREATED_IN} AND {_NOT_CANCELLED} AND {where}
-            GROUP BY ALL
+            GROUP BY 1, 2
         ),
-        periods AS (
-            SELECT unnest(generate_series(date_trunc('{grain}', ?::DATE), ?::DATE, {step}))::DATE AS period
-        ),
+        periods AS ({_periods(grain)}),
         sources AS (SELECT unnest(?::VARCHAR[]) AS source)
         SELECT p.period,
                greatest(p.period, ?::DATE) AS first_day,
@@ -327,7 +335,7 @@ def volume_by_source(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, grain: st
                coalesce(a.revenue, 0)::DECIMAL(18,2) AS revenue
         FROM periods p CROSS JOIN sources s
         LEFT JOIN agg a USING (period, source)
-        ORDER BY p.period, list_position(?::VARCHAR[], s.source)
+        ORDER BY p.period, array_position(?::VARCHAR[], s.source)
         """,  # noqa: S608
         [f.start, f.end, *params, f.start, f.end, sources, f.start, f.end, f.start, f.end, today, sources],
     )
@@ -361,18 +369,17 @@ def grams_shipped_per_period(cur: duckdb.DuckDBPyConnection, f: MetricsFilter,
     f = f.validated()
     grain = _grain(f, grain)
     where, params = _filters(f)
-    step = _step_and_end(grain)[0]
     return fetch_frame(
         cur,
         f"""
         WITH agg AS (
-            SELECT date_trunc('{grain}', o.shipped_on)::DATE AS period, sum(o.grams) AS grams
+            SELECT date_trunc('{grain}', o.shipped_on::TIMESTAMP)::DATE AS period, sum(o.grams) AS grams
             FROM orders o
             WHERE o.shipped_on BETWEEN ? AND ? AND o.status IN ('Shipped', 'Delivered') AND {where}
-            GROUP BY ALL
+            GROUP BY 1
         )
         SELECT p.period, coalesce(a.grams, 0)::DECIMAL(18,3) AS grams
-        FROM (SELECT unnest(generate_series(date_trunc('{grain}', ?::DATE), ?::DATE, {step}))::DATE AS period) p
+        FROM ({_periods(grain)}) p
         LEFT JOIN agg a USING (period)
         ORDER BY p.period
         """,  # noqa: S608
@@ -391,7 +398,7 @@ def status_funnel(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataFr
         cur.execute(
             f"""
             SELECT o.status::VARCHAR, count(*) FROM orders o
-            WHERE {_CREATED_IN} AND {where} GROUP BY ALL
+            WHERE {_CREATED_IN} AND {where} GROUP BY o.status
             """,  # noqa: S608
             [f.start, f.end, *params],
         ).fetchall()
@@ -402,7 +409,7 @@ def status_funnel(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataFr
 # --- Lead times -------------------------------------------------------------------------------
 
 
-def _quantile(q: float) -> str:
+def _quantile(d: dialect.Dialect, q: float) -> str:
     """``quantile_cont(days, q)`` of a group, read from its histogram (a row per whole number of days).
 
     Lead times are whole days, so a group's values are a handful of (days, n) rows: counting them is
@@ -411,19 +418,19 @@ def _quantile(q: float) -> str:
     ``quantile_cont`` does, so the figures are the same to the last digit.
     """
     rank = f"(total - 1) * {q}"
-    low = f"min(days) FILTER (upto > floor({rank}))"
-    high = f"min(days) FILTER (upto > least(floor({rank}) + 1, total - 1))"
-    return f"round(({low} + ({rank} - floor({rank})) * ({high} - {low}))::DOUBLE, 1)"
+    low = f"min(days) FILTER (WHERE upto > floor({rank}))"
+    high = f"min(days) FILTER (WHERE upto > least(floor({rank}) + 1, total - 1))"
+    return d.round_double(f"{low} + ({rank} - floor({rank})) * ({high} - {low})", 1)
 
 
-def _histogram_quantiles(histogram: str, keys: str) -> str:
+def _histogram_quantiles(d: dialect.Dialect, histogram: str, keys: str) -> str:
     """Median and 90th percentile per ``keys`` of ``histogram`` (columns: keys, days, n; days not null)."""
     return f"""
         SELECT {keys}, total AS orders,
-               {_quantile(0.5)} AS median_days, {_quantile(0.9)} AS p90_days
+               {_quantile(d, 0.5)} AS median_days, {_quantile(d, 0.9)} AS p90_days
         FROM (SELECT *, sum(n) OVER (PARTITION BY {keys} ORDER BY days) AS upto,
                      sum(n) OVER (PARTITION BY {keys}) AS total
-              FROM ({histogram}))
+              FROM ({histogram}) histogram) running
         GROUP BY {keys}, total
     """
 
@@ -437,22 +444,23 @@ def lead_times(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataFrame
     f = f.validated()
     where, params = _filters(f)
     histogram = f"""
-        SELECT '{STAGES[0]}' AS stage, date_trunc('week', o.shipped_on)::DATE AS week,
+        SELECT '{STAGES[0]}' AS stage, date_trunc('week', o.shipped_on::TIMESTAMP)::DATE AS week,
                o.shipped_on - o.created_at::DATE AS days, count(*) AS n
         FROM orders o
         WHERE o.shipped_on BETWEEN ? AND ? AND {where}
-        GROUP BY ALL
+        GROUP BY 2, 3
         UNION ALL
-        SELECT '{STAGES[1]}', date_trunc('week', o.delivered_on)::DATE, o.delivered_on - o.shipped_on, count(*)
+        SELECT '{STAGES[1]}', date_trunc('week', o.delivered_on::TIMESTAMP)::DATE, o.delivered_on - o.shipped_on,
+               count(*)
         FROM orders o
         WHERE o.delivered_on BETWEEN ? AND ? AND o.shipped_on IS NOT NULL AND {where}
-        GROUP BY ALL
+        GROUP BY 2, 3
     """
     return fetch_frame(
         cur,
         f"""
         SELECT stage, week, orders::BIGINT AS orders, median_days, p90_days
-        FROM ({_histogram_quantiles(histogram, "stage, week")})
+        FROM ({_histogram_quantiles(dialect.of(cur), histogram, "stage, week")}) quantiles
         ORDER BY stage, week
         """,  # noqa: S608 -- only our constant fragments are interpolated
         [f.start, f.end, *params, f.start, f.end, *params],
@@ -474,7 +482,7 @@ def unverified_backlog(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, today: 
         cur.execute(
             f"""
             SELECT least(greatest(?::DATE - o.created_at::DATE, 0), 3) AS age, count(*)
-            FROM orders o WHERE o.status = 'Unverified' AND {where} GROUP BY ALL
+            FROM orders o WHERE o.status = 'Unverified' AND {where} GROUP BY 1
             """,  # noqa: S608
             [today, *params],
         ).fetchall()
@@ -507,16 +515,17 @@ def carrier_summary(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.Data
         SELECT o.carrier, o.delivered_on - o.shipped_on AS days, count(*) AS n
         FROM orders o
         WHERE {_CREATED_IN} AND o.status IN ('Shipped', 'Delivered') AND o.carrier IS NOT NULL AND {where}
-        GROUP BY ALL
+        GROUP BY 1, 2
     """
     return fetch_frame(
         cur,
         f"""
         WITH h AS MATERIALIZED ({histogram}),
              shipped AS (SELECT carrier, sum(n) AS shipped_orders FROM h GROUP BY carrier),
-             delivered AS ({_histogram_quantiles("SELECT * FROM h WHERE days IS NOT NULL", "carrier")})
+             delivered AS ({_histogram_quantiles(dialect.of(cur), "SELECT * FROM h WHERE days IS NOT NULL",
+                                                 "carrier")})
         SELECT s.carrier, s.shipped_orders::BIGINT AS shipped_orders,
-               s.shipped_orders / sum(s.shipped_orders) OVER () AS share,
+               (s.shipped_orders / sum(s.shipped_orders) OVER ())::DOUBLE PRECISION AS share,
                coalesce(d.orders, 0)::BIGINT AS delivered_orders,
                d.median_days AS median_days_to_deliver, d.p90_days AS p90_days_to_deliver
         FROM shipped s LEFT JOIN delivered d USING (carrier)
@@ -589,7 +598,7 @@ def coverage_by_insurer(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.
               WHERE {_CREATED_IN} AND o.coverage_amount > 0
                 AND o.status IN ('Order Placed', 'Shipped', 'Delivered') AND {where}) o
         LEFT JOIN order_coverage c ON c.order_id = o.order_id AND c.amount > 0
-        GROUP BY ALL
+        GROUP BY 1, 2
         ORDER BY month, insurer
         """,  # noqa: S608
         [f.start, f.end, *params],
@@ -624,9 +633,10 @@ def page_metrics(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, today: dt.dat
     """Run every aggregation of the Metrics page (``now``: compare a partial today like with like).
 
     With a category filter, the orders holding those categories are found once, into a temporary
-    table of a cursor of its own (temporary tables live in that cursor's memory, never in the file),
-    and every aggregation reads that table instead of joining the order lines again: a ten-year range
-    would otherwise join a million orders' lines ten times over.
+    table of a cursor of its own (temporary tables live in that cursor's memory, never in the file;
+    on PostgreSQL in the session of the cursor's connection, dropped again at the end), and every
+    aggregation reads that table instead of joining the order lines again: a ten-year range would
+    otherwise join a million orders' lines ten times over.
     """
     f = f.validated()
     grain, note = bucket_grain(f, grain)
@@ -634,8 +644,9 @@ def page_metrics(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, today: dt.dat
     matched = None
     try:
         if f.categories:
-            side.execute(f"CREATE TEMP TABLE {_MATCHED_TABLE} AS SELECT DISTINCT order_id FROM ({_CATEGORY_ORDERS})",
-                         [list(f.categories)]).fetchall()
+            side.execute(f"DROP TABLE IF EXISTS {_MATCHED_TABLE}").fetchall()
+            side.execute(f"CREATE TEMP TABLE {_MATCHED_TABLE} AS SELECT DISTINCT order_id "
+                         f"FROM ({_CATEGORY_ORDERS}) matched", [list(f.categories)]).fetchall()
             matched = _matched_categories.set(f.categories)
         return PageMetrics(
             filter=f, today=today, grain=grain, grain_note=note,
@@ -653,4 +664,5 @@ def page_metrics(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, today: dt.dat
     finally:
         if matched is not None:
             _matched_categories.reset(matched)
+            side.execute(f"DROP TABLE IF EXISTS {_MATCHED_TABLE}").fetchall()
         side.close()

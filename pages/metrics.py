@@ -412,8 +412,11 @@ def _figures(key: tuple, today: dt.date, grain: str, now: dt.datetime, version: 
     """The page's figures for one range, computed once for every session (the process-wide cache is keyed by
     the query, today, the time rounded to 5 minutes and the data's version: any write invalidates it)."""
     start, end, sources, carriers, categories = key
-    return m.page_metrics(database().cursor(), m.MetricsFilter(start, end, sources, carriers, categories),
-                          today, grain, now=now)
+    cur = database().cursor()  # a cursor of its own, given back at once (on PostgreSQL: a pooled connection)
+    try:
+        return m.page_metrics(cur, m.MetricsFilter(start, end, sources, carriers, categories), today, grain, now=now)
+    finally:
+        cur.close()
 
 
 def figures(f: m.MetricsFilter, today: dt.date, grain: str) -> m.PageMetrics:
