@@ -1,13 +1,15 @@
-"""The sign-in gate of every page and the Staff page (AppTest, ``st.user`` as the identity provider gives it)."""
+"""The sign-in gate of every page and the Staff page (AppTest, ``st.user`` as the identity provider gives it).
+
+The Staff page's tests and the deactivated person's run on both engines."""
 
 from __future__ import annotations
 
 import re
 
-import duckdb
 import pytest
 
 from orders_core.staff import Person
+from tests.app.engines import ENGINES, engine_app_db, with_database
 from tests.app.pages import ADMIN, CSR, FULFILLMENT, MANAGER, SIGNED_OUT, app_page
 from ui.text import JOINER
 
@@ -33,12 +35,14 @@ SIDEBAR = {
 }
 
 
-def rows(path, sql, params=None):
-    con = duckdb.connect(str(path))
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
+def rows(target, sql, params=None):
+    return with_database(target, lambda db: db.cursor().execute(sql, params or []).fetchall())
+
+
+@pytest.fixture(params=ENGINES)
+def either_app_db(request, monkeypatch):
+    """The pages on each engine (the Staff page's tests): the demo in a DuckDB file, the same rows on PostgreSQL."""
+    yield from engine_app_db(request, monkeypatch)
 
 
 def texts(at) -> str:
@@ -92,17 +96,17 @@ def test_each_page_opens_only_for_the_roles_the_table_names(app_db, page, who):
     assert f"Signed in as **{who.name}**" in texts(at)
 
 
-def test_deactivated_person_is_refused_at_the_next_run(app_db):
+def test_deactivated_person_is_refused_at_the_next_run(either_app_db):
     at = app_page("app.py", user=CSR).run()
     assert at.dataframe
-    rows(app_db, "UPDATE staff SET active = false WHERE email = ?", [CSR.email])
+    rows(either_app_db, "UPDATE staff SET active = false WHERE email = ?", [CSR.email])
     at.run()
     assert [t.value for t in at.title] == ["No access"]
     assert "your access has been deactivated" in texts(at)
     assert not at.dataframe
 
 
-def test_staff_page_adds_changes_and_deactivates_with_history(app_db):
+def test_staff_page_adds_changes_and_deactivates_with_history(either_app_db):
     at = app_page("pages/staff.py", user=ADMIN).run()
     assert not at.exception
     assert list(at.dataframe[0].value["E-mail"]) == [p.email for p in sorted([CSR, FULFILLMENT, MANAGER, ADMIN],
@@ -112,7 +116,8 @@ def test_staff_page_adds_changes_and_deactivates_with_history(app_db):
     at.selectbox(key="staff_new_role").select("Fulfillment Associate")
     at.button(key="staff_add").click().run()
     assert "Added Luc Gagnon (luc.gagnon@example.ca, Fulfillment Associate)." in at.success[0].value
-    assert rows(app_db, "SELECT name, role, active, changed_by FROM staff WHERE email = 'luc.gagnon@example.ca'") == [
+    assert rows(either_app_db, "SELECT name, role, active, changed_by FROM staff "
+                               "WHERE email = 'luc.gagnon@example.ca'") == [
         ("Luc Gagnon", "Fulfillment Associate", True, ADMIN.email)]
 
     at.selectbox(key="staff_who").select("luc.gagnon@example.ca").run()
@@ -126,7 +131,7 @@ def test_staff_page_adds_changes_and_deactivates_with_history(app_db):
     assert set(mine["By"]) == {f"{ADMIN.name} ({ADMIN.email})"}
 
 
-def test_staff_page_refuses_a_bad_address_and_the_last_administrator(app_db):
+def test_staff_page_refuses_a_bad_address_and_the_last_administrator(either_app_db):
     at = app_page("pages/staff.py", user=ADMIN).run()
     at.text_input(key="staff_new_email").input("not an address")
     at.text_input(key="staff_new_name").input("Somebody")
@@ -135,7 +140,7 @@ def test_staff_page_refuses_a_bad_address_and_the_last_administrator(app_db):
     at.selectbox(key="staff_who").select(ADMIN.email).run()
     at.button(key="staff_deactivate").click().run()
     assert at.error[0].value == "The staff list must keep one active Administrator; make another one first."
-    assert rows(app_db, "SELECT count(*) FROM staff WHERE active") == [(4,)]
+    assert rows(either_app_db, "SELECT count(*) FROM staff WHERE active") == [(4,)]
 
 
 @pytest.mark.parametrize("who", [CSR, FULFILLMENT, MANAGER], ids=lambda p: p.role)
