@@ -1,4 +1,5 @@
-"""The Metrics page (AppTest): every chart renders for a full range and for an empty one, with the right figures."""
+"""The Metrics page (AppTest): every chart renders for a full range and for an empty one, with the right figures,
+on both engines (the demo in a DuckDB file, and the same rows on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import json
 
 import pytest
 
-from orders_core.db import Database, fetch_one
+from orders_core.db import fetch_one
 from orders_core.formatting import money
 from tests.app.conftest import REASON, escaped
+from tests.app.engines import ENGINES, engine_app_db, with_database
 from tests.app.pages import MANAGER, app_page
 
 PAGE = "pages/metrics.py"
@@ -28,6 +30,12 @@ TITLES = [
 ]
 
 
+@pytest.fixture(params=ENGINES)
+def app_db(request, monkeypatch):
+    """The page on each engine (the failing daily job's tests too: it generates on that engine once mended)."""
+    yield from engine_app_db(request, monkeypatch)
+
+
 @pytest.fixture
 def at(app_db):
     app = app_page(PAGE, timeout=60, user=MANAGER)
@@ -36,12 +44,8 @@ def at(app_db):
     return app
 
 
-def sql_row(path, query, params=()):
-    db = Database(str(path))
-    try:
-        return fetch_one(db.cursor(), query, list(params))
-    finally:
-        db.close()
+def sql_row(target, query, params=()):
+    return with_database(target, lambda db: fetch_one(db.cursor(), query, list(params)))
 
 
 def choose_range(at, start: dt.date, end: dt.date) -> None:
@@ -75,7 +79,7 @@ def test_a_full_range_renders_every_chart_with_data(at, app_db):
     assert [b.label for b in at.download_button] == ["Download data"] * len(TITLES)
     orders, revenue = sql_row(
         app_db, "SELECT count(*), sum(total_due) FROM orders WHERE status <> 'Cancelled' "
-        "AND created_at >= ? AND created_at < ?::DATE + INTERVAL 1 DAY", [start, ANCHOR])
+        "AND created_at >= ? AND created_at < ?::DATE + INTERVAL '1 day'", [start, ANCHOR])
     assert metric(at, "Orders").value == f"{orders:,}"
     assert metric(at, "Revenue").value == f"${round(revenue):,}"      # whole dollars under $100,000
     assert f"({money(revenue)})" in metric(at, "Revenue").proto.help  # the exact amount in its help
@@ -127,7 +131,7 @@ def test_half_a_custom_range_asks_for_the_last_day(at):
 
 def test_backlog_caption_counts_orders_waiting(at, app_db):
     (three_plus,) = sql_row(app_db, "SELECT count(*) FROM orders WHERE status = 'Unverified' "
-                                    "AND created_at < ?::DATE - INTERVAL 2 DAY", [dt.date.today()])
+                                    "AND created_at < ?::DATE - INTERVAL '2 days'", [dt.date.today()])
     caption = next(c.value for c in at.caption if c.value.startswith("Every order waiting"))
     assert f"{three_plus:,} for 3+ days" in caption
     assert at.button(key="metrics_open_oldest").label == f"Open the {three_plus:,} orders waiting 3+ days"
