@@ -3,6 +3,10 @@
 The command acts as the staff member ``--as`` names (``staff_cli.acting_person``): generating needs the
 role table's ``generate_due``; ``--dry-run`` shows clients' names, grams and skip reasons (their
 prescriptions), so it needs ``view_client_records``. A bad ``--as`` is one sentence and changes nothing.
+
+``--db`` (or ``ORDERS_DB``) is a DuckDB file or a ``postgresql://`` URL. A DuckDB file the running app holds
+is refused in one sentence (the app generates by itself); a PostgreSQL database may be shared with running
+app servers and their daily jobs: a run overlapping theirs generates nothing twice (``recurring_generation``).
 """
 
 from __future__ import annotations
@@ -52,7 +56,8 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     sub = recurring.add_subparsers(dest="recurring_command", required=True)
     run = sub.add_parser("run", help="generate the orders that are due (idempotent)")
     run.add_argument("--as-of", type=date_arg, default=None, help="the run's date (default: today)")
-    run.add_argument("--db", default=default_db_path(), help="database file (default $ORDERS_DB or data/orders.duckdb)")
+    run.add_argument("--db", default=default_db_path(),
+                     help="database file or postgresql:// URL (default $ORDERS_DB or data/orders.duckdb)")
     run.add_argument("--dry-run", action="store_true", help="show what would be generated and change nothing")
     add_as_option(run)
     run.set_defaults(func=_run_cli)

@@ -5,6 +5,13 @@ few minutes whether the date changed). Generation is idempotent, so a restart, a
 process start or a CSR pressing "Generate due orders" at the same time is harmless.
 Set ORDERS_RECURRING_JOB=0 to turn it off (the test suite does, so its data stays put).
 
+On PostgreSQL every app server runs its own job against the one database; nothing elects a leader.
+Decision: that is safe, and simpler than choosing one server: the servers' runs of a day overlap
+or follow each other, and a template's period is generated once whichever runs first
+(``recurring_generation``: the due templates' rows are locked for the run and the generation key is
+unique). The server that comes second finds nothing due and records a run of 0 orders. Turn the job
+off (ORDERS_RECURRING_JOB=0) on servers that should never write on their own, if any.
+
 Who acts (issue 12): every write records a person, and nobody is signed in to a background thread.
 Decision: the job acts as one fixed system person, ``recurring.JOB_ACTOR``: the name "Daily recurring
 job", the address ``recurring-job@orders.invalid`` (reserved, so never a staff member's and never on the

@@ -560,6 +560,32 @@ def test_cli_generates_once_and_says_so(db_path):
         con.close()
 
 
+@pytest.mark.postgresql
+def test_cli_on_postgresql_generates_once_beside_the_app_servers_daily_jobs(pg_demo_db):
+    """``--db postgresql://...``: the command runs beside app servers (nothing holds the database); a daily
+    job of an app server run afterwards the same day finds the period generated and makes nothing."""
+    from orders_core import recurring_job
+
+    url, cur = pg_demo_db.url, pg_demo_db.cursor()
+    dry = _cli("--as-of", "2026-12-10", "--db", url, "--as", "csr@demo.example", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    expected = int(rec.preview_due(cur, D(2026, 12, 10))["Orders"].sum())
+    assert expected > 0 and "Generate" in dry.stdout
+    before = _orders_count(cur)
+    out = _cli("--as-of", "2026-12-10", "--db", url, "--as", "csr@demo.example")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(f"2026-12-10: {expected:,} orders generated from ")
+    assert fetch_value(cur, "SELECT count(*) FROM orders o JOIN recurring_generated_orders g USING (order_id) "
+                            "WHERE o.created_at::DATE = ? AND o.source = 'Recurring'", [D(2026, 12, 10)]) == expected
+    assert fetch_value(cur, "SELECT count(*) FROM recurring_generations WHERE generated_by = 'Isabelle Roy' "
+                            "AND generated_by_email = 'csr@demo.example'") > 0
+    again = _cli("--as-of", "2026-12-10", "--db", url, "--as", "csr@demo.example")
+    assert again.returncode == 0 and again.stdout.startswith("2026-12-10: 0 orders generated")
+    job = recurring_job.DailyJob(pg_demo_db, interval=3600)
+    assert len(job.run_once(D(2026, 12, 10)).orders) == 0 and job.last_failure is None
+    assert _orders_count(cur) == before + expected
+
+
 @pytest.mark.parametrize("who, says", [
     (None, "Say who you are with --as EMAIL"),
     ("nobody@demo.example", "nobody@demo.example is not on the staff list"),
