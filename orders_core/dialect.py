@@ -32,6 +32,11 @@ What cannot be written once is a method here, never an ``if engine == ...`` in a
   none on DuckDB (it scans the columns; its ART indexes do not serve a substring), and on PostgreSQL
   ``pg_trgm`` GIN indexes on ``clients.name_key`` and ``orders.tracking_number`` (``pg_trgm`` is a
   trusted extension, as ``unaccent``);
+- ``lookup_indexes``: B-tree indexes on the columns a page looks one client's or one order's rows up by
+  (a client's orders, prescriptions, policies and events; an order's events; whether an order is on
+  a picking list), also made by migration 5: none on DuckDB, and on PostgreSQL, where a table
+  without one is read whole (the Clients page counted each listed client's open orders by reading
+  every order: 7 s at 500,000 orders);
 - ``money_text(expr)``: an amount as text with thousands separators and two decimals ("1,234.50"):
   DuckDB's ``printf('%,.2f', x)``, PostgreSQL's ``to_char(x, 'FM...990.00')`` (separators written
   out, not the locale's ``G``/``D``);
@@ -83,6 +88,7 @@ class DuckDBDialect(Dialect):
 
     preamble = ""  # nothing to install before the schema
     search_indexes = ""  # a columnar scan: no index serves a substring search
+    lookup_indexes = ""  # none: DuckDB scans its columns for these lookups, as it always has
     lock_row = ""  # optimistic: a concurrent UPDATE of the row conflicts (and is retried) instead
 
     def fold(self, expr: str) -> str:
@@ -175,6 +181,14 @@ class PostgresDialect(Dialect):
         "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
         "CREATE INDEX IF NOT EXISTS clients_name_key_trgm ON clients USING gin (name_key gin_trgm_ops);\n"
         "CREATE INDEX IF NOT EXISTS orders_tracking_number_trgm ON orders USING gin (tracking_number gin_trgm_ops);\n"
+    )
+    lookup_indexes = (
+        "CREATE INDEX IF NOT EXISTS orders_client_created ON orders (client_id, created_at);\n"
+        "CREATE INDEX IF NOT EXISTS order_events_order ON order_events (order_id);\n"
+        "CREATE INDEX IF NOT EXISTS client_events_client ON client_events (client_id);\n"
+        "CREATE INDEX IF NOT EXISTS prescriptions_client ON prescriptions (client_id);\n"
+        "CREATE INDEX IF NOT EXISTS coverage_policies_client ON coverage_policies (client_id);\n"
+        "CREATE INDEX IF NOT EXISTS picking_list_lines_order ON picking_list_lines (order_id);\n"
     )
 
     def fold(self, expr: str) -> str:

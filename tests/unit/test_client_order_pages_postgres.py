@@ -232,3 +232,25 @@ def test_a_new_document_and_policy_on_postgresql_change_the_allowance_the_profil
     row = list_clients(cur, ClientQuery(search=str(client_id))).rows.iloc[0]
     assert (row["Grams/day"], row["Valid Until"], row["Open Orders"]) == (
         Decimal("2.50"), today + dt.timedelta(days=200), 0)
+
+
+def test_the_profiles_lookups_have_indexes_on_postgresql(pg_demo_db):
+    """One client's or one order's rows are found by an index, not by reading the whole table (the Clients
+    page counts each listed client's open orders; the Order Profile reads the order's events)."""
+    cur = pg_demo_db.cursor()
+    cur.execute("SET enable_seqscan = off")  # 2,000 orders are cheaper to scan: ask whether the index serves
+    try:
+        for sql, index in (
+            ("SELECT count(*) FROM orders o WHERE o.client_id = ? AND o.archived_at IS NULL", "orders_client_created"),
+            ("SELECT * FROM order_events WHERE order_id = ? ORDER BY event_at, event_id", "order_events_order"),
+            ("SELECT * FROM client_events WHERE client_id = ?", "client_events_client"),
+            ("SELECT * FROM prescriptions WHERE client_id = ? AND active", "prescriptions_client"),
+            ("SELECT * FROM coverage_policies WHERE client_id = ? AND active", "coverage_policies_client"),
+            ("SELECT count(DISTINCT order_id) FROM picking_list_lines WHERE order_id IN (SELECT unnest(?::BIGINT[]))",
+             "picking_list_lines_order"),
+        ):
+            param = [100500, 100501] if "unnest" in sql else 1010
+            plan = "\n".join(r[0] for r in cur.execute(f"EXPLAIN {sql}", [param]).fetchall())
+            assert index in plan, plan
+    finally:
+        cur.execute("RESET enable_seqscan")
