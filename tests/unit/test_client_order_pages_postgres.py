@@ -243,13 +243,15 @@ def test_the_profiles_lookups_have_indexes_on_postgresql(pg_demo_db):
         for sql, index in (
             ("SELECT count(*) FROM orders o WHERE o.client_id = ? AND o.archived_at IS NULL", "orders_client_created"),
             ("SELECT * FROM order_events WHERE order_id = ? ORDER BY event_at, event_id", "order_events_order"),
+            ("SELECT order_id FROM orders WHERE status = ? AND archived_at IS NULL ORDER BY order_id",
+             "orders_unarchived_status"),
             ("SELECT * FROM client_events WHERE client_id = ?", "client_events_client"),
             ("SELECT * FROM prescriptions WHERE client_id = ? AND active", "prescriptions_client"),
             ("SELECT * FROM coverage_policies WHERE client_id = ? AND active", "coverage_policies_client"),
             ("SELECT count(DISTINCT order_id) FROM picking_list_lines WHERE order_id IN (SELECT unnest(?::BIGINT[]))",
              "picking_list_lines_order"),
         ):
-            param = [100500, 100501] if "unnest" in sql else 1010
+            param = [100500, 100501] if "unnest" in sql else "Order Placed" if "status" in sql else 1010
             plan = "\n".join(r[0] for r in cur.execute(f"EXPLAIN {sql}", [param]).fetchall())
             assert index in plan, plan
     finally:
