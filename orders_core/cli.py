@@ -3,8 +3,8 @@
 Every command that writes, or shows personal information, acts as a named member of staff (``--as
 EMAIL`` or ``$ORDERS_AS``, checked against the staff list and the role table: ``staff_cli``). Decisions
 (issue 12): ``demo`` is the one writer without a person (it builds demo data, demo staff included, into
-a new file); ``init`` needs none either: it makes an empty database, with no staff, no clients and no
-personal information, and there is nobody to check yet. Its first administrator is made next with
+a new file, or into an empty PostgreSQL database: ``bulk_load``); ``init`` needs none either: it makes an
+empty database, with no staff, no clients and no personal information, and there is nobody to check yet. Its first administrator is made next with
 ``orders-core staff add EMAIL NAME --first-admin`` (allowed only while the list has no administrator).
 """
 
