@@ -118,3 +118,20 @@ def test_a_load_that_fails_half_way_writes_nothing(new_database, tmp_path, monke
     finally:
         target.close()
     assert _counts(new_database)["orders"] == 100
+
+
+def test_list_columns_arrive_as_arrays_and_null_and_empty_text_stay_apart(new_database, tmp_path):
+    source = tmp_path / "demo.duckdb"
+    db = Database(str(source))
+    generate(db.con, 30, seed=5, anchor=ANCHOR)
+    db.con.execute("INSERT INTO picking_lists VALUES (1, TIMESTAMP '2026-11-26 09:00', 'Zoë', [100001, 100002], "
+                   "'', NULL), (2, TIMESTAMP '2026-11-26 10:00', 'Zoë', [], NULL, 'z@x.ca')")
+    db.close()
+    target = open_database(new_database)
+    try:
+        bulk_load.load(source, target)
+        rows = target.cursor().execute("SELECT picking_list_id, order_ids, licence_holder, generated_by_email "
+                                       "FROM picking_lists ORDER BY 1").fetchall()
+    finally:
+        target.close()
+    assert rows == [(1, [100001, 100002], "", None), (2, [], None, "z@x.ca")]
