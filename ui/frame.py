@@ -27,11 +27,11 @@ import logging
 import uuid
 from collections.abc import Callable
 
-import duckdb
 import streamlit as st
 
 from orders_core import roles, staff
 from orders_core.db import DatabaseError, explain_failure
+from orders_core.dialect import driver_errors
 from orders_core.staff import Person
 from ui.session import cursor, daily_job, person, signed_in_email
 from ui.text import literal
@@ -157,7 +157,7 @@ def run(title: str, main: Callable[[], None]) -> None:
         st.error(str(exc))
     except roles.NotAllowed as exc:  # orders_core refused what the role may not do: one sentence
         st.error(str(exc))
-    except duckdb.Error as exc:
+    except driver_errors() as exc:  # DuckDB's or psycopg's: a permanent failure is one sentence
         sentence = explain_failure(exc)
         if sentence:
             st.error(sentence)

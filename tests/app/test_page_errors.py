@@ -41,3 +41,16 @@ def test_an_unexpected_error_shows_a_reference_and_logs_the_details(app_db, monk
     reference = shown.split("error reference ")[1][:8]
     [record] = [r for r in caplog.records if reference in r.getMessage()]
     assert record.exc_info and "secret_column" in str(record.exc_info[1])
+
+
+def test_a_lost_postgresql_connection_is_one_sentence_not_an_error_reference(app_db, monkeypatch):
+    import psycopg
+
+    def lost(*args, **kwargs):
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("orders_core.clients.list_clients", lost)  # the page imports it on every run
+    at = app_page("pages/clients.py").run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "The connection to the database server was lost: nothing was saved; try again in a moment."]
