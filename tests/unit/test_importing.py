@@ -8,9 +8,11 @@ from decimal import Decimal
 import pytest
 
 from orders_core import importing
+from orders_core.cli import main
 from orders_core.clients import get_client
 from orders_core.db import fetch_value
-from tests.people import MANAGER_PERSON, acting
+from orders_core.staff import add_demo_staff
+from tests.people import CSR, MANAGER_PERSON, acting
 
 TODAY = dt.date(2026, 11, 26)
 HEADER = ("client_number,name,date_of_birth,email,phone,address_line1,address_line2,city,province,postal_code,"
@@ -126,3 +128,16 @@ def test_products_upsert_keeps_price_history(db):
         "SELECT unit_price FROM product_prices WHERE sku = 'FL-1' ORDER BY effective_at").fetchall()]
     assert prices == [Decimal("32.50"), Decimal("1032.50")]
     assert fetch_value(db.cursor(), "SELECT dried_equiv_grams FROM products") == Decimal("3.500")
+
+
+def test_the_command_line_imports_into_either_engine(db, tmp_path, capsys):
+    add_demo_staff(db.cursor(), dt.datetime(2026, 11, 26, 8))
+    (tmp_path / "clients.csv").write_bytes(csv(*GOOD))
+    target = getattr(db, "url", db.path)  # a PostgreSQL URL, or the DuckDB file
+    argv = ["import", "clients", str(tmp_path / "clients.csv"), "--db", target, "--as", CSR.email]
+    assert main(argv) == 0
+    assert "Imported: 3 clients rows, 3 new, 0 updated, 0 unchanged." in capsys.readouterr().out
+    assert main([*argv, "--dry-run"]) == 0
+    assert "Ready to import (nothing written yet): 3 clients rows, 0 new, 0 updated, 3 unchanged." in \
+        capsys.readouterr().out
+    assert count(db, "clients") == 3 and count(db, "client_events") == 3
