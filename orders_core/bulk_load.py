@@ -19,7 +19,7 @@ How (one transaction: a failure or an interruption leaves the database as it was
 - Each sequence is set to give next what it gives next in the DuckDB database.
 - ``app_meta`` and ``schema_migrations`` are the target's own record of its schema and are kept; the
   rows the schema itself writes (``carriers``, ``staff_revision``) are replaced by the source's.
-- After the commit, ``ANALYZE`` gives the planner the new tables' statistics.
+- After the commit, ``ANALYZE`` gives the planner the statistics of the tables that received rows.
 
 Decision: a PostgreSQL database receives the demo only when it holds no data (``problem``: no row in
 any table but the ones the schema writes itself), with or without ``--force``. Replacing a DuckDB file
@@ -82,7 +82,7 @@ def load(source: Path | str, database, *, where: str | None = None) -> dict[str,
             try:
                 with database.pool.connection() as conn:
                     counts = _copy(conn, tables, selects, exports, sequences, where or database.path)
-                    conn.execute("ANALYZE")
+                    conn.execute(f"ANALYZE {', '.join(t for t, n in counts.items() if n)}")
             finally:
                 for export in exports.values():
                     export.cancel()
