@@ -5,7 +5,8 @@ file in a temporary folder: the same seeded, deterministic data through the same
 ``load(path, database)`` moves every row into the PostgreSQL database; the test suite's PostgreSQL
 demo (``tests/conftest.py``) is loaded the same way.
 
-How (one transaction: a failure or an interruption leaves the database as it was):
+How (one transaction: a failure or an interruption leaves the database without a row of the demo; a
+database that had no tables at all keeps the empty schema ``orders-core demo`` made in it first):
 - DuckDB writes each table to a CSV file (its own parallel writer, in a thread, while PostgreSQL reads
   the previous table), and PostgreSQL reads it with ``COPY t (columns) FROM STDIN (FORMAT csv, FREEZE)``:
   no value goes through Python. NULL is an unquoted empty field and an empty string a quoted one in
