@@ -256,3 +256,23 @@ def test_the_profiles_lookups_have_indexes_on_postgresql(pg_demo_db):
             assert index in plan, plan
     finally:
         cur.execute("RESET enable_seqscan")
+
+
+def test_the_picking_list_command_writes_and_reprints_a_list_on_postgresql(pg_demo_db, tmp_path, capsys):
+    from orders_core.cli import main as cli_main
+    from tests.unit.test_picking import pages_text
+
+    placed = fetch_value(pg_demo_db.cursor(), "SELECT count(*) FROM orders WHERE status = 'Order Placed' "
+                                              "AND archived_at IS NULL")
+    out, again = tmp_path / "list.pdf", tmp_path / "again.pdf"
+    assert cli_main(["picking-list", "-o", str(out), "--db", pg_demo_db.url, "--as", "fulfillment@demo.example"]) == 0
+    assert f"Picking list 1 ({placed:,} orders) written to {out}." in capsys.readouterr().out
+    assert "by Zoë Tremblay (fulfillment@demo.example)" in pages_text(out.read_bytes())[0]
+    assert cli_main(["picking-list", "--number", "1", "-o", str(again), "--db", pg_demo_db.url,
+                     "--as", "fulfillment@demo.example"]) == 0
+    assert again.read_bytes() == out.read_bytes()
+    assert fetch_value(pg_demo_db.cursor(), "SELECT count(*) FROM order_events WHERE kind = 'picking_list'") == placed
+    assert cli_main(["picking-list", "-o", str(tmp_path / "x.pdf"), "--db", pg_demo_db.url,
+                     "--as", "admin@demo.example"]) == 2
+    assert "An Administrator may not make picking lists." in capsys.readouterr().err
+    assert fetch_value(pg_demo_db.cursor(), "SELECT count(*) FROM picking_lists") == 1
