@@ -1,6 +1,6 @@
 """The staff list: administrators change it, every change is kept, the last administrator stays, the CLI.
 
-The tests with a database run on both engines (DuckDB and PostgreSQL); the command-line ones on a DuckDB file.
+The tests with a database run on both engines (DuckDB and PostgreSQL), the command line's too.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from orders_core import staff
 from orders_core.cli import main
 from orders_core.roles import NotAllowed
 from orders_core.staff import DEMO_STAFF, Person, StaffError
+from tests.conftest import ENGINES
 
 
 @pytest.fixture
@@ -141,8 +142,28 @@ def run_cli(capsys, *argv) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
-def test_cli_acts_as_a_named_administrator(db_path, capsys):
-    db = str(db_path)
+@pytest.fixture(params=ENGINES)
+def demo_target(request) -> str:
+    """What ``--db`` names on each engine: the demo copy's file, or the PostgreSQL demo's URL."""
+    if request.param == "duckdb":
+        return str(request.getfixturevalue("db_path"))
+    return request.getfixturevalue("pg_demo_db").url
+
+
+@pytest.fixture(params=ENGINES)
+def new_target(request, tmp_path) -> str:
+    """A new orders database with no one on the staff list: a new file, or an empty PostgreSQL database."""
+    if request.param == "duckdb":
+        from orders_core.db import Database
+
+        path = str(tmp_path / "new.duckdb")
+        Database(path).close()
+        return path
+    return request.getfixturevalue("pg_empty_db").url
+
+
+def test_cli_acts_as_a_named_administrator(demo_target, capsys):
+    db = demo_target
     assert run_cli(capsys, "staff", "list", "--db", db) == (
         2, "", "Say who you are with --as EMAIL (an address on the staff list).\n")
     code, _, err = run_cli(capsys, "staff", "list", "--db", db, "--as", "nobody@example.ca")
@@ -164,11 +185,8 @@ def test_cli_acts_as_a_named_administrator(db_path, capsys):
     assert code == 2 and "already has an administrator" in err
 
 
-def test_cli_makes_the_first_administrator(tmp_path, capsys):
-    from orders_core.db import Database
-
-    path = str(tmp_path / "new.duckdb")
-    Database(path).close()
+def test_cli_makes_the_first_administrator(new_target, capsys):
+    path = new_target
     code, out, _ = run_cli(capsys, "staff", "add", "boss@example.ca", "Anne Boss", "--first-admin", "--db", path)
     assert (code, out) == (0, "Anne Boss <boss@example.ca> is the first Administrator.\n")
     code, out, _ = run_cli(capsys, "staff", "list", "--db", path, "--as", "boss@example.ca")
