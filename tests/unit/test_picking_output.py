@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orders_core.cli import main
-from orders_core.db import Database, fetch_value
+from orders_core.db import fetch_value
 from orders_core.picking import generate_picking_list
 from tests.checksums import checksum
 from tests.people import acting
@@ -26,8 +26,9 @@ def test_unwritable_output_records_nothing(db_path, tmp_path, capsys, where, sen
     assert checksum(db_path) == before
 
 
-def test_a_pdf_that_fails_to_write_rolls_the_list_back(db_path):
-    db = Database(str(db_path), create=False)
+def test_a_pdf_that_fails_to_write_rolls_the_list_back(engine_demo_db):
+    """On both engines: the list, its lines and its events are one transaction with the PDF's writing."""
+    db = engine_demo_db
     cur = db.cursor()
     events = fetch_value(cur, "SELECT count(*) FROM order_events")
 
@@ -38,8 +39,8 @@ def test_a_pdf_that_fails_to_write_rolls_the_list_back(db_path):
     with pytest.raises(OSError):
         generate_picking_list(db, actor=acting("Tester"), before_commit=disk_full)
     assert fetch_value(cur, "SELECT count(*) FROM picking_lists") == 0
+    assert fetch_value(cur, "SELECT count(*) FROM picking_list_lines") == 0
     assert fetch_value(cur, "SELECT count(*) FROM order_events") == events
-    db.close()
 
 
 def test_the_written_pdf_is_the_kept_list(db_path, tmp_path, capsys):
