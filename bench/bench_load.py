@@ -179,7 +179,7 @@ def duckdb_demo(orders: int) -> Path:
 
 def _orders_core_demo(target: str, orders: int, *extra: str) -> None:
     started = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).with_name("orders-core")), "demo", "--orders", str(orders),
+    subprocess.run([sys.executable, "-m", "orders_core.cli", "demo", "--orders", str(orders),  # orders-core demo
                     "--db", target, "--anchor", ANCHOR.isoformat(), *extra], check=True, cwd=ROOT)
     print(f"(orders-core demo: {orders:,} orders in {time.perf_counter() - started:.0f} s)", flush=True)
 
@@ -312,6 +312,7 @@ class Level:
     problems: list[str]
     actions: dict[str, list[float]]
     db_cpu_s: float | None = None
+    client_cores: float = 0.0  # this bench's own CPU seconds per second meanwhile (the simulated sessions)
 
     @property
     def count(self) -> int:
@@ -343,6 +344,7 @@ async def level(served: Served, sessions: int, duration: float, most: int, seed:
     pids = [p.pid for p in served.procs]
     cpu_before = sum(cpu_seconds(p) for p in pids)
     db_before = served.db_cpu() if served.db_cpu else None
+    client_before = time.process_time()
     started = time.perf_counter()
     try:
         await asyncio.gather(*(s.interact(started + duration, most) for s in pool))
@@ -350,6 +352,7 @@ async def level(served: Served, sessions: int, duration: float, most: int, seed:
         cpu = sum(cpu_seconds(p) for p in pids) - cpu_before
         db_cpu = served.db_cpu() - db_before if served.db_cpu else None
         rss = [rss_mb(p) for p in pids]
+        client = (time.process_time() - client_before) / wall
     finally:
         await asyncio.gather(*(s.close() for s in pool), return_exceptions=True)
     times = [t for s in pool for _, t in s.times]
@@ -357,7 +360,7 @@ async def level(served: Served, sessions: int, duration: float, most: int, seed:
     for s in pool:
         for action, t in s.times:
             actions.setdefault(action, []).append(t)
-    return Level(sessions, times, cpu, wall, rss, [p for s in pool for p in s.problems], actions, db_cpu)
+    return Level(sessions, times, cpu, wall, rss, [p for s in pool for p in s.problems], actions, db_cpu, client)
 
 
 async def idle_cpu(served: Served, seconds: float = 3) -> float:
@@ -378,7 +381,8 @@ async def measure(served: Served, counts: list[int], duration: float, most: int,
         each = ", ".join(f"{a} {statistics.median(t) * 1000:.0f}" for a, t in sorted(result.actions.items()))
         print(f"  {served.name}, {n} sessions: {result.count} interactions, "
               f"median {statistics.median(result.times) * 1000:.0f} ms ({each}), "
-              f"CPU {result.cpu_ms:.0f} ms per interaction", flush=True)
+              f"CPU {result.cpu_ms:.0f} ms per interaction; the bench's own sessions used "
+              f"{result.client_cores:.3f} cores", flush=True)
         results.append(result)
     return results
 
@@ -406,8 +410,15 @@ def main(argv: list[str] | None = None) -> None:
     duration = args.duration or (12 if args.quick else 40)
     if any(n < 1 or n > 50 for n in counts):
         raise SystemExit("sessions: between 1 and 50")
+    from tests.postgres_server import find_bin_dir
+
+    if any(e.startswith("postgresql") for e in engines) and find_bin_dir() is None:
+        print("PostgreSQL is not installed (no initdb/pg_ctl), so only DuckDB is measured: install Debian's "
+              "postgresql package for the PostgreSQL rows")
+        engines = [e for e in engines if not e.startswith("postgresql")]
     results: dict[str, list[Level]] = {}
     postgres = None
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="orders-load-") as folder:
         logs = Path(folder)
         try:
@@ -433,17 +444,15 @@ def main(argv: list[str] | None = None) -> None:
             if postgres is not None:
                 postgres.stop()
     report(results, args.orders)
+    print(f"machine: {os.cpu_count()} cores; load average (1 min) {load_before:.1f} at the start, "
+          f"{os.getloadavg()[0]:.1f} at the end (other processes share the cores)")
 
 
 def postgres_demo(orders: int):
     """A throwaway PostgreSQL server with the demo loaded (``orders-core demo --db postgresql://...``)."""
     from tests.postgres_server import TempPostgres, find_bin_dir
 
-    bin_dir = find_bin_dir()
-    if bin_dir is None:
-        raise SystemExit("PostgreSQL is not installed (no initdb/pg_ctl): install Debian's postgresql package, "
-                         "or run with --engines duckdb")
-    server = TempPostgres(bin_dir).start()
+    server = TempPostgres(find_bin_dir()).start()
     try:
         server.admin("CREATE DATABASE orders_load")
         _orders_core_demo(server.url("orders_load"), orders)
