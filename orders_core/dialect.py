@@ -51,7 +51,9 @@ What cannot be written once is a method here, never an ``if engine == ...`` in a
   PostgreSQL has no ``IF NOT EXISTS`` for types, so a ``DO`` block that ignores ``duplicate_object``);
 - ``lock_row``: the clause that locks a row read in order to change it (``FOR UPDATE`` on PostgreSQL;
   nothing on DuckDB, whose optimistic concurrency makes the later UPDATE conflict instead);
-- the catalogue (which tables and views a database holds) and the schema lock;
+- the catalogue (which tables and views a database holds) and the schema lock; ``analyze(cur, table)``:
+  statistics for a temporary table a query has just filled (PostgreSQL plans the queries that read it
+  with them; DuckDB needs nothing);
 - which driver errors are a conflict with another writer (retried) or a duplicate key.
 
 Decisions (issue 15):
@@ -172,6 +174,9 @@ class DuckDBDialect(Dialect):
     def unlock_schema(self, cur) -> None:
         """Nothing to release."""
 
+    def analyze(self, cur, table: str) -> None:
+        """Nothing: DuckDB keeps a table's statistics as it is written."""
+
 
 class PostgresDialect(Dialect):
     """PostgreSQL 13 or later (``unaccent`` is a trusted extension there: a database owner may create it)."""
@@ -282,6 +287,10 @@ class PostgresDialect(Dialect):
 
     def unlock_schema(self, cur) -> None:
         cur.execute(f"SELECT pg_advisory_unlock({SCHEMA_LOCK_KEY})").fetchall()
+
+    def analyze(self, cur, table: str) -> None:
+        """Statistics for a table just filled (autovacuum never analyzes a temporary table)."""
+        cur.execute(f"ANALYZE {table}").fetchall()
 
 
 DUCKDB = DuckDBDialect("duckdb")

@@ -538,25 +538,18 @@ def carrier_summary(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.Data
 # --- Top products -----------------------------------------------------------------------------
 
 
-def top_products(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, by: str = "units",
-                 limit: int = 10) -> pd.DataFrame:
-    """The products ordered most, by units or by grams (dried-cannabis equivalent), cancelled excluded.
+def product_totals(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataFrame:
+    """Units and grams (dried-cannabis equivalent) of every product ordered in the range, cancelled excluded:
+    the one aggregation both rankings of ``top_products`` read (a row per product, a small result).
 
-    Columns: sku, product, category, units, grams (Decimal). With a category filter only those
-    categories' products are ranked. Ranking by grams leaves out products without cannabis.
-    """
+    Columns: sku, product, category, units, grams (Decimal). With a category filter only those categories'
+    products."""
     f = f.validated()
-    order = {"units": "units DESC", "grams": "grams DESC"}.get(by)
-    if order is None:
-        raise InvalidFilter(f"Products can be ranked by units or grams, not {by!r}.")
-    if not 1 <= limit <= 100:
-        raise InvalidFilter("Show between 1 and 100 products.")
     where, params = _filters(f, categories=False)
     category_clause, category_params = "TRUE", []
     if f.categories:
         category_clause = "p.category::VARCHAR IN (SELECT unnest(?::VARCHAR[]))"
         category_params = [list(f.categories)]
-    having = "HAVING sum(l.units * p.dried_equiv_grams) > 0" if by == "grams" else ""
     return fetch_frame(
         cur,
         f"""
@@ -568,12 +561,36 @@ def top_products(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, by: str = "un
         JOIN products p USING (sku)
         WHERE {_CREATED_IN} AND {_NOT_CANCELLED} AND {where} AND {category_clause}
         GROUP BY p.sku, p.name, p.category
-        {having}
-        ORDER BY {order}, p.sku
-        LIMIT ?
         """,  # noqa: S608
-        [f.start, f.end, *params, *category_params, limit],
+        [f.start, f.end, *params, *category_params],
     )
+
+
+def _check_ranking(by: str, limit: int) -> None:
+    if by not in ("units", "grams"):
+        raise InvalidFilter(f"Products can be ranked by units or grams, not {by!r}.")
+    if not 1 <= limit <= 100:
+        raise InvalidFilter("Show between 1 and 100 products.")
+
+
+def rank_products(totals: pd.DataFrame, by: str = "units", limit: int = 10) -> pd.DataFrame:
+    """The first ``limit`` products of ``product_totals`` by units or by grams (most first, then by SKU);
+    ranking by grams leaves out products without cannabis."""
+    _check_ranking(by, limit)
+    rows = totals if by == "units" else totals[totals["grams"] > 0]
+    rows = rows.assign(_key=[-v for v in rows[by]]).sort_values(["_key", "sku"], kind="stable")
+    return rows.drop(columns="_key").head(limit).reset_index(drop=True)
+
+
+def top_products(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, by: str = "units",
+                 limit: int = 10) -> pd.DataFrame:
+    """The products ordered most, by units or by grams (dried-cannabis equivalent), cancelled excluded.
+
+    Columns: sku, product, category, units, grams (Decimal). With a category filter only those
+    categories' products are ranked. Ranking by grams leaves out products without cannabis.
+    """
+    _check_ranking(by, limit)  # refused before any query
+    return rank_products(product_totals(cur, f), by, limit)
 
 
 # --- Policy coverage --------------------------------------------------------------------------
@@ -647,7 +664,9 @@ def page_metrics(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, today: dt.dat
             side.execute(f"DROP TABLE IF EXISTS {_MATCHED_TABLE}").fetchall()
             side.execute(f"CREATE TEMP TABLE {_MATCHED_TABLE} AS SELECT DISTINCT order_id "
                          f"FROM ({_CATEGORY_ORDERS}) matched", [list(f.categories)]).fetchall()
+            dialect.of(side).analyze(side, _MATCHED_TABLE)
             matched = _matched_categories.set(f.categories)
+        products = product_totals(side, f)  # one aggregation of the lines for both rankings
         return PageMetrics(
             filter=f, today=today, grain=grain, grain_note=note,
             headline=headline(side, f, now=now),
@@ -657,8 +676,8 @@ def page_metrics(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, today: dt.dat
             lead_times=lead_times(side, f),
             backlog=unverified_backlog(side, f, today),
             carriers=carrier_summary(side, f),
-            top_by_units=top_products(side, f, "units", top),
-            top_by_grams=top_products(side, f, "grams", top),
+            top_by_units=rank_products(products, "units", top),
+            top_by_grams=rank_products(products, "grams", top),
             coverage=coverage_by_insurer(side, f),
         )
     finally:
