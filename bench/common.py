@@ -79,3 +79,20 @@ def check_page_shown(at) -> None:
         raise RuntimeError("the benchmark timed the sign-in or no-access page, not the page it names")
     if at.error:
         raise RuntimeError(f"the page showed an error: {at.error[0].value}")
+
+
+def clients_who_can_order(cur, count: int, today: dt.date | None = None) -> list[int]:
+    """``count`` distinct clients who can order ``today`` (Approved, a prescription of at least 5 g/day valid
+    then), lowest client id first: writers that each take one never share a client's allowance."""
+    day = today or dt.date.today()
+    rows = cur.execute(
+        """
+        SELECT DISTINCT c.client_id FROM clients c JOIN prescriptions p USING (client_id)
+        WHERE c.registration_status = 'Approved' AND p.valid_from <= ? AND p.valid_until >= ? AND p.grams_per_day >= 5
+        ORDER BY c.client_id LIMIT ?
+        """,
+        [day, day, count],
+    ).fetchall()
+    if len(rows) < count:
+        raise RuntimeError(f"only {len(rows)} demo clients can order on {day}, {count} needed")
+    return [r[0] for r in rows]
