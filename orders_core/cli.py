@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMAND_MODULES = ("picking", "recurring", "integrity", "importing", "staff_cli")
+COMMAND_MODULES = ("picking", "recurring", "integrity", "importing", "staff_cli", "backup")
 
 
 def _registrars():

@@ -42,6 +42,10 @@ class DatabaseError(Exception):
     """A database that cannot be used, explained in one sentence for the user."""
 
 
+class DatabaseInUse(DatabaseError):
+    """The database file is held by another program (DuckDB lets one process open it read-write)."""
+
+
 class WriteConflict(Exception):
     """A conflict with a concurrent writer that our own code detected (``run_write`` retries it like DuckDB's)."""
 
@@ -172,7 +176,8 @@ class Database:
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
-            raise DatabaseError(explain_open_error(self.path, exc)) from exc
+            in_use = "Could not set lock" in str(exc) or "Conflicting lock" in str(exc)
+            raise (DatabaseInUse if in_use else DatabaseError)(explain_open_error(self.path, exc)) from exc
         try:
             empty = self._check_ours()
         except duckdb.Error as exc:
@@ -232,7 +237,15 @@ class Database:
         """Run ``work(cursor)`` in one transaction; retry it on a transaction conflict."""
         return run_write(self.cursor(), work)
 
+    def serve_backups(self) -> None:
+        """Answer ``orders-core backup`` while this process holds the file (``orders_core.backup``)."""
+        from .backup import BackupService
+
+        self._backups = BackupService(self).start()
+
     def close(self) -> None:
+        if getattr(self, "_backups", None):
+            self._backups.stop()
         self.con.close()
 
 

@@ -259,5 +259,8 @@ class PostgresDatabase:
     def checkpoint(self) -> None:
         """Nothing to do: the server writes its own checkpoints."""
 
+    def serve_backups(self) -> None:
+        """Nothing to serve: PostgreSQL is backed up with its own tools (``orders_core.backup``)."""
+
     def close(self) -> None:
         self.pool.close()

@@ -53,6 +53,7 @@ ACTIONS = {
     "manage_staff": "open the Staff page or change the staff list",
     "register_clients": "register clients or record their medical documents and coverage",
     "manage_catalogue": "change the catalogue",
+    "backup": "back up the database",
 }
 
 #        the issue's row,                                                         its actions,
@@ -86,6 +87,9 @@ TABLE = (
     ("Keep the catalogue; import products (issue 13)",
      ("manage_catalogue",),
      (NO, NO, YES, YES)),
+    ("Back up the database (`orders-core backup`: every client's personal health information; issue 15)",
+     ("backup",),
+     (NO, NO, NO, YES)),
 )
 
 GRANTS: dict[tuple[str, str], str] = {

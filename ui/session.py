@@ -25,7 +25,9 @@ from orders_core.staff import Person, active_person
 
 @st.cache_resource(show_spinner=False, on_release=lambda db: db.close())  # cleared (tests, benchmarks): closed
 def _database(path: str) -> Database:
-    return open_database(path, create=False)  # a DuckDB file or a postgresql:// URL
+    db = open_database(path, create=False)  # a DuckDB file or a postgresql:// URL
+    db.serve_backups()  # `orders-core backup` while the app holds the file
+    return db
 
 
 def database() -> Database:

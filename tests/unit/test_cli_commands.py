@@ -16,7 +16,7 @@ def commands() -> set[str]:
 
 
 def test_every_feature_module_registers_its_commands():
-    assert commands() == {"check", "demo", "import", "init", "picking-list", "recurring", "staff"}
+    assert commands() == {"backup", "check", "demo", "import", "init", "picking-list", "recurring", "staff"}
 
 
 def test_a_module_that_cannot_be_imported_stops_the_command_line_instead_of_losing_its_command(monkeypatch):

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +28,7 @@ from orders_core import (
     recurring,
     registration,
 )
+from orders_core.backup import backup_as
 from orders_core.clients import get_client, load_client, prescription_periods
 from orders_core.db import Database, fetch_value
 from orders_core.lifecycle import (
@@ -199,6 +202,8 @@ WRITES = [
 ]
 
 READS = [
+    Case("backup", "backup", lambda db: Path(tempfile.mkdtemp()) / "copy.duckdb",
+         lambda db, p, target: backup_as(db.cursor(), target, p.email), writes=False),
     Case("get_client", "view_client_records", _client, lambda db, p, cid: get_client(db.cursor(), cid, p), writes=False),
     Case("client_record", "view_client_records", _client,
          lambda db, p, cid: registration.client_record(db.cursor(), cid, p), writes=False),
