@@ -3,6 +3,10 @@
 Builds its own database (``orders_core.demo.generate`` into a file under /tmp), then times
 ``orders_core.metrics.page_metrics`` (every figure and chart of the page) for the presets and
 for filtered views, and prints median and worst timings. Target: under 1 s for a one-year range.
+
+``python -m bench.bench_metrics postgresql://...`` loads the same demo into that PostgreSQL database (an
+empty one: ``createdb``; ``orders_core.bulk_load``) and times the same queries and pages there (the issue's
+goal there: under 2 s for a year).
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import time
 from pathlib import Path
 
 from bench.common import check_page_shown, signed_in_app
-from orders_core.db import Database
+from orders_core import bulk_load
+from orders_core.db import Database, open_database
 from orders_core.demo import generate
 from orders_core.metrics import MetricsFilter, page_metrics, preset_range
 
@@ -24,6 +29,7 @@ ORDERS = int(os.environ.get("BENCH_METRICS_ORDERS", "1000000"))
 ANCHOR = dt.date(2026, 11, 26)
 RUNS = 5
 TARGET_S = 1.0
+PG_TARGET_S = 2.0  # the issue's goal for PostgreSQL
 
 
 def _build(path: Path) -> float:
@@ -54,7 +60,7 @@ PAGE_CASES = [
 ]
 
 
-def _time_page(path: Path, params: dict[str, str]) -> tuple[list[float], list[float]]:
+def _time_page(path: Path | str, params: dict[str, str]) -> tuple[list[float], list[float]]:
     """Server time of the whole Metrics page script (queries, plotly figures, widgets) for a URL:
     computed anew (the figures cache emptied before each run), then served from the cache."""
     import streamlit as st
@@ -89,12 +95,19 @@ def _time_page(path: Path, params: dict[str, str]) -> tuple[list[float], list[fl
             os.environ["ORDERS_DB"] = before
 
 
-def main() -> None:
+def main(target: str | None = None) -> None:
+    target_s = PG_TARGET_S if target else TARGET_S
     with tempfile.TemporaryDirectory(dir="/tmp", prefix="bench_metrics_") as tmp:
         path = Path(tmp) / "orders.duckdb"
         print(f"bench_metrics: generating {ORDERS:,} demo orders ...", flush=True)
         print(f"  built in {_build(path):.1f} s")
-        db = Database(str(path))
+        if target:  # the same rows in PostgreSQL
+            db = open_database(target)
+            started = time.perf_counter()
+            bulk_load.load(path, db, where=target)
+            print(f"  loaded into PostgreSQL in {time.perf_counter() - started:.1f} s")
+        else:
+            db = Database(str(path))
         cur = db.cursor()
         year = preset_range("Last year", ANCHOR)
         cases = [
@@ -108,7 +121,7 @@ def main() -> None:
         ]
         for label, f in cases:
             median, worst, pm = _time(cur, f)
-            flag = "OK" if median < TARGET_S else "OVER TARGET"
+            flag = "OK" if median < target_s else "OVER TARGET"
             h = pm.headline.current
             print(f"  {label:<40} all page queries: median {median * 1000:7.1f} ms, "
                   f"worst {worst * 1000:7.1f} ms  [{flag}]")
@@ -116,12 +129,12 @@ def main() -> None:
                   f"chart rows {len(pm.volume) + len(pm.lead_times) + len(pm.coverage):,}")
         db.close()
         for label, params in PAGE_CASES:
-            fresh, cached = _time_page(path, params)
+            fresh, cached = _time_page(target or path, params)
             median = statistics.median(fresh)
             print(f"  Whole page script (AppTest), {label:<34} computed: median {median * 1000:7.1f} ms, "
                   f"worst {max(fresh) * 1000:7.1f} ms; from the cache: {statistics.median(cached) * 1000:6.1f} ms "
-                  f"[{'OK' if max(fresh) < TARGET_S else 'OVER TARGET'}]")
+                  f"[{'OK' if max(fresh) < target_s else 'OVER TARGET'}]")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else None)
