@@ -269,10 +269,10 @@ def export_csv(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> bytes:
 
 def upgrade(con) -> None:
     """Migration 5: the indexes the search uses where the engine has them (``dialect.search_indexes``:
-    trigram indexes on PostgreSQL, nothing on DuckDB), and the pages' lookups (``dialect.lookup_indexes``:
-    B-tree indexes on PostgreSQL, nothing on DuckDB)."""
+    trigram indexes on PostgreSQL, nothing on DuckDB), the pages' lookups (``dialect.lookup_indexes``) and the
+    Metrics page's date ranges (``dialect.metrics_indexes``): B-tree indexes on PostgreSQL, nothing on DuckDB."""
     sql = dialect.of(con)
-    ddl = sql.search_indexes + sql.lookup_indexes
+    ddl = sql.search_indexes + sql.lookup_indexes + sql.metrics_indexes
     if ddl:
         con.execute(ddl)
 

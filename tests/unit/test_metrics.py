@@ -370,3 +370,11 @@ def test_page_metrics_with_a_category_filter_agrees_with_each_figure_alone(mcur)
         mcur.execute("SELECT count(*) FROM metrics_category_orders").fetchall()
     again = m.page_metrics(mcur, oil, TODAY, now=dt.datetime(2026, 11, 26, 18, 0))  # and can be made again
     assert again.headline == pm.headline
+
+
+@pytest.mark.postgresql
+def test_postgresql_indexes_the_dates_the_ranges_filter_on(pg_empty_db):
+    cur = pg_empty_db.cursor()
+    names = {r[0] for r in cur.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'orders'").fetchall()}
+    for column in ("created_at", "shipped_on", "delivered_on"):
+        assert any(f"btree ({column})" in d for d in names), column
