@@ -5,7 +5,9 @@ on lower-cased, accent-stripped text, so ``%`` and ``_`` are plain characters, n
 
 The SQL is written once for DuckDB and PostgreSQL (issue 15); what differs goes through
 ``dialect.of(cur)``: ``contains``, ``fold`` (the carriers' names) and ``list_of`` (the matching
-clients and carriers as one array parameter). ``WITH ... AS MATERIALIZED`` and ``INTERVAL '1 day'``
+clients and carriers as one array parameter), ``enum_in`` (a status list), ``search_in_one_scan`` (DuckDB
+gathers a search's matches once, then counts and pages them; PostgreSQL counts and pages them with two
+queries that its indexes serve, ``sort_indexes``). ``WITH ... AS MATERIALIZED`` and ``INTERVAL '1 day'``
 are the same on both. The DuckDB SQL is the SQL it was before (but ``INTERVAL '1 day'``, once
 ``INTERVAL 1 DAY``), so its plans are unchanged. On PostgreSQL the result of ``iter_orders`` is read to
 the client when the query runs (the adapter's cursor), so an export holds its rows in memory there.
@@ -107,16 +109,18 @@ def _where(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> tuple[str, list]:
         clauses.append("o.archived_at IS NULL")
         if q.view == "Unverified":
             clauses.append("o.status = 'Unverified'")
-    for column, values in (("o.status::VARCHAR", q.statuses), ("o.carrier", q.carriers),
-                           ("o.source::VARCHAR", q.sources)):
+    d = dialect.of(cur)
+    if q.statuses:
+        clauses.append(d.enum_in("o.status", "order_status"))
+        params.append(list(q.statuses))
+    for column, values in (("o.carrier", q.carriers), ("o.source::VARCHAR", q.sources)):
         if values:
             clause, value = in_list(column, values)
             clauses.append(clause)
             params += value
     if q.visible_statuses is not None:  # even when empty: a role that sees no status sees no order
-        clause, value = in_list("o.status::VARCHAR", q.visible_statuses)
-        clauses.append(clause)
-        params += value
+        clauses.append(d.enum_in("o.status", "order_status"))
+        params.append(list(q.visible_statuses))
     if q.created_from:
         clauses.append("o.created_at >= ?::DATE")
         params.append(q.created_from)
@@ -208,7 +212,7 @@ def list_orders(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> OrderPage:
     q = q.validated()
     where, params = _where(cur, q)
     offset = (q.page - 1) * q.page_size
-    if q.search.strip():
+    if q.search.strip() and dialect.of(cur).search_in_one_scan:
         rows, total = _searched_page(cur, where, params, q, offset)
     else:
         total = fetch_value(cur, f"SELECT count(*) FROM orders o WHERE {where}", params)
@@ -273,6 +277,14 @@ def upgrade(con) -> None:
     Metrics page's date ranges (``dialect.metrics_indexes``): B-tree indexes on PostgreSQL, nothing on DuckDB."""
     sql = dialect.of(con)
     ddl = sql.search_indexes + sql.lookup_indexes + sql.metrics_indexes
+    if ddl:
+        con.execute(ddl)
+
+
+def upgrade_sorts(con) -> None:
+    """Migration 6: the indexes that serve the index's sorts and counts where the engine needs them
+    (``dialect.sort_indexes``: partial B-tree indexes on PostgreSQL, nothing on DuckDB)."""
+    ddl = dialect.of(con).sort_indexes
     if ddl:
         con.execute(ddl)
 

@@ -19,8 +19,8 @@ change to the schema is a migration, so fresh and upgraded databases go through 
 
 The same steps run on PostgreSQL (``dialect``: the baseline DDL with PostgreSQL's ENUM syntax and the
 ``unaccent`` extension; migrations 3 and 4 are portable SQL; migration 5 is the dialect's
-``search_indexes``, nothing on DuckDB). A PostgreSQL database starts at the
-baseline, so migration 2 (below) is DuckDB's alone.
+``search_indexes``, migration 6 its ``sort_indexes``: nothing on DuckDB, which only records them). A
+PostgreSQL database starts at the baseline, so migration 2 (below) is DuckDB's alone.
 
 Schema 1 is the first release's schema (no keys on lines and events, no foreign keys, no CHECK
 constraints, no per-policy coverage). DuckDB cannot add most constraints with ALTER TABLE, so
@@ -154,6 +154,8 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "the staff list, its history and roles", "orders_core.staff:upgrade"),
     Migration(4, "the acting person's e-mail beside every recorded name", "orders_core.actor_columns:upgrade"),
     Migration(5, "the search's indexes (trigram indexes on PostgreSQL; none on DuckDB)", "orders_core.index:upgrade"),
+    Migration(6, "the Orders index's sort and count indexes (on PostgreSQL; none on DuckDB)",
+              "orders_core.index:upgrade_sorts"),
 ]
 
 SCHEMA_VERSION = max(BASELINE, *(m.version for m in MIGRATIONS))
