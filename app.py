@@ -29,7 +29,7 @@ from ui import frame
 from ui.components.links import ORDER_LINK, with_order_links
 from ui.components.pager import pager
 from ui.components.picking import render_picking_panel
-from ui.session import acting_person, cursor, database
+from ui.session import acting_person, cursor, database, viewer
 from ui.text import literal
 from ui.url_state import params_from_query, problems_sentence, query_from_params, shown
 
@@ -67,7 +67,7 @@ def _natural_direction() -> None:
 def filters(carriers: list[str]) -> OrderQuery:
     """The Show / Search / Sort controls and the extra filters; returns the query they describe."""
     show, search, sort, direction = st.columns([2.2, 3, 1.4, 1.4], vertical_alignment="bottom")
-    views = index_views(acting_person())
+    views = index_views(viewer())
     if ss.get("orders_show") not in views:  # a link to a view this role does not have
         ss["orders_show"] = views[0]
     show.radio("Show", views, key="orders_show", horizontal=True)
@@ -78,7 +78,7 @@ def filters(carriers: list[str]) -> OrderQuery:
     extra = any(ss.get(k) for k in ("orders_status", "orders_carrier", "orders_source", "orders_from", "orders_to"))
     with st.expander("More filters", expanded=extra):
         c1, c2, c3, c4, c5 = st.columns(5)
-        c1.multiselect("Status", order_statuses(acting_person()) or STATUSES, key="orders_status")
+        c1.multiselect("Status", order_statuses(viewer()) or STATUSES, key="orders_status")
         c2.multiselect("Carrier", carriers, key="orders_carrier")
         c3.multiselect("Source", SOURCES, key="orders_source")
         c4.date_input("Created from", key="orders_from", value=None, format="YYYY-MM-DD",
@@ -110,7 +110,7 @@ def _menu_choice(key: str, value: object) -> None:
 
 def orders_menu(q: OrderQuery, total: int) -> None:
     """The "⋮" menu, with only the entries the signed-in role may use (none: no menu)."""
-    db, who = database(), acting_person()
+    db, who = database(), viewer()
     archive_ok, picking_ok, export_ok = (may(who, a) for a in ("archive", "picking_list", "export_csv"))
     if not (archive_ok or picking_ok or export_ok):
         return
@@ -150,7 +150,7 @@ def _undo_archive() -> None:
 
 
 def archive_messages() -> None:
-    if not may(acting_person(), "archive"):
+    if not may(viewer(), "archive"):
         ss.pop("orders_pending_archive", None)
         return
     pending = ss.get("orders_pending_archive")
@@ -182,7 +182,7 @@ def archive_messages() -> None:
 def order_table(rows, multi: bool) -> None:
     """The index; the Order ID is a link to the Order Profile, a row's tick opens it too (or, in multi mode,
     ticks rows for the picking list)."""
-    columns = index_columns(acting_person())  # only these reach the browser, not just the screen
+    columns = index_columns(viewer())  # only these reach the browser, not just the screen
     event = st.dataframe(
         with_order_links(formatting.index_rows(rows))[columns], hide_index=True, width="stretch",
         key="orders_table", column_order=columns, on_select="rerun",
@@ -204,7 +204,7 @@ def main() -> None:
     if ss.get("orders_url_problems"):
         st.warning(problems_sentence(ss.pop("orders_url_problems")))
     q = current_page(filters(carriers))
-    who = acting_person()
+    who = viewer()
     try:
         result = list_orders_for(cur, q, who)
         if result.total and q.page > result.pages:

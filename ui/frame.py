@@ -8,7 +8,9 @@ pages the signed-in person's role may open.
 
 The gate runs on every rerun: signed out, only the sign-in page; signed in but not on the staff list
 (or deactivated), one page that says so and whom to ask; a page the role may not open (a typed URL),
-one sentence saying so. Each stops the script (``st.stop()``), so nothing else of the page runs.
+one sentence saying so. Each stops the script (``st.stop()``), so nothing else of the page runs. The
+person let in is this run's ``ui.session.viewer()`` (the page's reads ask it, not the staff list again);
+writes still look the person up at the time (``acting_person()``), as callbacks run before the frame.
 
 ``PAGE_ACTIONS`` says which action of the role table (``orders_core.roles``) opens each page, by the
 title the page gives ``page()``; a page not listed needs ``DEFAULT_ACTION`` (seeing client records),
@@ -33,7 +35,7 @@ from orders_core import roles, staff
 from orders_core.db import DatabaseError, explain_failure
 from orders_core.dialect import driver_errors
 from orders_core.staff import Person
-from ui.session import cursor, daily_job, person, signed_in_email
+from ui.session import cursor, daily_job, freeze_imports, let_in, person, signed_in_email
 from ui.text import literal
 
 NAV = (
@@ -67,12 +69,13 @@ def page(title: str) -> Person:
     open it.
     """
     st.set_page_config(page_title=f"{title} · Orders", page_icon=":material/local_shipping:", layout="wide")
+    freeze_imports()  # Streamlit's full garbage collection after each run then skips the modules
     daily_job()  # once per server process; ORDERS_RECURRING_JOB=0 turns it off
     email = signed_in_email()
     if email is None:
         sign_in_page()
         st.stop()
-    who = person()
+    who = person(email)
     if who is None:
         no_access_page(email)
         st.stop()
@@ -83,6 +86,7 @@ def page(title: str) -> Person:
         st.title(title)
         st.error(f"{exc} Ask an administrator if you need it.")
         st.stop()
+    let_in(who)
     return who
 
 
