@@ -50,6 +50,13 @@ What cannot be written once is a method here, never an ``if engine == ...`` in a
   then counted and paged (DuckDB: one scan of the text columns), or counted and paged by two queries
   like the unsearched index (PostgreSQL: the count is an index-only scan and the page walks the newest
   first index until it has 50 matches; materializing a carrier's 150,000 orders took 360 ms);
+- ``order_counts``: a summary of how many orders there are per archived or not, status and slot (16
+  slots, by order id, so that concurrent writers of new orders seldom wait on one row), made by
+  migration 7 (``index.upgrade_counts``) on PostgreSQL only and kept exact by triggers on ``orders``
+  (for each INSERT, UPDATE, DELETE statement, from its transition tables, in the writer's own
+  transaction, so a rollback takes the change back with it; TRUNCATE empties it). The index counts
+  an unfiltered view from it (``index.list_orders``): an index-only count of 909,000 unarchived orders
+  took 70-150 ms. DuckDB has none (``order_counts_tables`` is empty): its count is a column scan;
 - ``enum_in(column, enum_type)``: ``column IN`` a list of ENUM labels given as one parameter: DuckDB
   compares the text (``::VARCHAR``, as it always has); PostgreSQL compares the ENUM values (``= ANY``),
   which an index on the column serves (a cast to text hides it);
@@ -114,6 +121,9 @@ class DuckDBDialect(Dialect):
 
     def enum_in(self, column: str, enum_type: str) -> str:
         return f"{column}::VARCHAR IN (SELECT unnest(?::VARCHAR[]))"
+
+    order_counts_tables: tuple[str, ...] = ()  # no summary: DuckDB counts its columns (7-26 ms at 1,000,000)
+    order_counts = ""
 
     def fold(self, expr: str) -> str:
         return f"lower(strip_accents({expr}))"
@@ -220,6 +230,50 @@ class PostgresDialect(Dialect):
 
     def enum_in(self, column: str, enum_type: str) -> str:
         return f"{column} = ANY(?::{enum_type}[])"
+
+    order_counts_tables = ("order_counts",)  # the tables order_counts makes (a database's own, not foreign)
+    order_counts = """
+        CREATE TABLE IF NOT EXISTS order_counts (
+            archived BOOLEAN NOT NULL, status order_status NOT NULL, slot SMALLINT NOT NULL, n BIGINT NOT NULL,
+            PRIMARY KEY (archived, status, slot)
+        );
+        CREATE OR REPLACE FUNCTION order_counts_add() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN  -- one row per key a statement changed, taken in the key's order
+            IF TG_OP = 'INSERT' THEN
+                INSERT INTO order_counts AS c
+                SELECT archived_at IS NOT NULL, status, (order_id % 16)::SMALLINT, count(*) FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                ON CONFLICT (archived, status, slot) DO UPDATE SET n = c.n + excluded.n;
+            ELSIF TG_OP = 'DELETE' THEN
+                INSERT INTO order_counts AS c
+                SELECT archived_at IS NOT NULL, status, (order_id % 16)::SMALLINT, -count(*) FROM old_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                ON CONFLICT (archived, status, slot) DO UPDATE SET n = c.n + excluded.n;
+            ELSIF TG_OP = 'UPDATE' THEN
+                INSERT INTO order_counts AS c
+                SELECT a, s, k, sum(d) FROM (SELECT archived_at IS NOT NULL, status, (order_id % 16)::SMALLINT, 1 FROM new_rows
+                                             UNION ALL SELECT archived_at IS NOT NULL, status, (order_id % 16)::SMALLINT, -1 FROM old_rows) delta (a, s, k, d)
+                GROUP BY 1, 2, 3 HAVING sum(d) <> 0 ORDER BY 1, 2, 3
+                ON CONFLICT (archived, status, slot) DO UPDATE SET n = c.n + excluded.n;
+            ELSE  -- TRUNCATE
+                DELETE FROM order_counts;
+            END IF;
+            RETURN NULL;
+        END $$;
+        DROP TRIGGER IF EXISTS order_counts_insert ON orders;
+        DROP TRIGGER IF EXISTS order_counts_update ON orders;
+        DROP TRIGGER IF EXISTS order_counts_delete ON orders;
+        DROP TRIGGER IF EXISTS order_counts_truncate ON orders;
+        CREATE TRIGGER order_counts_insert AFTER INSERT ON orders REFERENCING NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION order_counts_add();
+        CREATE TRIGGER order_counts_update AFTER UPDATE ON orders REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION order_counts_add();
+        CREATE TRIGGER order_counts_delete AFTER DELETE ON orders REFERENCING OLD TABLE AS old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION order_counts_add();
+        CREATE TRIGGER order_counts_truncate AFTER TRUNCATE ON orders FOR EACH STATEMENT EXECUTE FUNCTION order_counts_add();
+        DELETE FROM order_counts;
+        INSERT INTO order_counts SELECT archived_at IS NOT NULL, status, (order_id % 16)::SMALLINT, count(*)
+        FROM orders GROUP BY 1, 2, 3;
+    """
+
     search_indexes = (
         "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
         "CREATE INDEX IF NOT EXISTS clients_name_key_trgm ON clients USING gin (name_key gin_trgm_ops);\n"

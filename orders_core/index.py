@@ -215,7 +215,7 @@ def list_orders(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> OrderPage:
     if q.search.strip() and dialect.of(cur).search_in_one_scan:
         rows, total = _searched_page(cur, where, params, q, offset)
     else:
-        total = fetch_value(cur, f"SELECT count(*) FROM orders o WHERE {where}", params)
+        total = _count(cur, q, where, params)
         rows = fetch_frame(
             cur,
             f"""
@@ -227,6 +227,26 @@ def list_orders(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> OrderPage:
             [*params, q.page_size, offset],
         )
     return OrderPage(rows=rows, total=total, query=q)
+
+
+def _count(cur, q: OrderQuery, where: str, params: list) -> int:
+    """How many orders match ``q``: from the per-status summary when the engine keeps one (``dialect.order_counts``)
+    and ``q`` filters on nothing but the view and statuses, else by counting the orders."""
+    d = dialect.of(cur)
+    by_status = replace(q, view="All", statuses=(), visible_statuses=None, sort="Created At", descending=True,
+                        page=1, page_size=OrderQuery.page_size) == OrderQuery()
+    if not (d.order_counts_tables and by_status):
+        return fetch_value(cur, f"SELECT count(*) FROM orders o WHERE {where}", params)
+    clauses = ["o.archived" if q.view == "Archived" else "NOT o.archived"]
+    if q.view == "Unverified":
+        clauses.append("o.status = 'Unverified'")
+    summary_params: list = []
+    for statuses in (q.statuses or None, q.visible_statuses):
+        if statuses is not None:
+            clauses.append(d.enum_in("o.status", "order_status"))
+            summary_params.append(list(statuses))
+    return int(fetch_value(cur, "SELECT coalesce(sum(o.n), 0)::BIGINT FROM order_counts o WHERE "
+                           + " AND ".join(clauses), summary_params))
 
 
 def _searched_page(cur, where: str, params: list, q: OrderQuery, offset: int) -> tuple[pd.DataFrame, int]:
@@ -285,6 +305,14 @@ def upgrade_sorts(con) -> None:
     """Migration 6: the indexes that serve the index's sorts and counts where the engine needs them
     (``dialect.sort_indexes``: partial B-tree indexes on PostgreSQL, nothing on DuckDB)."""
     ddl = dialect.of(con).sort_indexes
+    if ddl:
+        con.execute(ddl)
+
+
+def upgrade_counts(con) -> None:
+    """Migration 7: the per-status summary the unfiltered views are counted from where the engine needs it
+    (``dialect.order_counts``: a table kept by triggers on PostgreSQL, nothing on DuckDB)."""
+    ddl = dialect.of(con).order_counts
     if ddl:
         con.execute(ddl)
 

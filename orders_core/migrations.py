@@ -19,7 +19,8 @@ change to the schema is a migration, so fresh and upgraded databases go through 
 
 The same steps run on PostgreSQL (``dialect``: the baseline DDL with PostgreSQL's ENUM syntax and the
 ``unaccent`` extension; migrations 3 and 4 are portable SQL; migration 5 is the dialect's
-``search_indexes``, migration 6 its ``sort_indexes``: nothing on DuckDB, which only records them). A
+``search_indexes``, migration 6 its ``sort_indexes``, migration 7 its ``order_counts``: nothing on DuckDB,
+which only records them). A
 PostgreSQL database starts at the baseline, so migration 2 (below) is DuckDB's alone.
 
 Schema 1 is the first release's schema (no keys on lines and events, no foreign keys, no CHECK
@@ -156,6 +157,8 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "the search's indexes (trigram indexes on PostgreSQL; none on DuckDB)", "orders_core.index:upgrade"),
     Migration(6, "the Orders index's sort and count indexes (on PostgreSQL; none on DuckDB)",
               "orders_core.index:upgrade_sorts"),
+    Migration(7, "the per-status count of orders the index reads (kept by triggers on PostgreSQL; none on DuckDB)",
+              "orders_core.index:upgrade_counts"),
 ]
 
 SCHEMA_VERSION = max(BASELINE, *(m.version for m in MIGRATIONS))

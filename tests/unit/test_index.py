@@ -281,3 +281,61 @@ def test_postgresql_sorts_and_counts_read_the_sort_indexes(pg_demo_db):
 def test_duckdb_gets_no_sort_indexes(duckdb_db):
     cur = duckdb_db.cursor()
     assert fetch_value(cur, "SELECT count(*) FROM duckdb_indexes() WHERE index_name LIKE 'orders_open%'") == 0
+
+
+@pytest.mark.postgresql
+def test_postgresql_counts_the_views_from_a_summary_kept_exact_by_every_write(pg_demo_db):
+    """Migration 7: ``order_counts`` follows inserts, status changes, archiving, deletes and rollbacks, and the
+    index's unfiltered counts read it; a filtered count still counts the orders."""
+    cur = pg_demo_db.cursor()
+
+    def exact() -> None:
+        summary = cur.execute("SELECT archived, status::VARCHAR, sum(n)::BIGINT FROM order_counts GROUP BY 1, 2 "
+                              "HAVING sum(n) <> 0 ORDER BY 1, 2").fetchall()
+        actual = cur.execute("SELECT archived_at IS NOT NULL, status::VARCHAR, count(*) FROM orders "
+                             "GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
+        assert summary == actual
+        for q, where in ((OrderQuery(), "archived_at IS NULL"), (OrderQuery(view="Archived"), "archived_at IS NOT NULL"),
+                         (OrderQuery(view="Unverified", sort="Status"), "archived_at IS NULL AND status = 'Unverified'"),
+                         (OrderQuery(statuses=("Open", "Shipped"), page=2), "archived_at IS NULL AND status IN ('Open', 'Shipped')"),
+                         (OrderQuery(visible_statuses=("Open",)), "archived_at IS NULL AND status = 'Open'"),
+                         (OrderQuery(visible_statuses=()), "FALSE")):
+            assert list_orders(cur, q).total == fetch_value(cur, f"SELECT count(*) FROM orders WHERE {where}"), q
+
+    exact()
+    ids = [r[0] for r in cur.execute("SELECT order_id FROM orders WHERE archived_at IS NULL ORDER BY order_id LIMIT 40").fetchall()]
+    before = cur.execute("SELECT order_id, status, archived_at, payment_reference FROM orders "
+                         "WHERE order_id IN (SELECT unnest(?::BIGINT[]))", [ids]).fetchall()
+
+    def changes(c) -> None:
+        c.execute("CREATE TEMP TABLE copies ON COMMIT DROP AS SELECT * FROM orders WHERE order_id IN (?, ?, ?)", ids[:3])
+        c.execute("UPDATE copies SET order_id = order_id + 50000000, status = 'Unverified'")
+        c.execute("INSERT INTO orders SELECT * FROM copies")
+        c.execute("UPDATE orders SET status = 'Cancelled' WHERE order_id IN (SELECT unnest(?::BIGINT[]))", [ids[3:13]])
+        c.execute("UPDATE orders SET archived_at = now()::TIMESTAMP WHERE order_id IN (SELECT unnest(?::BIGINT[]))",
+                  [ids[10:30]])
+        c.execute("UPDATE orders SET payment_reference = 'x' WHERE order_id = ?", [ids[30]])  # no count changes
+        c.execute("DELETE FROM orders WHERE order_id = ?", [ids[0] + 50000000])
+
+    pg_demo_db.write(changes)
+    exact()
+
+    def refused(c) -> None:
+        c.execute("UPDATE orders SET status = 'Delivered', archived_at = NULL WHERE order_id IN (SELECT unnest(?::BIGINT[]))",
+                  [ids])
+        raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        pg_demo_db.write(refused)
+    exact()
+
+    def undo(c) -> None:  # the fixture's orders-core check wants the orders as they were
+        c.execute("DELETE FROM orders WHERE order_id > 50000000")
+        c.executemany("UPDATE orders SET status = ?, archived_at = ?, payment_reference = ? WHERE order_id = ?",
+                      [(status, archived, reference, oid) for oid, status, archived, reference in before])
+
+    pg_demo_db.write(undo)
+    exact()
+    assert list_orders(cur, OrderQuery(search="cote")).total == fetch_value(
+        cur, "SELECT count(*) FROM orders o JOIN clients c USING (client_id) WHERE o.archived_at IS NULL "
+        "AND c.name_key LIKE '%cote%'")
