@@ -168,7 +168,19 @@ def checks(d: dialect.Dialect) -> dict[str, str]:
                'Recurring order ' || recurring_order_id || '''s carrier ''' || carrier || ''' is not one of ours.'
         FROM recurring_orders WHERE carrier IS NOT NULL AND carrier NOT IN (SELECT name FROM carriers)
     """,
-    }
+    } | ({"order counts": _ORDER_COUNTS} if d.order_counts_tables else {})
+
+
+# PostgreSQL's summary of the orders (``dialect.order_counts``, kept by triggers) against the orders themselves.
+_ORDER_COUNTS = """
+    WITH actual AS (SELECT archived_at IS NOT NULL AS archived, status, count(*) AS n FROM orders GROUP BY 1, 2),
+         kept AS (SELECT archived, status, sum(n) AS n FROM order_counts GROUP BY 1, 2)
+    SELECT 'order counts', 'The Orders index counts ' || coalesce(k.n, 0) || CASE WHEN archived THEN ' archived '
+           ELSE ' unarchived ' END || status::VARCHAR || ' orders (order_counts) but there are ' || coalesce(a.n, 0) || '.'
+    FROM actual a FULL JOIN kept k USING (archived, status)
+    WHERE coalesce(a.n, 0) <> coalesce(k.n, 0)
+    ORDER BY archived, status
+"""
 
 
 def check(cur: duckdb.DuckDBPyConnection) -> list[Breach]:

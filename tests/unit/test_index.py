@@ -336,6 +336,17 @@ def test_postgresql_counts_the_views_from_a_summary_kept_exact_by_every_write(pg
 
     pg_demo_db.write(undo)
     exact()
+    from orders_core.integrity import check
+
+    assert not [b for b in check(cur) if b.check == "order counts"]
+    pg_demo_db.write(lambda c: c.execute("UPDATE order_counts SET n = n + 1 WHERE NOT archived AND status = 'Open' "
+                                         "AND slot = 0"))
+    assert [b.sentence for b in check(cur) if b.check == "order counts"] == [
+        f"The Orders index counts {fetch_value(cur, 'SELECT sum(n) FROM order_counts WHERE NOT archived AND status = ?', ['Open'])}"
+        f" unarchived Open orders (order_counts) but there are "
+        f"{fetch_value(cur, 'SELECT count(*) FROM orders WHERE archived_at IS NULL AND status = ?', ['Open'])}."]
+    pg_demo_db.write(lambda c: c.execute("UPDATE order_counts SET n = n - 1 WHERE NOT archived AND status = 'Open' "
+                                         "AND slot = 0"))
     assert list_orders(cur, OrderQuery(search="cote")).total == fetch_value(
         cur, "SELECT count(*) FROM orders o JOIN clients c USING (client_id) WHERE o.archived_at IS NULL "
         "AND c.name_key LIKE '%cote%'")
