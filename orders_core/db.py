@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+import random
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +37,8 @@ T = TypeVar("T")
 
 DEFAULT_DB_PATH = "data/orders.duckdb"
 WRITE_RETRIES = 20
+BUSY = ("Other changes to the same records kept getting in first, so nothing was saved; "
+        "look at the record again and retry.")
 
 
 class DatabaseError(Exception):
@@ -290,9 +293,12 @@ def run_write(cur: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyCon
             return result
         except errors as exc:
             _rollback(cur)
-            if is_conflict(exc) and attempt < WRITE_RETRIES - 1:
-                time.sleep(0.005 * (attempt + 1))
-                continue
+            if is_conflict(exc):
+                if attempt < WRITE_RETRIES - 1:
+                    # Jittered exponential backoff: writers that conflicted together must not retry in step.
+                    time.sleep(random.uniform(0, min(0.25, 0.005 * 2**attempt)))
+                    continue
+                raise DatabaseError(BUSY) from exc
             sentence = explain_failure(exc)
             if sentence:
                 raise DatabaseError(sentence) from exc

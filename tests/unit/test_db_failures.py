@@ -75,3 +75,28 @@ def test_a_damaged_database_is_one_sentence_in_the_cli(db_path, tmp_path, capsys
     assert err.endswith("is damaged: restore it from a backup.") and len(err.splitlines()) == 1
     assert checksum(db_path) == before
     assert not (tmp_path / "list.pdf").exists()
+
+
+def test_a_conflict_that_never_clears_is_one_sentence_after_the_retries(tmp_path, monkeypatch):
+    """A write that loses every retry is told in one sentence, and nothing of it is kept."""
+    import duckdb as _duckdb
+
+    from orders_core import db as dbmod
+
+    monkeypatch.setattr(dbmod.time, "sleep", lambda _s: None)
+    database = dbmod.Database(str(tmp_path / "busy.duckdb"))
+    attempts = []
+
+    def work(cur):
+        attempts.append(1)
+        cur.execute("INSERT INTO carriers VALUES ('Busy Carrier')")
+        raise _duckdb.TransactionException("TransactionContext Error: Conflict on tuple deletion!")
+
+    try:
+        with pytest.raises(dbmod.DatabaseError, match="^Other changes to the same records kept getting in first"):
+            database.write(work)
+        assert len(attempts) == dbmod.WRITE_RETRIES
+        assert database.cursor().execute(
+            "SELECT count(*) FROM carriers WHERE name = 'Busy Carrier'").fetchall() == [(0,)]
+    finally:
+        database.close()
