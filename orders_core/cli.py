@@ -26,8 +26,6 @@ from .staff_cli import REFUSALS
 def _demo(args: argparse.Namespace) -> int:
     """Build the demo into a temporary file next to ``--db`` and move it into place only when complete,
     so a failed or killed run leaves no database behind (``make run`` then builds it again)."""
-    from .demo import generate
-
     if is_postgres_url(args.db):
         return _demo_postgres(args)
     target = Path(args.db)
@@ -40,12 +38,7 @@ def _demo(args: argparse.Namespace) -> int:
     building = target.with_name(f".{target.name}.demo-{os.getpid()}.tmp")
     started = time.perf_counter()
     try:
-        db = Database(str(building), new_only=True)
-        try:
-            made = generate(db.con, args.orders, seed=args.seed, anchor=args.anchor)
-            db.con.execute("CHECKPOINT")
-        finally:
-            db.close()
+        made = _build_demo(building, args)
         Path(f"{target}.wal").unlink(missing_ok=True)  # a replaced database's log must not replay onto this one
         os.replace(building, target)
     finally:
@@ -63,7 +56,6 @@ def _demo_postgres(args: argparse.Namespace) -> int:
     import tempfile
 
     from .bulk_load import LoadRefused, load, problem
-    from .demo import generate
 
     started = time.perf_counter()
     target = open_database(args.db, read_only=True)  # refuses a database that is not ours; writes nothing
@@ -78,12 +70,7 @@ def _demo_postgres(args: argparse.Namespace) -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="orders-demo-") as folder:
         building = Path(folder) / "demo.duckdb"
-        db = Database(str(building), new_only=True)
-        try:
-            made = generate(db.con, args.orders, seed=args.seed, anchor=args.anchor)
-            db.con.execute("CHECKPOINT")
-        finally:
-            db.close()
+        made = _build_demo(building, args)
         built = time.perf_counter() - started
         database = open_database(args.db)  # an empty database gets the schema here
         try:
@@ -96,6 +83,19 @@ def _demo_postgres(args: argparse.Namespace) -> int:
     print(f"Made {made['orders']:,} orders for {made['clients']:,} clients in {database.path} "
           f"in {time.perf_counter() - started:.1f} s ({built:.1f} s building, the rest loading).")
     return 0
+
+
+def _build_demo(path: Path, args: argparse.Namespace):
+    """The demo generated into the new DuckDB file ``path``, complete on disk; returns what was made."""
+    from .demo import generate
+
+    db = Database(str(path), new_only=True)
+    try:
+        made = generate(db.con, args.orders, seed=args.seed, anchor=args.anchor)
+        db.con.execute("CHECKPOINT")
+    finally:
+        db.close()
+    return made
 
 
 def _demo_target_problem(target: Path, force: bool) -> str | None:
