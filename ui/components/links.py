@@ -1,8 +1,9 @@
 """Ordinary links from a table's cell to a profile: the Order ID to /order?id=N, a client's name to /client?id=N.
 
-The cell holds the link's address; the table shows only the number or the name (``display_text``), and
-a click opens the profile like any link (a new tab with a middle click). Row selection stays free for
-other uses (the picking list).
+The cell holds the link's address; the table shows only the number or the name (``display_text``).
+Streamlit's LinkColumn always opens a link in a new tab (it has no same-tab option: streamlit#9343,
+#7464), so the row's tick opens the profile in the same tab as well (``app.py``, ``pages/clients.py``);
+in multi-select mode the tick selects rows instead (the picking list).
 """
 
 from __future__ import annotations
