@@ -122,10 +122,7 @@ def product(cur: duckdb.DuckDBPyConnection, sku_: str) -> dict | None:
 
 def add_product(db: Database, raw: dict, actor: Person) -> str:
     """Add a product; RecordRefused (nothing written) lists every bad field."""
-    c = check_product(raw)
-    if c.errors:
-        raise f.RecordRefused(c.errors, LABELS)
-    v = c.values
+    v = check_product(raw).values_or_refuse(LABELS)
 
     def work(cur: duckdb.DuckDBPyConnection) -> str:
         require(actor, "manage_catalogue")
@@ -145,10 +142,7 @@ def add_product(db: Database, raw: dict, actor: Person) -> str:
 
 def edit_product(db: Database, sku_: str, raw: dict, actor: Person) -> str:
     """Change a product (not its SKU); a new price is added to its price history. Returns the change."""
-    c = check_product({**raw, "sku": sku_})
-    if c.errors:
-        raise f.RecordRefused(c.errors, LABELS)
-    new = c.values
+    new = check_product({**raw, "sku": sku_}).values_or_refuse(LABELS)
 
     def work(cur: duckdb.DuckDBPyConnection) -> str:
         require(actor, "manage_catalogue")

@@ -344,6 +344,12 @@ class Checker:
     def ok(self, *names: str) -> bool:
         return not any(n in self.errors for n in names)
 
+    def values_or_refuse(self, labels: dict[str, str]) -> dict:
+        """The parsed values, or ``RecordRefused`` naming every bad field (nothing written yet)."""
+        if self.errors:
+            raise RecordRefused(self.errors, labels)
+        return self.values
+
 
 def describe_changes(old: dict, new: dict, labels: dict[str, str]) -> str:
     """'Label: old -> new; ...' for every field whose value changed (blank when none did)."""

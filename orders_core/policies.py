@@ -57,10 +57,7 @@ def describe(v: dict) -> str:
 
 
 def add_policy(db: Database, client_id: int, raw: dict, actor: Person) -> int:
-    c = check_policy(raw)
-    if c.errors:
-        raise f.RecordRefused(c.errors, LABELS)
-    v = c.values
+    v = check_policy(raw).values_or_refuse(LABELS)
 
     def work(cur: duckdb.DuckDBPyConnection) -> int:
         require(actor, "register_clients")

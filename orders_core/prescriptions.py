@@ -68,10 +68,7 @@ def _describe(v: dict) -> str:
 
 def add_document(db: Database, client_id: int, raw: dict, actor: Person, *, kind: str = "document added") -> int:
     """Record a medical document; RecordRefused (nothing written) lists every bad field."""
-    c = check_document(raw)
-    if c.errors:
-        raise f.RecordRefused(c.errors, LABELS)
-    v = c.values
+    v = check_document(raw).values_or_refuse(LABELS)
 
     def work(cur: duckdb.DuckDBPyConnection) -> int:
         require(actor, "register_clients")

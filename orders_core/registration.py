@@ -69,11 +69,6 @@ def check_client(raw: dict, today: dt.date | None = None, *, default_status: str
     return c
 
 
-def _refuse(c: f.Checker) -> None:
-    if c.errors:
-        raise f.RecordRefused(c.errors, LABELS)
-
-
 def _event(cur: duckdb.DuckDBPyConnection, client_id: int, actor: Person, kind: str, details: str) -> None:
     cur.execute(
         "INSERT INTO client_events (event_id, client_id, event_at, actor, kind, details, actor_email) "
@@ -100,9 +95,7 @@ def _key_owner(cur: duckdb.DuckDBPyConnection, number: str | None) -> int | None
 
 def register_client(db: Database, raw: dict, actor: Person, *, today: dt.date | None = None) -> int:
     """Register a client; RecordRefused (nothing written) lists every bad field."""
-    c = check_client(raw, today)
-    _refuse(c)
-    v = c.values
+    v = check_client(raw, today).values_or_refuse(LABELS)
 
     def work(cur: duckdb.DuckDBPyConnection) -> int:
         require(actor, "register_clients")
@@ -165,9 +158,7 @@ def edit_client(db: Database, client_id: int, raw: dict, actor: Person, *, today
         old = _record(cur, client_id)
         if old is None:
             raise f.RecordRefused({"client": f"{client_id} does not exist"}, {"client": "Client"})
-        c = check_client({**raw, "registration_status": old["registration_status"]}, today)
-        _refuse(c)
-        new = c.values
+        new = check_client({**raw, "registration_status": old["registration_status"]}, today).values_or_refuse(LABELS)
         change = f.describe_changes(old, new, LABELS)
         if not change:
             return ""
