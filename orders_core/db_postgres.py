@@ -27,6 +27,7 @@ and every query run on it unchanged. The engines' differences are ``dialect``'s.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import threading
 from collections.abc import Iterator
@@ -89,6 +90,9 @@ def positional(sql: str) -> tuple[str, int]:
     return "".join(out), n
 
 
+_CURSOR_NUMBERS = itertools.count(1)  # server-side cursors' names, unique within the process
+
+
 class PgCursor:
     """One PostgreSQL connection seen through the cursor interface ``orders_core`` uses on DuckDB."""
 
@@ -142,10 +146,15 @@ class PgCursor:
         return pd.DataFrame.from_records(self._cur.fetchall(), columns=columns)
 
     def iter_frames(self, sql: str, params=None, batch: int = 50_000) -> Iterator[pd.DataFrame]:
-        self.execute(sql, params)
-        columns = [c.name for c in self._cur.description]
-        while rows := self._cur.fetchmany(batch):
-            yield pd.DataFrame.from_records(rows, columns=columns)
+        """The result a batch at a time from a server-side cursor, so the process holds one batch, never the
+        whole result (a client-side cursor reads every row into memory when the query runs). The cursor lives
+        in a transaction of its own (a savepoint inside one already open); other statements may run on the
+        connection between batches."""
+        with self.conn.transaction(), psycopg.RawServerCursor(self.conn, f"batches_{next(_CURSOR_NUMBERS)}") as server:
+            server.execute(positional(sql)[0], list(params or []))
+            columns = [c.name for c in server.description]
+            while rows := server.fetchmany(batch):
+                yield pd.DataFrame.from_records(rows, columns=columns)
 
     def close(self) -> None:
         release, self._release = self._release, None

@@ -350,3 +350,30 @@ def test_postgresql_counts_the_views_from_a_summary_kept_exact_by_every_write(pg
     assert list_orders(cur, OrderQuery(search="cote")).total == fetch_value(
         cur, "SELECT count(*) FROM orders o JOIN clients c USING (client_id) WHERE o.archived_at IS NULL "
         "AND c.name_key LIKE '%cote%'")
+
+
+def test_the_export_on_postgresql_streams_in_batches_and_writes_what_duckdb_writes(duckdb_db, pg_demo_db,
+                                                                                     monkeypatch):
+    """On PostgreSQL the export reads from a server-side cursor a batch at a time (the process never holds
+    the whole result), while a second cursor on the same connection looks up each batch's coverage."""
+    import orders_core.db_postgres as db_postgres
+    from orders_core import index
+
+    q = OrderQuery(view="All", page_size=5)
+    expected = export_csv(duckdb_db.cursor(), q)
+    batches, open_cursors = [], []
+    streamed = db_postgres.PgCursor.iter_frames
+
+    def counted(self, sql, params=None, batch=50_000):
+        for frame in streamed(self, sql, params, 7):
+            batches.append(len(frame))
+            open_cursors.append(self.cursor().execute("SELECT count(*) FROM pg_cursors").fetchall()[0][0])
+            yield frame
+
+    monkeypatch.setattr(db_postgres.PgCursor, "iter_frames", counted)
+    cur = pg_demo_db.cursor()
+    assert index.export_csv(cur, q) == expected
+    assert len(batches) > 2 and max(batches) == 7  # many batches of 7 rows, not one result read whole
+    assert min(open_cursors) == 1  # the rows wait on the server, in its cursor, between batches
+    assert sum(batches) == len(expected.decode("utf-8-sig").strip().splitlines()) - 1  # every row, once
+    assert cur.execute("SELECT count(*) FROM orders").fetchall()[0][0] > 0  # the connection is usable after it
