@@ -209,6 +209,14 @@ class DuckDBDialect(Dialect):
         """Nothing: DuckDB keeps a table's statistics as it is written."""
 
 
+# Counts the orders into ``order_counts`` afresh: migration 7's last step and ``integrity.recount_order_counts``.
+ORDER_COUNTS_FILL = """
+        DELETE FROM order_counts;
+        INSERT INTO order_counts SELECT archived_at IS NOT NULL, status, (order_id % 16)::SMALLINT, count(*)
+        FROM orders GROUP BY 1, 2, 3;
+"""
+
+
 class PostgresDialect(Dialect):
     """PostgreSQL 13 or later (``unaccent`` is a trusted extension there: a database owner may create it)."""
 
@@ -269,10 +277,8 @@ class PostgresDialect(Dialect):
         CREATE TRIGGER order_counts_delete AFTER DELETE ON orders REFERENCING OLD TABLE AS old_rows
             FOR EACH STATEMENT EXECUTE FUNCTION order_counts_add();
         CREATE TRIGGER order_counts_truncate AFTER TRUNCATE ON orders FOR EACH STATEMENT EXECUTE FUNCTION order_counts_add();
-        DELETE FROM order_counts;
-        INSERT INTO order_counts SELECT archived_at IS NOT NULL, status, (order_id % 16)::SMALLINT, count(*)
-        FROM orders GROUP BY 1, 2, 3;
-    """
+    """ + ORDER_COUNTS_FILL
+
 
     search_indexes = (
         "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"

@@ -43,7 +43,8 @@ import duckdb
 
 from . import dialect
 from .allowance import DAYS_PER_PERIOD, SHIPMENT_CAP_GRAMS
-from .db import DatabaseError, default_db_path, open_database
+from .db import DatabaseError, default_db_path, fetch_value, open_database, run_write
+from .roles import require
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,26 @@ _ORDER_COUNTS = """
 """
 
 
+def recount_order_counts(cur, person) -> str:
+    """Count PostgreSQL's ``order_counts`` afresh from the orders, as an Administrator; the sentence says what.
+
+    The triggers keep the summary exact in every writer's transaction, but a restore with
+    ``pg_restore --disable-triggers`` (or a session with ``session_replication_role = replica``) writes orders
+    past them, and ``check`` then lists the difference. The recount locks ``orders`` against writers (SHARE:
+    readers go on) for its few hundred milliseconds, so no write falls between the count and the table. It
+    changes no order, so it records no order event; only an Administrator may run it (``recount``)."""
+    require(person, "recount")
+    if not dialect.of(cur).order_counts_tables:
+        return "This database keeps no summary of its orders (DuckDB counts them directly): nothing to recount."
+
+    def work(c) -> int:
+        c.execute("LOCK TABLE orders IN SHARE MODE")
+        c.execute(dialect.ORDER_COUNTS_FILL)
+        return int(fetch_value(c, "SELECT coalesce(sum(n), 0) FROM order_counts"))
+
+    return f"Recounted the Orders index's summary: {run_write(cur, work):,} orders."
+
+
 def check(cur: duckdb.DuckDBPyConnection) -> list[Breach]:
     """Every breach in the database (empty: it is clean)."""
     breaches = []
@@ -202,6 +223,8 @@ def _run_cli(args: argparse.Namespace) -> int:
     where = db.path  # a PostgreSQL URL is named without its password
     try:
         sentences = bool(args.as_email)  # with --as: the sentences, for someone who may read them
+        if args.recount:
+            print(recount_order_counts(db.cursor(), acting_person(db.cursor(), args, "recount")))
         if sentences:
             acting_person(db.cursor(), args, "view_client_records")
         breaches = check(db.cursor())
@@ -222,5 +245,8 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("check", help="verify the whole database and list every breach")
     p.add_argument("--db", default=default_db_path(), help="database file or postgresql:// URL (default $ORDERS_DB or data/orders.duckdb)")
+    p.add_argument("--recount", action="store_true",
+                   help="first count PostgreSQL's summary of the orders afresh (after a restore that bypassed "
+                        "its triggers; an Administrator, --as)")
     add_as_option(p)
     p.set_defaults(func=_run_cli)

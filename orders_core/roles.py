@@ -54,6 +54,7 @@ ACTIONS = {
     "register_clients": "register clients or record their medical documents and coverage",
     "manage_catalogue": "change the catalogue",
     "backup": "back up the database",
+    "recount": "recount the Orders index's summary",
 }
 
 #        the issue's row,                                                         its actions,
@@ -89,6 +90,9 @@ TABLE = (
      (NO, NO, YES, YES)),
     ("Back up the database (`orders-core backup`: every client's personal health information; issue 15)",
      ("backup",),
+     (NO, NO, NO, YES)),
+    ("Recount the Orders index's summary on PostgreSQL (`orders-core check --recount`; issue 15)",
+     ("recount",),
      (NO, NO, NO, YES)),
 )
 

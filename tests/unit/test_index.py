@@ -14,6 +14,7 @@ import pytest
 
 from orders_core.db import fetch_frame, fetch_value
 from orders_core.index import InvalidQuery, OrderQuery, export_csv, list_orders
+from orders_core.integrity import recount_order_counts
 
 
 @pytest.fixture
@@ -377,3 +378,40 @@ def test_the_export_on_postgresql_streams_in_batches_and_writes_what_duckdb_writ
     assert min(open_cursors) == 1  # the rows wait on the server, in its cursor, between batches
     assert sum(batches) == len(expected.decode("utf-8-sig").strip().splitlines()) - 1  # every row, once
     assert cur.execute("SELECT count(*) FROM orders").fetchall()[0][0] > 0  # the connection is usable after it
+
+
+def test_a_summary_written_past_its_triggers_is_recounted_by_an_administrator(pg_demo_db, capsys):
+    """A restore that bypasses the triggers (here: the archive trigger switched off for one statement) leaves
+    ``order_counts`` behind the orders; ``check`` lists it, and ``check --recount --as ADMIN`` mends it."""
+    from orders_core.cli import main
+    from orders_core.integrity import check
+    from orders_core.roles import NotAllowed
+    from tests.people import ADMIN, CSR
+
+    def past_the_triggers(c):
+        c.execute("ALTER TABLE orders DISABLE TRIGGER order_counts_update")
+        c.execute("UPDATE orders SET status = 'Cancelled' WHERE order_id IN "
+                  "(SELECT order_id FROM orders WHERE status = 'Open' ORDER BY order_id LIMIT 3)")
+        c.execute("ALTER TABLE orders ENABLE TRIGGER order_counts_update")
+
+    pg_demo_db.write(past_the_triggers)
+    cur = pg_demo_db.cursor()
+    assert len([b for b in check(cur) if b.check == "order counts"]) == 2  # Open 3 too many, Cancelled 3 too few
+    with pytest.raises(NotAllowed):
+        recount_order_counts(cur, CSR)
+    assert len([b for b in check(cur) if b.check == "order counts"]) == 2  # refused: nothing changed
+
+    assert main(["check", "--recount", "--db", pg_demo_db.url]) == 2  # who recounts must be said
+    assert "--as" in capsys.readouterr().err
+    main(["check", "--recount", "--db", pg_demo_db.url, "--as", ADMIN.email])
+    orders = fetch_value(cur, "SELECT count(*) FROM orders")
+    assert f"Recounted the Orders index's summary: {orders:,} orders." in capsys.readouterr().out
+    assert not [b for b in check(cur) if b.check == "order counts"]
+    assert list_orders(cur, OrderQuery(view="All")).total == fetch_value(
+        cur, "SELECT count(*) FROM orders WHERE archived_at IS NULL")  # the index counts from the summary
+
+
+def test_duckdb_has_no_summary_to_recount(duckdb_db):
+    from tests.people import ADMIN
+
+    assert "nothing to recount" in recount_order_counts(duckdb_db.cursor(), ADMIN)

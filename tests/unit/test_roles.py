@@ -30,6 +30,7 @@ ISSUE_TABLE = {
     "register_clients": (Y, N, Y, N),  # issue 13: CSR and Operations Manager register clients and documents
     "manage_catalogue": (N, N, Y, Y),  # issue 13: Operations Manager and Administrator keep the catalogue
     "backup": (N, N, N, Y),  # issue 15: a backup holds every client's health information
+    "recount": (N, N, N, Y),  # issue 15: maintenance of PostgreSQL's order_counts, after a restore
 }
 CELLS = [(action, role, grants[i]) for action, grants in ISSUE_TABLE.items() for i, role in enumerate(ROLES)]
 
