@@ -7,6 +7,10 @@ are allowed 10 g a day and hold more than 150 g a month, so they split into seve
 2 % have a registration that is not Approved, so they are skipped.
 Also times the worst case (every template due on one day), the idempotent rerun, the preview
 and the page's queries.
+
+``python -m bench.bench_recurring postgresql://.../NAME`` (an empty database, ``createdb NAME``) loads the same
+database into PostgreSQL (``orders_core.bulk_load``) and times the same steps there; the worst case runs in a
+copy, ``NAME_worst`` (``CREATE DATABASE ... TEMPLATE``, dropped at the end; the user needs CREATEDB).
 """
 
 from __future__ import annotations
@@ -14,13 +18,19 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from bench.common import BENCH, demo_database
+from orders_core import bulk_load
 from orders_core import recurring as rec
-from orders_core.db import Database, fetch_value
+from orders_core.db import Database, fetch_value, open_database
 
 ANCHOR = dt.date(2026, 11, 26)
 DEMO_ORDERS = 1_000_000
@@ -97,8 +107,8 @@ def _median_ms(fn, runs: int = 5) -> float:
     return statistics.median(times) * 1000
 
 
-def _one_day(path: Path) -> None:
-    db = Database(str(path))
+def _one_day(target: str) -> None:
+    db = open_database(target, create=False)
     cur = db.cursor()
     enabled = fetch_value(cur, "SELECT count(*) FROM recurring_orders WHERE enabled")
     preview_s, plan = _timed(lambda: rec.preview_due(cur, ANCHOR))
@@ -116,8 +126,8 @@ def _one_day(path: Path) -> None:
     db.close()
 
 
-def _all_due(path: Path) -> None:
-    db = Database(str(path))
+def _all_due(target: str) -> None:
+    db = open_database(target, create=False)
     cur = db.cursor()
     cur.execute("UPDATE recurring_orders SET next_order_on = ? WHERE recurring_order_id >= 700000", [ANCHOR])
     run_s, result = _timed(lambda: rec.generate_due(db, BENCH, ANCHOR))
@@ -127,18 +137,43 @@ def _all_due(path: Path) -> None:
     db.close()
 
 
-def main() -> None:
+def _postgres_copy(url: str) -> tuple[str, str]:
+    """A copy of the PostgreSQL database at ``url`` (``CREATE DATABASE ... TEMPLATE``): its URL and the
+    maintenance connection string that drops it again."""
+    name = conninfo_to_dict(url)["dbname"]
+    maintenance = make_conninfo(url, dbname="postgres")
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}_worst"')
+        conn.execute(f'CREATE DATABASE "{name}_worst" TEMPLATE "{name}"')
+    return urlsplit(url)._replace(path=f"/{name}_worst").geturl(), maintenance
+
+
+def main(target: str | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-recurring-") as tmp:
         path = Path(tmp) / "recurring.duckdb"
         started = time.perf_counter()
         _build(path)
         print(f"built the database ({DEMO_ORDERS:,} demo orders + {TEMPLATES:,} templates) in "
               f"{time.perf_counter() - started:.1f} s")
-        worst = Path(tmp) / "worst.duckdb"
-        shutil.copy(path, worst)
-        _one_day(path)
-        _all_due(worst)
+        if target is None:
+            worst = Path(tmp) / "worst.duckdb"
+            shutil.copy(path, worst)
+            _one_day(str(path))
+            _all_due(str(worst))
+            return
+        db = open_database(target)
+        started = time.perf_counter()
+        bulk_load.load(path, db, where=target)
+        db.close()
+        print(f"  loaded into PostgreSQL in {time.perf_counter() - started:.1f} s")
+        worst, maintenance = _postgres_copy(target)
+        try:
+            _one_day(target)
+            _all_due(worst)
+        finally:
+            with psycopg.connect(maintenance, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{conninfo_to_dict(worst)["dbname"]}"')  # ours, not user text
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else None)
