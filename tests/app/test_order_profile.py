@@ -18,7 +18,6 @@ from tests.people import acting
 from ui.text import JOINER
 
 PAGE = "pages/order.py"
-TODAY = dt.date.today()
 
 
 @pytest.fixture(params=ENGINES)
@@ -129,12 +128,12 @@ def test_place_ship_deliver(app_db, order_id):
     at.button(key="choose_Mark as Delivered").click().run()
     at.button(key=k + "confirm").click().run()
     assert status(app_db, order_id) == ("Delivered", 4)
-    assert f"Delivered on: **{TODAY:%Y-%m-%d}**" in text(at)
+    assert f"Delivered on: **{dt.date.today():%Y-%m-%d}**" in text(at)
     assert [b for b in at.button if b.key.startswith("choose_")] == []
     priya = f"Priya Nair (manager{JOINER}@demo.example)"
     assert [e[:2] for e in event_rows(at)] == [(f"Isabelle Roy (isabelle.roy{JOINER}@staff.example)", "created"),
                                               (priya, "status"), (priya, "status"), (priya, "status")]
-    assert event_rows(at)[2][2] == f"Order Placed → Shipped on {TODAY:%Y-%m-%d} by Canada Post, tracking CP12345678CA"
+    assert event_rows(at)[2][2] == f"Order Placed → Shipped on {dt.date.today():%Y-%m-%d} by Canada Post, tracking CP12345678CA"
 
 
 def test_an_order_changed_by_someone_else_is_not_overwritten(app_db, order_id):

@@ -24,7 +24,6 @@ def db(engine_db):
     return engine_db
 
 
-TODAY = dt.date.today()
 
 
 def two_policy_client(cur) -> int:
@@ -56,7 +55,7 @@ def test_each_policy_s_part_is_stored_and_shown_on_the_profile(db, cur):
 def test_metrics_report_each_insurer_with_its_own_amount(db, cur):
     order_id = blue_cross_and_manulife_order(db, cur)
     place_order(db, order_id, acting("Isabelle Roy"), payment_method="Insurance direct bill", payment_reference="BC-1")
-    frame = metrics.coverage_by_insurer(cur, metrics.MetricsFilter(TODAY, TODAY))
+    frame = metrics.coverage_by_insurer(cur, metrics.MetricsFilter(dt.date.today(), dt.date.today()))
     mine = {r.insurer: (r.orders, r.coverage) for r in frame.itertuples()}
     assert mine["Blue Cross"] == (1, D("84.00"))
     assert mine["Manulife"] == (1, D("10.50"))
