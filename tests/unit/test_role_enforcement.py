@@ -105,9 +105,14 @@ def _template(cid: int) -> recurring.TemplateDraft:
     return recurring.TemplateDraft(cid, (recurring.TemplateLine("FL-PK-035", 1),), carrier="Purolator")
 
 
+def _a_minute_ago() -> str:
+    """A placing time already past at any hour (noon today is still to come in the morning: refused)."""
+    return (dt.datetime.now() - dt.timedelta(minutes=1)).isoformat(timespec="seconds")
+
+
 def _portal_file(db: Database) -> bytes:
     cid = make_client(db.cursor(), gpd="3")
-    return json.dumps([{"portal_order_id": "ROLE-1", "client_id": cid, "placed_at": f"{TODAY}T12:00:00",
+    return json.dumps([{"portal_order_id": "ROLE-1", "client_id": cid, "placed_at": _a_minute_ago(),
                         "carrier": "Canada Post", "lines": [{"sku": "FL-PK-035", "units": 1}]}]).encode()
 
 
