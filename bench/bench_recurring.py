@@ -15,12 +15,14 @@ copy, ``NAME_worst`` (``CREATE DATABASE ... TEMPLATE``, dropped at the end; the 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -137,15 +139,20 @@ def _all_due(target: str) -> None:
     db.close()
 
 
-def _postgres_copy(url: str) -> tuple[str, str]:
-    """A copy of the PostgreSQL database at ``url`` (``CREATE DATABASE ... TEMPLATE``): its URL and the
-    maintenance connection string that drops it again."""
+@contextlib.contextmanager
+def _postgres_copy(url: str) -> Iterator[str]:
+    """The URL of a copy of the PostgreSQL database at ``url`` (``CREATE DATABASE ... TEMPLATE``), dropped after."""
     name = conninfo_to_dict(url)["dbname"]
+    copy = f"{name}_worst"  # ours, not user text
     maintenance = make_conninfo(url, dbname="postgres")
     with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}_worst"')
-        conn.execute(f'CREATE DATABASE "{name}_worst" TEMPLATE "{name}"')
-    return urlsplit(url)._replace(path=f"/{name}_worst").geturl(), maintenance
+        conn.execute(f'DROP DATABASE IF EXISTS "{copy}"')
+        conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+    try:
+        yield urlsplit(url)._replace(path=f"/{copy}").geturl()
+    finally:
+        with psycopg.connect(maintenance, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{copy}"')
 
 
 def main(target: str | None = None) -> None:
@@ -166,13 +173,9 @@ def main(target: str | None = None) -> None:
         bulk_load.load(path, db, where=target)
         db.close()
         print(f"  loaded into PostgreSQL in {time.perf_counter() - started:.1f} s")
-        worst, maintenance = _postgres_copy(target)
-        try:
+        with _postgres_copy(target) as worst:
             _one_day(target)
             _all_due(worst)
-        finally:
-            with psycopg.connect(maintenance, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{conninfo_to_dict(worst)["dbname"]}"')  # ours, not user text
 
 
 if __name__ == "__main__":
