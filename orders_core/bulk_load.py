@@ -37,7 +37,7 @@ from pathlib import Path
 import duckdb
 
 SCHEMA_RECORDS = ("app_meta", "schema_migrations")  # the target's own record of its schema: kept
-SCHEMA_ROWS = ("carriers", "staff_revision")  # rows the schema writes: replaced by the source's
+SCHEMA_ROWS = ("carriers", "staff_revision", "metrics_rollup_state")  # rows the schema writes: replaced by the source's
 CHUNK = 1 << 20
 
 

@@ -33,6 +33,7 @@ import math
 
 import duckdb
 
+from . import metrics_rollup
 from .db import fetch_one, fetch_value
 from .demo_catalogue import CITIES, CSRS, FIRST_NAMES, INSURERS, LAST_NAMES, PRESCRIBERS, STREETS, products
 from .recurring_generation import JOB_ACTOR
@@ -95,6 +96,7 @@ def generate(
         con.execute("ROLLBACK")
         raise
     add_demo_staff(con, dt.datetime.combine(anchor, dt.time(8)))
+    metrics_rollup.refresh(con)  # the Metrics page's daily summaries, so its first view reads them alone
     return {"clients": n_clients, "orders": orders}
 
 

@@ -208,6 +208,9 @@ class DuckDBDialect(Dialect):
     def analyze(self, cur, table: str) -> None:
         """Nothing: DuckDB keeps a table's statistics as it is written."""
 
+    def repeatable_read(self, cur) -> None:
+        """Nothing: a DuckDB transaction reads one snapshot from its first statement to its last."""
+
 
 # Counts the orders into ``order_counts`` afresh: migration 7's last step and ``integrity.recount_order_counts``.
 ORDER_COUNTS_FILL = """
@@ -389,6 +392,11 @@ class PostgresDialect(Dialect):
 
     def unlock_schema(self, cur) -> None:
         cur.execute(f"SELECT pg_advisory_unlock({SCHEMA_LOCK_KEY})").fetchall()
+
+    def repeatable_read(self, cur) -> None:
+        """This transaction's statements read one snapshot (the first statement after BEGIN; a row another
+        transaction changed meanwhile is then a serialization failure, which ``run_write`` retries)."""
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").fetchall()
 
     def analyze(self, cur, table: str) -> None:
         """Statistics for a table just filled (autovacuum never analyzes a temporary table)."""

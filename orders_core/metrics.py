@@ -53,7 +53,7 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from . import dialect
+from . import dialect, metrics_rollup
 from .db import fetch_frame, in_list
 from .schema import CATEGORIES, SOURCES, STATUSES
 
@@ -67,7 +67,7 @@ PAID_STATUSES = ("Order Placed", "Shipped", "Delivered")
 SHIPPED_STATUSES = ("Shipped", "Delivered")
 BACKLOG_BUCKETS = ("Created today", "1 day", "2 days", "3+ days")
 STAGES = ("Created → shipped", "Shipped → delivered")
-UNKNOWN_INSURER = "Unknown insurer"
+UNKNOWN_INSURER = metrics_rollup.UNKNOWN_INSURER
 
 
 class InvalidFilter(ValueError):
@@ -155,7 +155,8 @@ _NOT_CANCELLED = "o.status <> 'Cancelled'"
 
 
 def _filters(f: MetricsFilter, *, categories: bool = True) -> tuple[str, list]:
-    """The source, carrier and category conditions on orders ``o``, and their parameters."""
+    """The source, carrier and category conditions on orders ``o``, and their parameters (without the
+    category condition, they apply to the summaries' rows ``o`` too: ``metrics_rollup``)."""
     clauses: list[str] = []
     params: list = []
     for column, values in (("o.source::VARCHAR", f.sources), ("o.carrier", f.carriers)):
@@ -164,7 +165,8 @@ def _filters(f: MetricsFilter, *, categories: bool = True) -> tuple[str, list]:
             clauses.append(clause)
             params += value
     if f.categories and categories:
-        if _matched_categories.get() == f.categories:
+        prepared = _prepared.get()
+        if prepared is not None and prepared.matched == f.categories:
             clauses.append(f"o.order_id IN (SELECT order_id FROM {_MATCHED_TABLE})")
         else:
             clauses.append(f"o.order_id IN ({_CATEGORY_ORDERS})")
@@ -175,8 +177,46 @@ def _filters(f: MetricsFilter, *, categories: bool = True) -> tuple[str, list]:
 _CATEGORY_ORDERS = ("SELECT l.order_id FROM order_lines l JOIN products p USING (sku) "
                     "WHERE p.category::VARCHAR IN (SELECT unnest(?::VARCHAR[]))")
 _MATCHED_TABLE = "metrics_category_orders"
-# The categories whose orders page_metrics has put in _MATCHED_TABLE on the cursor it runs on (see there).
-_matched_categories: ContextVar[tuple[str, ...] | None] = ContextVar("matched_categories", default=None)
+_MATCHED_DAILY = "metrics_category_daily"
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What page_metrics has prepared on the cursor it runs on (see there)."""
+
+    stale: tuple[dt.date, ...] = ()              # the days to aggregate from the orders (after a refresh: none)
+    matched: tuple[str, ...] | None = None       # the categories whose orders are in _MATCHED_TABLE
+    matched_daily: MetricsFilter | None = None   # the filter whose orders' daily rows are in _MATCHED_DAILY
+
+
+_prepared: ContextVar[_Prepared | None] = ContextVar("metrics_prepared", default=None)
+
+
+def _matched_rows(f: MetricsFilter, rollup: metrics_rollup.Rollup) -> tuple[str, list]:
+    """The orders of ``f``'s categories aggregated into ``rollup``'s rows, those that a figure of ``f`` reads:
+    created in the range or the one before (the headline's comparison), shipped or delivered in them, or
+    waiting in Unverified (the backlog); coverage only those created in the range."""
+    where, params = _filters(f)
+    if rollup is metrics_rollup.COVERAGE:
+        window, window_params = _CREATED_IN, [f.start, f.end]
+    else:
+        first = f.previous().start
+        window = (f"({_CREATED_IN} OR o.shipped_on BETWEEN ? AND ? OR o.delivered_on BETWEEN ? AND ? "
+                  "OR o.status = 'Unverified')")
+        window_params = [first, f.end] * 3
+    return metrics_rollup.aggregate(rollup, f"{window} AND {where}"), [*window_params, *params]
+
+
+def _rows(cur, f: MetricsFilter, rollup: metrics_rollup.Rollup) -> tuple[str, list]:
+    """The rows of ``rollup``'s shape that the figures of ``f`` are sums of, as a relation to read as ``o``
+    with ``_filters(f, categories=False)``: the summaries (their stale days aggregated from the orders), or
+    with a category filter the matched orders aggregated (top products read the summaries either way)."""
+    prepared = _prepared.get() or _Prepared(stale=tuple(metrics_rollup.stale_days(cur)))
+    if f.categories and rollup is not metrics_rollup.PRODUCTS:
+        if rollup is metrics_rollup.DAILY and prepared.matched_daily == f:
+            return f"SELECT * FROM {_MATCHED_DAILY}", []
+        return _matched_rows(f, rollup)
+    return metrics_rollup.source(rollup, list(prepared.stale))
 
 
 def _grain(f: MetricsFilter, grain: str | None) -> str:
@@ -253,36 +293,46 @@ def headline(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, now: dt.datetime 
     time: the current one at ``now``, the previous one as long after its start."""
     f = f.validated()
     prev = f.previous()
-    where, params = _filters(f)
+    where, params = _filters(f, categories=False)
     start = dt.datetime.combine(f.start, dt.time())
     end = dt.datetime.combine(f.end + dt.timedelta(days=1), dt.time())
     cut = now if now is not None and start <= now < end else end
     prev_start = dt.datetime.combine(prev.start, dt.time())
     prev_cut = prev_start + (cut - start)
     ship_days = (min(cut.date(), f.end) - f.start).days if cut < end else f.days - 1
+    # Whole days from the daily rows; the part of a day before a cut inside it from the orders themselves.
+    cut_day, prev_cut_day = (dt.datetime.combine(c.date(), dt.time()) for c in (cut, prev_cut))
+    daily, daily_params = _rows(cur, f, metrics_rollup.DAILY)
+    order_where, order_params = _filters(f)
+    partial = metrics_rollup.aggregate(
+        metrics_rollup.DAILY,
+        f"(o.created_at >= ? AND o.created_at < ? OR o.created_at >= ? AND o.created_at < ?) AND {order_where}")
     rows = cur.execute(
         f"""
-        SELECT o.created_at >= ?::DATE AS is_current,
-               count(*) FILTER (WHERE {_NOT_CANCELLED}),
+        SELECT o.created_on >= ?::DATE AS is_current,
+               coalesce(sum(o.orders) FILTER (WHERE {_NOT_CANCELLED}), 0)::BIGINT,
                coalesce(sum(o.total_due) FILTER (WHERE {_NOT_CANCELLED}), 0),
-               count(*) FILTER (WHERE o.status = 'Cancelled'),
-               count(*) FILTER (WHERE {_NOT_CANCELLED} AND o.source = 'Client Portal'),
-               count(*) FILTER (WHERE {_NOT_CANCELLED} AND o.source = 'Recurring')
-        FROM orders o
-        WHERE o.created_at >= ? AND o.created_at < ? AND (o.created_at < ? OR o.created_at >= ?) AND {where}
+               coalesce(sum(o.orders) FILTER (WHERE o.status = 'Cancelled'), 0)::BIGINT,
+               coalesce(sum(o.orders) FILTER (WHERE {_NOT_CANCELLED} AND o.source = 'Client Portal'), 0)::BIGINT,
+               coalesce(sum(o.orders) FILTER (WHERE {_NOT_CANCELLED} AND o.source = 'Recurring'), 0)::BIGINT
+        FROM (SELECT * FROM ({daily}) d
+              WHERE d.created_on >= ? AND d.created_on < ? OR d.created_on >= ? AND d.created_on < ?
+              UNION ALL {partial}) o
+        WHERE {where}
         GROUP BY 1
         """,  # noqa: S608 -- only our constant fragments are interpolated
-        [start, prev_start, cut, prev_cut, start, *params],
+        [f.start, *daily_params, f.start, cut_day.date(), prev.start, prev_cut_day.date(),
+         cut_day, cut, prev_cut_day, prev_cut, *order_params, *params],
     ).fetchall()
     grams = cur.execute(
         f"""
         SELECT o.shipped_on >= ?::DATE AS is_current, coalesce(sum(o.grams), 0)
-        FROM orders o
+        FROM ({daily}) o
         WHERE (o.shipped_on BETWEEN ? AND ? OR o.shipped_on BETWEEN ? AND ?)
           AND o.status IN ('Shipped', 'Delivered') AND {where}
         GROUP BY 1
         """,  # noqa: S608
-        [f.start, prev.start, prev.start + dt.timedelta(days=ship_days), f.start,
+        [f.start, *daily_params, prev.start, prev.start + dt.timedelta(days=ship_days), f.start,
          f.start + dt.timedelta(days=ship_days), *params],
     ).fetchall()
     shipped = {is_current: Decimal(g) for is_current, g in grams}
@@ -309,18 +359,19 @@ def volume_by_source(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, grain: st
     """
     f = f.validated()
     grain = _grain(f, grain)
-    where, params = _filters(f)
+    where, params = _filters(f, categories=False)
     natural_end = _step_and_end(grain)[1]
     today = today or dt.date.today()
     sources = list(f.sources) or list(SOURCES)
+    daily, daily_params = _rows(cur, f, metrics_rollup.DAILY)
     return fetch_frame(
         cur,
         f"""
         WITH agg AS (
-            SELECT date_trunc('{grain}', o.created_at)::DATE AS period, o.source::VARCHAR AS source,
-                   count(*) AS orders, sum(o.total_due) AS revenue
-            FROM orders o
-            WHERE {_CREATED_IN} AND {_NOT_CANCELLED} AND {where}
+            SELECT date_trunc('{grain}', o.created_on::TIMESTAMP)::DATE AS period, o.source AS source,
+                   sum(o.orders) AS orders, sum(o.total_due) AS revenue
+            FROM ({daily}) o
+            WHERE o.created_on BETWEEN ? AND ? AND {_NOT_CANCELLED} AND {where}
             GROUP BY 1, 2
         ),
         periods AS ({_periods(grain)}),
@@ -337,7 +388,8 @@ def volume_by_source(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, grain: st
         LEFT JOIN agg a USING (period, source)
         ORDER BY p.period, array_position(?::VARCHAR[], s.source)
         """,  # noqa: S608
-        [f.start, f.end, *params, f.start, f.end, sources, f.start, f.end, f.start, f.end, today, sources],
+        [*daily_params, f.start, f.end, *params, f.start, f.end, sources, f.start, f.end, f.start, f.end, today,
+         sources],
     )
 
 
@@ -368,13 +420,14 @@ def grams_shipped_per_period(cur: duckdb.DuckDBPyConnection, f: MetricsFilter,
     """Grams shipped per day or week of shipped on, every period of the range. Columns: period, grams."""
     f = f.validated()
     grain = _grain(f, grain)
-    where, params = _filters(f)
+    where, params = _filters(f, categories=False)
+    daily, daily_params = _rows(cur, f, metrics_rollup.DAILY)
     return fetch_frame(
         cur,
         f"""
         WITH agg AS (
             SELECT date_trunc('{grain}', o.shipped_on::TIMESTAMP)::DATE AS period, sum(o.grams) AS grams
-            FROM orders o
+            FROM ({daily}) o
             WHERE o.shipped_on BETWEEN ? AND ? AND o.status IN ('Shipped', 'Delivered') AND {where}
             GROUP BY 1
         )
@@ -383,7 +436,7 @@ def grams_shipped_per_period(cur: duckdb.DuckDBPyConnection, f: MetricsFilter,
         LEFT JOIN agg a USING (period)
         ORDER BY p.period
         """,  # noqa: S608
-        [f.start, f.end, *params, f.start, f.end],
+        [*daily_params, f.start, f.end, *params, f.start, f.end],
     )
 
 
@@ -393,14 +446,15 @@ def grams_shipped_per_period(cur: duckdb.DuckDBPyConnection, f: MetricsFilter,
 def status_funnel(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataFrame:
     """Orders created in the range by their status now, in lifecycle order (every status, zeros kept)."""
     f = f.validated()
-    where, params = _filters(f)
+    where, params = _filters(f, categories=False)
+    daily, daily_params = _rows(cur, f, metrics_rollup.DAILY)
     counts = dict(
         cur.execute(
             f"""
-            SELECT o.status::VARCHAR, count(*) FROM orders o
-            WHERE {_CREATED_IN} AND {where} GROUP BY o.status
+            SELECT o.status, sum(o.orders)::BIGINT FROM ({daily}) o
+            WHERE o.created_on BETWEEN ? AND ? AND {where} GROUP BY o.status
             """,  # noqa: S608
-            [f.start, f.end, *params],
+            [*daily_params, f.start, f.end, *params],
         ).fetchall()
     )
     return pd.DataFrame({"status": list(STATUSES), "orders": [int(counts.get(s, 0)) for s in STATUSES]})
@@ -442,17 +496,18 @@ def lead_times(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataFrame
     finished (shipped on, delivered on) when that day is inside the range.
     """
     f = f.validated()
-    where, params = _filters(f)
+    where, params = _filters(f, categories=False)
+    daily, daily_params = _rows(cur, f, metrics_rollup.DAILY)
     histogram = f"""
         SELECT '{STAGES[0]}' AS stage, date_trunc('week', o.shipped_on::TIMESTAMP)::DATE AS week,
-               o.shipped_on - o.created_at::DATE AS days, count(*) AS n
-        FROM orders o
+               o.shipped_on - o.created_on AS days, sum(o.orders)::BIGINT AS n
+        FROM ({daily}) o
         WHERE o.shipped_on BETWEEN ? AND ? AND {where}
         GROUP BY 2, 3
         UNION ALL
         SELECT '{STAGES[1]}', date_trunc('week', o.delivered_on::TIMESTAMP)::DATE, o.delivered_on - o.shipped_on,
-               count(*)
-        FROM orders o
+               sum(o.orders)::BIGINT
+        FROM ({daily}) o
         WHERE o.delivered_on BETWEEN ? AND ? AND o.shipped_on IS NOT NULL AND {where}
         GROUP BY 2, 3
     """
@@ -463,7 +518,7 @@ def lead_times(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataFrame
         FROM ({_histogram_quantiles(dialect.of(cur), histogram, "stage, week")}) quantiles
         ORDER BY stage, week
         """,  # noqa: S608 -- only our constant fragments are interpolated
-        [f.start, f.end, *params, f.start, f.end, *params],
+        [*daily_params, f.start, f.end, *params, *daily_params, f.start, f.end, *params],
     )
 
 
@@ -477,14 +532,15 @@ def unverified_backlog(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, today: 
     created_from and created_to (the created dates of the bucket; created_from is empty for 3+).
     """
     f = f.validated()
-    where, params = _filters(f)
+    where, params = _filters(f, categories=False)
+    daily, daily_params = _rows(cur, f, metrics_rollup.DAILY)
     counts = dict(
         cur.execute(
             f"""
-            SELECT least(greatest(?::DATE - o.created_at::DATE, 0), 3) AS age, count(*)
-            FROM orders o WHERE o.status = 'Unverified' AND {where} GROUP BY 1
+            SELECT least(greatest(?::DATE - o.created_on, 0), 3) AS age, sum(o.orders)::BIGINT
+            FROM ({daily}) o WHERE o.status = 'Unverified' AND {where} GROUP BY 1
             """,  # noqa: S608
-            [today, *params],
+            [today, *daily_params, *params],
         ).fetchall()
     )
     rows = []
@@ -510,11 +566,13 @@ def carrier_summary(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.Data
     p90_days_to_deliver (shipped on -> delivered on, delivered orders only).
     """
     f = f.validated()
-    where, params = _filters(f)
+    where, params = _filters(f, categories=False)
+    daily, daily_params = _rows(cur, f, metrics_rollup.DAILY)
     histogram = f"""
-        SELECT o.carrier, o.delivered_on - o.shipped_on AS days, count(*) AS n
-        FROM orders o
-        WHERE {_CREATED_IN} AND o.status IN ('Shipped', 'Delivered') AND o.carrier IS NOT NULL AND {where}
+        SELECT o.carrier, o.delivered_on - o.shipped_on AS days, sum(o.orders)::BIGINT AS n
+        FROM ({daily}) o
+        WHERE o.created_on BETWEEN ? AND ? AND o.status IN ('Shipped', 'Delivered') AND o.carrier IS NOT NULL
+          AND {where}
         GROUP BY 1, 2
     """
     return fetch_frame(
@@ -531,7 +589,7 @@ def carrier_summary(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.Data
         FROM shipped s LEFT JOIN delivered d USING (carrier)
         ORDER BY shipped_orders DESC, s.carrier
         """,  # noqa: S608
-        [f.start, f.end, *params],
+        [*daily_params, f.start, f.end, *params],
     )
 
 
@@ -544,27 +602,28 @@ def product_totals(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataF
 
     Columns: sku, product, category, units, grams (Decimal). With a category filter only those categories'
     products. Units are summed per product first and multiplied by the product's equivalent once (exact, as
-    the equivalent is one number per product): no per-line multiplication over a year's ~1.3 million lines."""
+    the equivalent is one number per product): no per-line multiplication over a year's ~1.3 million lines.
+    Read from the daily units per product (``metrics_rollup.PRODUCTS``), with or without a category filter."""
     f = f.validated()
     where, params = _filters(f, categories=False)
     category_clause, category_params = "TRUE", []
     if f.categories:
         category_clause = "p.category::VARCHAR IN (SELECT unnest(?::VARCHAR[]))"
         category_params = [list(f.categories)]
+    units, units_params = _rows(cur, f, metrics_rollup.PRODUCTS)
     return fetch_frame(
         cur,
         f"""
         SELECT p.sku, p.name AS product, p.category::VARCHAR AS category, t.units,
                (t.units * p.dried_equiv_grams)::DECIMAL(18,3) AS grams
-        FROM (SELECT l.sku, sum(l.units)::BIGINT AS units
-              FROM order_lines l
-              WHERE l.order_id IN (SELECT o.order_id FROM orders o
-                                   WHERE {_CREATED_IN} AND {_NOT_CANCELLED} AND {where})
-              GROUP BY l.sku) t
+        FROM (SELECT o.sku, sum(o.units)::BIGINT AS units
+              FROM ({units}) o
+              WHERE o.created_on BETWEEN ? AND ? AND {where}
+              GROUP BY o.sku) t
         JOIN products p USING (sku)
         WHERE {category_clause}
         """,  # noqa: S608
-        [f.start, f.end, *params, *category_params],
+        [*units_params, f.start, f.end, *params, *category_params],
     )
 
 
@@ -605,22 +664,19 @@ def coverage_by_insurer(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.
     from the order's stored coverage rows (see the module's decisions).
     """
     f = f.validated()
-    where, params = _filters(f)
+    where, params = _filters(f, categories=False)
+    coverage, coverage_params = _rows(cur, f, metrics_rollup.COVERAGE)
     return fetch_frame(
         cur,
         f"""
-        SELECT date_trunc('month', o.created_at)::DATE AS month,
-               coalesce(c.insurer, '{UNKNOWN_INSURER}') AS insurer,
-               count(DISTINCT o.order_id) AS orders,
-               sum(coalesce(c.amount, o.coverage_amount))::DECIMAL(18,2) AS coverage
-        FROM (SELECT o.order_id, o.created_at, o.coverage_amount FROM orders o
-              WHERE {_CREATED_IN} AND o.coverage_amount > 0
-                AND o.status IN ('Order Placed', 'Shipped', 'Delivered') AND {where}) o
-        LEFT JOIN order_coverage c ON c.order_id = o.order_id AND c.amount > 0
+        SELECT date_trunc('month', o.created_on::TIMESTAMP)::DATE AS month, o.insurer,
+               sum(o.orders)::BIGINT AS orders, sum(o.coverage)::DECIMAL(18,2) AS coverage
+        FROM ({coverage}) o
+        WHERE o.created_on BETWEEN ? AND ? AND {where}
         GROUP BY 1, 2
         ORDER BY month, insurer
         """,  # noqa: S608
-        [f.start, f.end, *params],
+        [*coverage_params, f.start, f.end, *params],
     )
 
 
@@ -651,23 +707,28 @@ def page_metrics(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, today: dt.dat
                  grain: str | None = None, top: int = 10, now: dt.datetime | None = None) -> PageMetrics:
     """Run every aggregation of the Metrics page (``now``: compare a partial today like with like).
 
-    With a category filter, the orders holding those categories are found once, into a temporary
-    table of a cursor of its own (temporary tables live in that cursor's memory, never in the file;
-    on PostgreSQL in the session of the cursor's connection, dropped again at the end), and every
-    aggregation reads that table instead of joining the order lines again: a ten-year range would
-    otherwise join a million orders' lines ten times over.
+    It first refreshes the daily summaries of the days whose orders changed (``metrics_rollup.refresh``),
+    so the figures are sums of the summaries alone. With a category filter, the orders holding those
+    categories are found once, into a temporary table of a cursor of its own (temporary tables live in
+    that cursor's memory, never in the file; on PostgreSQL in the session of the cursor's connection,
+    dropped again at the end), and aggregated once into a second one of the summaries' shape, which the
+    figures read instead: a ten-year range would otherwise join a million orders' lines ten times over.
     """
     f = f.validated()
     grain, note = bucket_grain(f, grain)
     side = cur.cursor()
-    matched = None
+    prepared = _prepared.set(_Prepared(matched=f.categories or None))
     try:
+        metrics_rollup.refresh(side)  # the days changed since the last refresh; then the summaries alone are read
         if f.categories:
             side.execute(f"DROP TABLE IF EXISTS {_MATCHED_TABLE}").fetchall()
             side.execute(f"CREATE TEMP TABLE {_MATCHED_TABLE} AS SELECT DISTINCT order_id "
                          f"FROM ({_CATEGORY_ORDERS}) matched", [list(f.categories)]).fetchall()
             dialect.of(side).analyze(side, _MATCHED_TABLE)
-            matched = _matched_categories.set(f.categories)
+            rows, params = _matched_rows(f, metrics_rollup.DAILY)
+            side.execute(f"DROP TABLE IF EXISTS {_MATCHED_DAILY}").fetchall()
+            side.execute(f"CREATE TEMP TABLE {_MATCHED_DAILY} AS {rows}", params).fetchall()
+            _prepared.set(_Prepared(matched=f.categories, matched_daily=f))  # reset below restores the outer value
         products = product_totals(side, f)  # one aggregation of the lines for both rankings
         return PageMetrics(
             filter=f, today=today, grain=grain, grain_note=note,
@@ -683,7 +744,8 @@ def page_metrics(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, today: dt.dat
             coverage=coverage_by_insurer(side, f),
         )
     finally:
-        if matched is not None:
-            _matched_categories.reset(matched)
-            side.execute(f"DROP TABLE IF EXISTS {_MATCHED_TABLE}").fetchall()
+        _prepared.reset(prepared)
+        if f.categories:
+            for table in (_MATCHED_DAILY, _MATCHED_TABLE):
+                side.execute(f"DROP TABLE IF EXISTS {table}").fetchall()
         side.close()

@@ -159,6 +159,8 @@ MIGRATIONS: list[Migration] = [
               "orders_core.index:upgrade_sorts"),
     Migration(7, "the per-status count of orders the index reads (kept by triggers on PostgreSQL; none on DuckDB)",
               "orders_core.index:upgrade_counts"),
+    Migration(8, "the Metrics page's daily summaries of the orders (filled by their first refresh)",
+              "orders_core.metrics_rollup:upgrade"),
 ]
 
 SCHEMA_VERSION = max(BASELINE, *(m.version for m in MIGRATIONS))
