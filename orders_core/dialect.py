@@ -212,7 +212,7 @@ class DuckDBDialect(Dialect):
         """Nothing: a DuckDB transaction reads one snapshot from its first statement to its last."""
 
 
-# Counts the orders into ``order_counts`` afresh: migration 7's last step and ``integrity.recount_order_counts``.
+# Counts the orders into ``order_counts`` afresh: migration 7's last step and ``integrity.recount_summaries``.
 ORDER_COUNTS_FILL = """
         DELETE FROM order_counts;
         INSERT INTO order_counts SELECT archived_at IS NOT NULL, status, (order_id % 16)::SMALLINT, count(*)

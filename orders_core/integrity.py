@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from . import dialect
+from . import dialect, metrics_rollup
 from .allowance import DAYS_PER_PERIOD, SHIPMENT_CAP_GRAMS
 from .db import DatabaseError, default_db_path, fetch_value, open_database, run_write
 from .roles import require
@@ -184,24 +184,28 @@ _ORDER_COUNTS = """
 """
 
 
-def recount_order_counts(cur, person) -> str:
-    """Count PostgreSQL's ``order_counts`` afresh from the orders, as an Administrator; the sentence says what.
+def recount_summaries(cur, person) -> str:
+    """Count the summaries of the orders afresh, as an Administrator; the sentence says what.
 
-    The triggers keep the summary exact in every writer's transaction, but a restore with
-    ``pg_restore --disable-triggers`` (or a session with ``session_replication_role = replica``) writes orders
-    past them, and ``check`` then lists the difference. The recount locks ``orders`` against writers (SHARE:
-    readers go on) for its few hundred milliseconds, so no write falls between the count and the table. It
-    changes no order, so it records no order event; only an Administrator may run it (``recount``)."""
+    PostgreSQL's ``order_counts``: the triggers keep it exact in every writer's transaction, but a restore
+    with ``pg_restore --disable-triggers`` (or a session with ``session_replication_role = replica``) writes
+    orders past them, and ``check`` then lists the difference. The recount locks ``orders`` against writers
+    (SHARE: readers go on) for its few hundred milliseconds, so no write falls between the count and the
+    table. The Metrics page's daily summaries (``metrics_rollup``, both engines) are written afresh too: a
+    write past the orders module that changes an order without its version leaves them describing the
+    order as it was, and ``check`` lists those days. It changes no order, so it records no order event;
+    only an Administrator may run it (``recount``)."""
     require(person, "recount")
-    if not dialect.of(cur).order_counts_tables:
-        return "This database keeps no summary of its orders (DuckDB counts them directly): nothing to recount."
+    said = []
+    if dialect.of(cur).order_counts_tables:
+        def work(c) -> int:
+            c.execute("LOCK TABLE orders IN SHARE MODE")
+            c.execute(dialect.ORDER_COUNTS_FILL)
+            return int(fetch_value(c, "SELECT coalesce(sum(n), 0) FROM order_counts"))
 
-    def work(c) -> int:
-        c.execute("LOCK TABLE orders IN SHARE MODE")
-        c.execute(dialect.ORDER_COUNTS_FILL)
-        return int(fetch_value(c, "SELECT coalesce(sum(n), 0) FROM order_counts"))
-
-    return f"Recounted the Orders index's summary: {run_write(cur, work):,} orders."
+        said.append(f"Recounted the Orders index's summary: {run_write(cur, work):,} orders.")
+    said.append(f"Wrote the Metrics page's daily summaries afresh: {metrics_rollup.rebuild(cur):,} days.")
+    return " ".join(said)
 
 
 def check(cur: duckdb.DuckDBPyConnection) -> list[Breach]:
@@ -209,9 +213,11 @@ def check(cur: duckdb.DuckDBPyConnection) -> list[Breach]:
     breaches = []
     for name, sql in checks(dialect.of(cur)).items():
         breaches += [Breach(name, subject, sentence) for subject, sentence in cur.execute(sql).fetchall()]
+    for table, day in metrics_rollup.mismatches(cur):
+        breaches.append(Breach("metrics summaries", f"day {day:%Y-%m-%d}",
+                               f"The Metrics page's summary of {day:%Y-%m-%d} ({table}) does not match that day's "
+                               "orders; `orders-core check --recount --as ADMIN_EMAIL` writes the summaries again."))
     return breaches
-
-
 def _run_cli(args: argparse.Namespace) -> int:
     try:
         db = open_database(args.db, create=False)
@@ -224,7 +230,7 @@ def _run_cli(args: argparse.Namespace) -> int:
     try:
         sentences = bool(args.as_email)  # with --as: the sentences, for someone who may read them
         if args.recount:
-            print(recount_order_counts(db.cursor(), acting_person(db.cursor(), args, "recount")))
+            print(recount_summaries(db.cursor(), acting_person(db.cursor(), args, "recount")))
         if sentences:
             acting_person(db.cursor(), args, "view_client_records")
         breaches = check(db.cursor())
@@ -246,7 +252,7 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("check", help="verify the whole database and list every breach")
     p.add_argument("--db", default=default_db_path(), help="database file or postgresql:// URL (default $ORDERS_DB or data/orders.duckdb)")
     p.add_argument("--recount", action="store_true",
-                   help="first count PostgreSQL's summary of the orders afresh (after a restore that bypassed "
-                        "its triggers; an Administrator, --as)")
+                   help="first count the summaries of the orders afresh (PostgreSQL's index counts after a restore "
+                        "that bypassed its triggers, the Metrics page's daily rows; an Administrator, --as)")
     add_as_option(p)
     p.set_defaults(func=_run_cli)

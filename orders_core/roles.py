@@ -54,7 +54,7 @@ ACTIONS = {
     "register_clients": "register clients or record their medical documents and coverage",
     "manage_catalogue": "change the catalogue",
     "backup": "back up the database",
-    "recount": "recount the Orders index's summary",
+    "recount": "recount the summaries of the orders",
 }
 
 #        the issue's row,                                                         its actions,
@@ -91,7 +91,7 @@ TABLE = (
     ("Back up the database (`orders-core backup`: every client's personal health information; issue 15)",
      ("backup",),
      (NO, NO, NO, YES)),
-    ("Recount the Orders index's summary on PostgreSQL (`orders-core check --recount`; issue 15)",
+    ("Recount the summaries of the orders: the Orders index's counts, the Metrics page's days (`orders-core check --recount`)",
      ("recount",),
      (NO, NO, NO, YES)),
 )

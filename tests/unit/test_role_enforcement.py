@@ -31,7 +31,7 @@ from orders_core import (
 from orders_core.backup import backup_as
 from orders_core.clients import get_client, load_client, prescription_periods
 from orders_core.db import Database, fetch_value
-from orders_core.integrity import recount_order_counts
+from orders_core.integrity import recount_summaries
 from orders_core.lifecycle import (
     cancel_order,
     deliver_order,
@@ -208,7 +208,7 @@ WRITES = [
 ]
 
 READS = [  # and the maintenance commands that change no record (so they record no event)
-    Case("recount", "recount", lambda db: None, lambda db, p, _: recount_order_counts(db.cursor(), p), writes=False),
+    Case("recount", "recount", lambda db: None, lambda db, p, _: recount_summaries(db.cursor(), p), writes=False),
     Case("backup", "backup", lambda db: Path(tempfile.mkdtemp()) / "copy.duckdb",
          lambda db, p, target: backup_as(db.cursor(), target, p.email), writes=False),
     Case("get_client", "view_client_records", _client, lambda db, p, cid: get_client(db.cursor(), cid, p), writes=False),
