@@ -1,7 +1,12 @@
 """Order metrics for operations managers: every figure and chart of the Metrics page.
 
 Every number is an aggregation in the database that returns a small result (a few hundred rows at
-most), never the orders themselves. Every value that comes from the user reaches the database as a
+most), never the orders themselves. Each figure is one SQL query over rows of the daily summaries' shape
+(``metrics_rollup``: orders, Total Due and grams per created day, source, carrier, status, shipped and
+delivered day; units per day and product; coverage per day and insurer), read from the summary tables
+(their stale days aggregated from the orders at once) or, with a category filter, from the matched orders
+aggregated into that shape; only the part of a day before a headline's cut inside it is read from the
+orders. Every value that comes from the user reaches the database as a
 ``?`` parameter; the only text put into the SQL is our own constant fragments. The SQL is written once
 for DuckDB and PostgreSQL (``dialect``: ``FILTER (WHERE ...)``, quoted intervals, named GROUP BY
 columns, aliased subqueries; ``round_double`` where the engines' ``round`` differs).

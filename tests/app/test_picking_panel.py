@@ -73,7 +73,7 @@ def test_view_picking_list_previews_generates_and_keeps_the_list(orders_page, ap
 
 
 def test_no_orders_in_order_placed_says_so_and_offers_no_pdf(app_db):
-    rows(app_db, "UPDATE orders SET status = 'Shipped' WHERE status = 'Order Placed'")
+    rows(app_db, "UPDATE orders SET status = 'Shipped', version = version + 1 WHERE status = 'Order Placed'")
     at = app_page(PAGE, timeout=30)
     _ok(at.run())
     _ok(at.button(key="menu_picking").click().run())

@@ -67,20 +67,20 @@ def test_an_edit_that_changes_nothing_changes_nothing_owed(any_db):
 
 
 BREACHES = [
-    ("UPDATE orders SET total_due = total_due + 1 WHERE order_id = 100001",
+    ("UPDATE orders SET total_due = total_due + 1, version = version + 1 WHERE order_id = 100001",
      "Order 100001: Total Due is $"),
-    ("UPDATE orders SET grams = coalesce(grams, 0) + 1 WHERE order_id = 100002",
+    ("UPDATE orders SET grams = coalesce(grams, 0) + 1, version = version + 1 WHERE order_id = 100002",
      "Order 100002: it holds "),
     ("UPDATE order_coverage SET amount = amount + 1 WHERE order_id = (SELECT min(order_id) FROM order_coverage)",
      "but its policies paid $"),
-    ("UPDATE orders SET archived_at = now() WHERE order_id = (SELECT min(order_id) FROM orders WHERE archived_at IS NULL)",
+    ("UPDATE orders SET archived_at = now(), version = version + 1 WHERE order_id = (SELECT min(order_id) FROM orders WHERE archived_at IS NULL)",
      'is archived but its history has no "archived" event'),
     ("UPDATE order_events SET kind = 'note' WHERE order_id = 100003 AND kind = 'created'",
      'Order 100003 has no "created" event.'),
     ("UPDATE recurring_order_lines SET units = 0 WHERE recurring_order_id = (SELECT min(recurring_order_id) "
      "FROM recurring_orders)", "has no lines."),
     ("UPDATE prescriptions SET grams_per_day = 0.01", "g it allows (orders "),
-    ("UPDATE orders SET carrier = 'Pigeon' WHERE order_id = 100004", "Order 100004's carrier 'Pigeon' is not one of ours."),
+    ("UPDATE orders SET carrier = 'Pigeon', version = version + 1 WHERE order_id = 100004", "Order 100004's carrier 'Pigeon' is not one of ours."),
 ]
 
 
@@ -100,7 +100,7 @@ def test_the_command_exits_0_only_when_clean(db, db_path, capsys):
     assert cli_main(["check", "--db", str(db_path), "--as", "admin@demo.example"]) == 0
     assert "no breach found" in capsys.readouterr().out
     again = Database(str(db_path))
-    again.cursor().execute("UPDATE orders SET total_due = total_due + 1 WHERE order_id IN (100001, 100002)")
+    again.cursor().execute("UPDATE orders SET total_due = total_due + 1, version = version + 1 WHERE order_id IN (100001, 100002)")
     again.close()
     assert cli_main(["check", "--db", str(db_path), "--as", "admin@demo.example"]) == 1
     out = capsys.readouterr().out.splitlines()
@@ -118,7 +118,7 @@ def test_without_as_the_command_names_only_the_records(db, db_path, capsys):
     assert cli_main(["check", "--db", str(db_path)]) == 0
     assert "no breach found" in capsys.readouterr().out
     again = Database(str(db_path))
-    again.cursor().execute("UPDATE orders SET total_due = total_due + 1 WHERE order_id = 100001")
+    again.cursor().execute("UPDATE orders SET total_due = total_due + 1, version = version + 1 WHERE order_id = 100001")
     again.close()
     assert cli_main(["check", "--db", str(db_path)]) == 1
     out = capsys.readouterr().out
@@ -136,7 +136,7 @@ def test_the_command_checks_a_postgresql_database(pg_demo_db, capsys):
     url = pg_demo_db.url
     assert cli_main(["check", "--db", url, "--as", "admin@demo.example"]) == 0
     assert "no breach found" in capsys.readouterr().out
-    pg_demo_db.cursor().execute("UPDATE orders SET total_due = total_due + 1 WHERE order_id IN (100001, 100002)")
+    pg_demo_db.cursor().execute("UPDATE orders SET total_due = total_due + 1, version = version + 1 WHERE order_id IN (100001, 100002)")
     assert cli_main(["check", "--db", url, "--as", "admin@demo.example"]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("Order 100001: Total Due is $") and out[1].startswith("Order 100002: ")

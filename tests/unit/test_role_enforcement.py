@@ -142,7 +142,7 @@ class Case:
     setup: Callable
     call: Callable
     status: str | None = None       # the order's status, where the table's grant depends on it
-    writes: bool = True
+    writes: bool | None = True      # None: it rewrites derived data (summaries) and records no order event
 
 
 WRITES = [
@@ -208,7 +208,7 @@ WRITES = [
 ]
 
 READS = [  # and the maintenance commands that change no record (so they record no event)
-    Case("recount", "recount", lambda db: None, lambda db, p, _: recount_summaries(db.cursor(), p), writes=False),
+    Case("recount", "recount", lambda db: None, lambda db, p, _: recount_summaries(db.cursor(), p), writes=None),
     Case("backup", "backup", lambda db: Path(tempfile.mkdtemp()) / "copy.duckdb",
          lambda db, p, target: backup_as(db.cursor(), target, p.email), writes=False),
     Case("get_client", "view_client_records", _client, lambda db, p, cid: get_client(db.cursor(), cid, p), writes=False),
@@ -280,9 +280,9 @@ def test_the_role_table_is_enforced(db_path, case: Case, role: str):
             assert sentence.endswith(".") and sentence.count(". ") == 0 and role in sentence
     finally:
         db.close()
-    if not _expected(case, person) or not case.writes:
+    if not _expected(case, person) or case.writes is False:
         assert checksum(db_path) == before, f"{case.name} as {role} changed the database"
-    else:
+    elif case.writes:
         assert checksum(db_path) != before
 
 
