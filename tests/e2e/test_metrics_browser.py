@@ -4,11 +4,13 @@ Orders index filtered to its orders, and coming back keeps the range."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
 from playwright.sync_api import expect
 
+from tests.conftest import ANCHOR
 from tests.e2e.conftest import sidebar_link, wait_for_app
 
 FUNNEL = "Where are this period's orders now?"
@@ -21,6 +23,16 @@ def open_metrics(page, server: str) -> None:
     sidebar_link(page, "Metrics").click()
     wait_for_app(page)
     page.get_by_text(FUNNEL, exact=True).wait_for()
+
+
+def open_range(page, server: str, days: int) -> None:
+    """The Metrics page on the ``days`` days ending on the tests' demo's last day (a link with a custom range):
+    a preset counts back from the clock, which moves away from the demo (tests/conftest.py's ANCHOR)."""
+    first = ANCHOR - dt.timedelta(days=days - 1)
+    page.goto(f"{server}/metrics?from={first.isoformat()}&to={ANCHOR.isoformat()}")
+    wait_for_app(page)
+    page.get_by_text(FUNNEL, exact=True).wait_for()
+    page.get_by_text(f"({days} days)").wait_for()
 
 
 def headline(page, label: str) -> str:
@@ -52,13 +64,13 @@ def card(page, title: str):
 
 def test_changing_the_range_changes_the_figures(server, manager_page):
     page = manager_page  # Metrics is the Operations Manager's
-    open_metrics(page, server)
+    open_metrics(page, server)  # the default range, by the sidebar
     page.get_by_text("(30 days)").wait_for()
+    open_range(page, server, 30)
     month_text = headline(page, "Orders")
-    choose_range(page, "Last 7 days")
-    page.get_by_text("(7 days)").wait_for()
+    open_range(page, server, 7)
     week_text = changed_headline(page, "Orders", month_text)
-    choose_range(page, "Last year")
+    choose_range(page, "Last year")  # from today: it holds the demo's last month until late 2027
     page.get_by_text("(365 days)").wait_for()
     year_text = changed_headline(page, "Orders", week_text)
     month, week, year = (int(t.replace(",", "")) for t in (month_text, week_text, year_text))
@@ -70,9 +82,7 @@ def test_changing_the_range_changes_the_figures(server, manager_page):
 def test_a_funnel_bar_downloads_and_opens_the_orders_behind_it(server, manager_page):
     page = manager_page  # Metrics is the Operations Manager's
     open_metrics(page, server)
-    # 30 days, not 7: the tests' demo ends on 2026-11-26 (tests/conftest.py), a week behind the clock from 2 December.
-    choose_range(page, "Last 30 days")
-    page.get_by_text("(30 days)").wait_for()
+    open_range(page, server, 30)  # the demo's last 30 days, whatever the date
     funnel = card(page, FUNNEL)
     funnel.scroll_into_view_if_needed()
     with page.expect_download() as info:
@@ -95,4 +105,4 @@ def test_a_funnel_bar_downloads_and_opens_the_orders_behind_it(server, manager_p
     sidebar_link(page, "Metrics").click()
     wait_for_app(page)
     page.get_by_text("(30 days)").wait_for()
-    assert "range=" not in page.url  # the default range: the link holds none
+    assert f"to={ANCHOR.isoformat()}" in page.url
