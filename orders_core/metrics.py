@@ -59,7 +59,7 @@ import duckdb
 import pandas as pd
 
 from . import dialect, metrics_rollup
-from .db import fetch_frame, in_list
+from .db import DatabaseError, fetch_frame, in_list
 from .schema import CATEGORIES, SOURCES, STATUSES
 
 GRAINS = ("day", "week", "month")
@@ -722,9 +722,14 @@ def page_metrics(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, today: dt.dat
     f = f.validated()
     grain, note = bucket_grain(f, grain)
     side = cur.cursor()
-    prepared = _prepared.set(_Prepared(matched=f.categories or None))
+    prepared = None
     try:
-        metrics_rollup.refresh(side)  # the days changed since the last refresh; then the summaries alone are read
+        try:
+            metrics_rollup.refresh(side)  # the days changed since the last refresh; then the summaries alone are read
+            stale: tuple[dt.date, ...] = ()
+        except DatabaseError:  # too busy to write them just now: those days are read from the orders instead
+            stale = tuple(metrics_rollup.stale_days(side))
+        prepared = _prepared.set(_Prepared(stale=stale, matched=f.categories or None))
         if f.categories:
             side.execute(f"DROP TABLE IF EXISTS {_MATCHED_TABLE}").fetchall()
             side.execute(f"CREATE TEMP TABLE {_MATCHED_TABLE} AS SELECT DISTINCT order_id "
@@ -733,7 +738,7 @@ def page_metrics(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, today: dt.dat
             rows, params = _matched_rows(f, metrics_rollup.DAILY)
             side.execute(f"DROP TABLE IF EXISTS {_MATCHED_DAILY}").fetchall()
             side.execute(f"CREATE TEMP TABLE {_MATCHED_DAILY} AS {rows}", params).fetchall()
-            _prepared.set(_Prepared(matched=f.categories, matched_daily=f))  # reset below restores the outer value
+            _prepared.set(_Prepared(stale=stale, matched=f.categories, matched_daily=f))  # reset below restores the outer value
         products = product_totals(side, f)  # one aggregation of the lines for both rankings
         return PageMetrics(
             filter=f, today=today, grain=grain, grain_note=note,
@@ -749,7 +754,8 @@ def page_metrics(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, today: dt.dat
             coverage=coverage_by_insurer(side, f),
         )
     finally:
-        _prepared.reset(prepared)
+        if prepared is not None:
+            _prepared.reset(prepared)
         if f.categories:
             for table in (_MATCHED_DAILY, _MATCHED_TABLE):
                 side.execute(f"DROP TABLE IF EXISTS {table}").fetchall()

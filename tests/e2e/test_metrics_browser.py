@@ -29,7 +29,7 @@ def open_range(page, server: str, days: int) -> None:
     """The Metrics page on the ``days`` days ending on the tests' demo's last day (a link with a custom range):
     a preset counts back from the clock, which moves away from the demo (tests/conftest.py's ANCHOR)."""
     first = ANCHOR - dt.timedelta(days=days - 1)
-    page.goto(f"{server}/metrics?from={first.isoformat()}&to={ANCHOR.isoformat()}")
+    page.goto(f"{server}/metrics?range=custom&from={first.isoformat()}&to={ANCHOR.isoformat()}")
     wait_for_app(page)
     page.get_by_text(FUNNEL, exact=True).wait_for()
     page.get_by_text(f"({days} days)").wait_for()

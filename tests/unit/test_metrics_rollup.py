@@ -175,3 +175,26 @@ def test_a_refresh_with_nothing_stale_writes_nothing(engine_demo_db):
     before = cur.execute("SELECT refreshed_at, days_refreshed FROM metrics_rollup_state").fetchall()
     assert metrics_rollup.refresh(cur) == 0
     assert cur.execute("SELECT refreshed_at, days_refreshed FROM metrics_rollup_state").fetchall() == before
+
+
+def test_a_refresh_that_cannot_write_leaves_the_figures_right(engine_demo_db, monkeypatch):
+    """Too busy to write the summaries (every retry conflicted): the stale days are read from the orders."""
+    from orders_core.db import BUSY, DatabaseError
+
+    cur = engine_demo_db.cursor()
+    f = FILTERS["year"]
+    fresh = _page(cur, f)
+    placed = cur.execute("SELECT order_id FROM orders WHERE status = 'Order Placed' AND created_at >= ? "
+                         "ORDER BY order_id LIMIT 2", [f.start]).fetchall()
+    for (order_id,) in placed:
+        lifecycle.cancel_order(engine_demo_db, order_id, acting("CSR"), reason="Client asked")
+
+    def busy(_cur):
+        raise DatabaseError(BUSY)
+
+    monkeypatch.setattr(metrics_rollup, "refresh", busy)
+    stale = _page(cur, f)
+    assert metrics_rollup.stale_days(cur)  # nothing was written
+    assert stale["headline"].current.cancelled == fresh["headline"].current.cancelled + len(placed)
+    monkeypatch.undo()
+    _assert_same(stale, _page(cur, f))  # the same once refreshed
