@@ -224,6 +224,13 @@ def _rows(cur, f: MetricsFilter, rollup: metrics_rollup.Rollup) -> tuple[str, li
     return metrics_rollup.source(rollup, list(prepared.stale))
 
 
+def _read(cur, f: MetricsFilter, rollup: metrics_rollup.Rollup) -> tuple[str, list, str, list]:
+    """The relation of ``rollup``'s rows a figure of ``f`` reads (``_rows``) and the source and carrier
+    conditions on it, each with its parameters."""
+    rows, rows_params = _rows(cur, f, rollup)
+    return (rows, rows_params, *_filters(f, categories=False))
+
+
 def _grain(f: MetricsFilter, grain: str | None) -> str:
     """The chosen grouping (coarsened past MAX_BUCKETS bars), or the range's default; anything else is refused."""
     return bucket_grain(f, grain)[0]
@@ -364,11 +371,10 @@ def volume_by_source(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, grain: st
     """
     f = f.validated()
     grain = _grain(f, grain)
-    where, params = _filters(f, categories=False)
+    daily, daily_params, where, params = _read(cur, f, metrics_rollup.DAILY)
     natural_end = _step_and_end(grain)[1]
     today = today or dt.date.today()
     sources = list(f.sources) or list(SOURCES)
-    daily, daily_params = _rows(cur, f, metrics_rollup.DAILY)
     return fetch_frame(
         cur,
         f"""
@@ -425,8 +431,7 @@ def grams_shipped_per_period(cur: duckdb.DuckDBPyConnection, f: MetricsFilter,
     """Grams shipped per day or week of shipped on, every period of the range. Columns: period, grams."""
     f = f.validated()
     grain = _grain(f, grain)
-    where, params = _filters(f, categories=False)
-    daily, daily_params = _rows(cur, f, metrics_rollup.DAILY)
+    daily, daily_params, where, params = _read(cur, f, metrics_rollup.DAILY)
     return fetch_frame(
         cur,
         f"""
@@ -451,8 +456,7 @@ def grams_shipped_per_period(cur: duckdb.DuckDBPyConnection, f: MetricsFilter,
 def status_funnel(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataFrame:
     """Orders created in the range by their status now, in lifecycle order (every status, zeros kept)."""
     f = f.validated()
-    where, params = _filters(f, categories=False)
-    daily, daily_params = _rows(cur, f, metrics_rollup.DAILY)
+    daily, daily_params, where, params = _read(cur, f, metrics_rollup.DAILY)
     counts = dict(
         cur.execute(
             f"""
@@ -501,8 +505,7 @@ def lead_times(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataFrame
     finished (shipped on, delivered on) when that day is inside the range.
     """
     f = f.validated()
-    where, params = _filters(f, categories=False)
-    daily, daily_params = _rows(cur, f, metrics_rollup.DAILY)
+    daily, daily_params, where, params = _read(cur, f, metrics_rollup.DAILY)
     histogram = f"""
         SELECT '{STAGES[0]}' AS stage, date_trunc('week', o.shipped_on::TIMESTAMP)::DATE AS week,
                o.shipped_on - o.created_on AS days, sum(o.orders)::BIGINT AS n
@@ -537,8 +540,7 @@ def unverified_backlog(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, today: 
     created_from and created_to (the created dates of the bucket; created_from is empty for 3+).
     """
     f = f.validated()
-    where, params = _filters(f, categories=False)
-    daily, daily_params = _rows(cur, f, metrics_rollup.DAILY)
+    daily, daily_params, where, params = _read(cur, f, metrics_rollup.DAILY)
     counts = dict(
         cur.execute(
             f"""
@@ -571,8 +573,7 @@ def carrier_summary(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.Data
     p90_days_to_deliver (shipped on -> delivered on, delivered orders only).
     """
     f = f.validated()
-    where, params = _filters(f, categories=False)
-    daily, daily_params = _rows(cur, f, metrics_rollup.DAILY)
+    daily, daily_params, where, params = _read(cur, f, metrics_rollup.DAILY)
     histogram = f"""
         SELECT o.carrier, o.delivered_on - o.shipped_on AS days, sum(o.orders)::BIGINT AS n
         FROM ({daily}) o
@@ -610,12 +611,11 @@ def product_totals(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataF
     the equivalent is one number per product): no per-line multiplication over a year's ~1.3 million lines.
     Read from the daily units per product (``metrics_rollup.PRODUCTS``), with or without a category filter."""
     f = f.validated()
-    where, params = _filters(f, categories=False)
+    units, units_params, where, params = _read(cur, f, metrics_rollup.PRODUCTS)
     category_clause, category_params = "TRUE", []
     if f.categories:
         category_clause = "p.category::VARCHAR IN (SELECT unnest(?::VARCHAR[]))"
         category_params = [list(f.categories)]
-    units, units_params = _rows(cur, f, metrics_rollup.PRODUCTS)
     return fetch_frame(
         cur,
         f"""
@@ -669,8 +669,7 @@ def coverage_by_insurer(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.
     from the order's stored coverage rows (see the module's decisions).
     """
     f = f.validated()
-    where, params = _filters(f, categories=False)
-    coverage, coverage_params = _rows(cur, f, metrics_rollup.COVERAGE)
+    coverage, coverage_params, where, params = _read(cur, f, metrics_rollup.COVERAGE)
     return fetch_frame(
         cur,
         f"""
