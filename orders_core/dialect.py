@@ -288,7 +288,6 @@ class PostgresDialect(Dialect):
         CREATE TRIGGER order_counts_truncate AFTER TRUNCATE ON orders FOR EACH STATEMENT EXECUTE FUNCTION order_counts_add();
     """ + ORDER_COUNTS_FILL
 
-
     search_indexes = (
         "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
         "CREATE INDEX IF NOT EXISTS clients_name_key_trgm ON clients USING gin (name_key gin_trgm_ops);\n"

@@ -218,6 +218,8 @@ def check(cur: duckdb.DuckDBPyConnection) -> list[Breach]:
                                f"The Metrics page's summary of {day:%Y-%m-%d} ({table}) does not match that day's "
                                "orders; `orders-core check --recount --as ADMIN_EMAIL` writes the summaries again."))
     return breaches
+
+
 def _run_cli(args: argparse.Namespace) -> int:
     try:
         db = open_database(args.db, create=False)

@@ -181,16 +181,18 @@ def rebuild(cur) -> int:
 def mismatches(cur) -> list[tuple[str, dt.date]]:
     """(table, day) of every fresh day whose stored rows differ from its orders aggregated now (a stale day is
     read from the orders, so it cannot mislead): ``orders-core check``."""
+    stale = stale_days(cur)
     found = []
     for r in ROLLUPS:
-        actual = aggregate(r, "TRUE")
         rows = cur.execute(f"""
+            WITH actual AS MATERIALIZED ({aggregate(r, "TRUE")}),
+                 stored AS MATERIALIZED (SELECT * FROM {r.table})
             SELECT DISTINCT created_on FROM (
-                (SELECT * FROM {r.table} EXCEPT ALL {actual})
+                (SELECT * FROM stored EXCEPT ALL SELECT * FROM actual)
                 UNION ALL
-                ({actual} EXCEPT ALL SELECT * FROM {r.table})
+                (SELECT * FROM actual EXCEPT ALL SELECT * FROM stored)
             ) differing
-            WHERE created_on NOT IN (SELECT day FROM ({_STALE}) stale)
-            ORDER BY 1""").fetchall()  # noqa: S608 -- our own SQL only
+            WHERE created_on NOT IN (SELECT unnest(?::DATE[]))
+            ORDER BY 1""", [stale]).fetchall()  # noqa: S608 -- our own SQL only
         found += [(r.table, day) for (day,) in rows]
     return found
