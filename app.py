@@ -1,6 +1,6 @@
 """The Orders dashboard: the index of every order, its filters, and the Orders menu.
 
-What the signed-in role sees is ``orders_core.access`` (the statuses and columns) and ``roles.may``
+What the signed-in role sees is ``orders_core.orders.access`` (the statuses and columns) and ``roles.may``
 (the menu entries): a Fulfillment Associate sees orders in Order Placed, Shipped and Delivered with
 shipping columns only, and a menu with only View Picking List."""
 
@@ -11,10 +11,11 @@ from dataclasses import replace
 
 import streamlit as st
 
-from orders_core import archive, formatting
-from orders_core.access import export_csv_for, index_columns, index_views, list_orders_for
-from orders_core.dates import FIRST_DATE, LAST_DATE
-from orders_core.index import (
+from orders_core.orders import archive
+from orders_core.rules import formatting
+from orders_core.orders.access import export_csv_for, index_columns, index_views, list_orders_for
+from orders_core.rules.dates import FIRST_DATE, LAST_DATE
+from orders_core.orders.index import (
     NATURAL_DESCENDING,
     PAGE_SIZES,
     SORTS,
@@ -22,9 +23,9 @@ from orders_core.index import (
     OrderQuery,
     distinct_carriers,
 )
-from orders_core.registration import has_clients
-from orders_core.roles import may, order_statuses
-from orders_core.schema import SOURCES, STATUSES
+from orders_core.clients.registration import has_clients
+from orders_core.rules.roles import may, order_statuses
+from orders_core.storage.schema import SOURCES, STATUSES
 from ui import frame
 from ui.components.links import ORDER_LINK, with_order_links
 from ui.components.pager import pager

@@ -1,10 +1,10 @@
 """DuckDB and PostgreSQL side by side (issue 15) on the same demo data, 1,000,000 orders (``--orders``):
 
-1. the Orders index interactions of ``bench_index`` (``orders_core.index.list_orders``), median ms
+1. the Orders index interactions of ``bench_index`` (``orders_core.orders.index.list_orders``), median ms
    (goal on PostgreSQL: each under 50 ms);
-2. the Metrics page's queries for the last year (``orders_core.metrics.page_metrics``, timed as
+2. the Metrics page's queries for the last year (``orders_core.reports.metrics.page_metrics``, timed as
    ``bench_metrics`` does), median (goal on PostgreSQL: under 2 s);
-3. creating an order (``orders_core.ordering.create_order``, as ``bench_ordering`` does), median ms;
+3. creating an order (``orders_core.orders.ordering.create_order``, as ``bench_ordering`` does), median ms;
 4. the throughput of order creation with 2, 4 and 8 concurrent writers: real threads, each creating orders
    for a client of its own (so no writer meets another's allowance) through ``Database.write`` for a fixed
    time; orders committed per second, and the transaction conflicts ``db.run_write`` saw (and retried).
@@ -33,11 +33,11 @@ from bench.bench_load import postgres_demo
 from bench.bench_metrics import _time as time_metrics
 from bench.bench_ordering import _draft
 from bench.common import ANCHOR, BENCH, clients_who_can_order, demo_database, median_ms, table
-from orders_core import db as db_module
-from orders_core.db import open_database
-from orders_core.index import list_orders
-from orders_core.metrics import MetricsFilter, preset_range
-from orders_core.ordering import create_order
+from orders_core.storage import database as db_module
+from orders_core.storage.database import open_database
+from orders_core.orders.index import list_orders
+from orders_core.reports.metrics import MetricsFilter, preset_range
+from orders_core.orders.ordering import create_order
 
 WRITERS = (2, 4, 8)
 INDEX_GOAL_MS = 50

@@ -15,8 +15,8 @@ import sys
 import time
 
 from bench.common import BENCH, BENCH_DIR, table
-from orders_core.db import Database, open_database
-from orders_core.importing import import_file
+from orders_core.storage.database import Database, open_database
+from orders_core.intake.importing import import_file
 
 CLIENTS = 100_000
 DOCUMENTS = 200_000
@@ -52,7 +52,7 @@ def documents_csv() -> bytes:
 
 def products_csv() -> bytes:
     """The demo catalogue as a products file (its classes follow the demo's Schedule 3 forms)."""
-    from orders_core.demo_catalogue import _PRODUCTS
+    from orders_core.demo.catalogue import _PRODUCTS
 
     cls = {"dried": "dried", "non-solid": "extract for ingestion"}
     lines = ["sku,name,brand,regulatory_class,category,net_content,net_unit,unit_price,lot_number,bin_location,active"]
@@ -65,7 +65,7 @@ def products_csv() -> bytes:
 
 def portal_json() -> bytes:
     """100,000 portal orders from the imported clients, a few over their allowance."""
-    from orders_core.demo_catalogue import _PRODUCTS
+    from orders_core.demo.catalogue import _PRODUCTS
 
     rnd = random.Random(7)
     skus = [p[0] for p in _PRODUCTS]
@@ -106,7 +106,7 @@ def main(target: str | None = None) -> None:
     rows.append(("the same 100,000 clients again", f"{t3:.1f} s", r3.summary()))
     import_file(db, "products", products_csv(), BENCH, today=TODAY)
     orders = portal_json()
-    from orders_core.portal import import_orders
+    from orders_core.intake.portal import import_orders
 
     now = dt.datetime(2026, 11, 26, 12)
     r4, t4 = timed(lambda: import_orders(db, orders, BENCH, now=now))

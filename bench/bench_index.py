@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from bench.common import check_page_shown, demo_database, median_ms, signed_in_app, table
-from orders_core.db import Database, fetch_frame
-from orders_core.index import TRACKING_MIN_CHARS, OrderQuery, fold, list_orders
-from orders_core.schema import STATUSES
+from orders_core.storage.database import Database, fetch_frame
+from orders_core.orders.index import TRACKING_MIN_CHARS, OrderQuery, fold, list_orders
+from orders_core.storage.schema import STATUSES
 from orders_core.serve import answers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,7 +99,7 @@ def server_memory(path: Path) -> tuple[float, float]:
     from playwright.sync_api import sync_playwright
 
     from orders_core.serve import start_demo_provider, streamlit_args, write_demo_secrets
-    from orders_core.staff import DEMO_STAFF
+    from orders_core.staff.members import DEMO_STAFF
     from tests.e2e.conftest import sign_in, wait_for_app
 
     port = 8765

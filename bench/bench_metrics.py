@@ -1,11 +1,11 @@
 """Metrics page: all of its aggregation queries together, over 1,000,000 orders, one-year range.
 
-Builds its own database (``orders_core.demo.generate`` into a file under /tmp), then times
-``orders_core.metrics.page_metrics`` (every figure and chart of the page) for the presets and
+Builds its own database (``orders_core.demo.generate.generate`` into a file under /tmp), then times
+``orders_core.reports.metrics.page_metrics`` (every figure and chart of the page) for the presets and
 for filtered views, and prints median and worst timings. Target: under 1 s for a one-year range.
 
 ``python -m bench.bench_metrics postgresql://...`` loads the same demo into that PostgreSQL database (an
-empty one: ``createdb``; ``orders_core.bulk_load``) and times the same queries and pages there (the issue's
+empty one: ``createdb``; ``orders_core.storage.bulk_load``) and times the same queries and pages there (the issue's
 goal there: under 2 s for a year).
 """
 
@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 
 from bench.common import check_page_shown, signed_in_app
-from orders_core import bulk_load
-from orders_core.db import Database, open_database
-from orders_core.demo import generate
-from orders_core.metrics import MetricsFilter, page_metrics, preset_range
+from orders_core.storage import bulk_load
+from orders_core.storage.database import Database, open_database
+from orders_core.demo.generate import generate
+from orders_core.reports.metrics import MetricsFilter, page_metrics, preset_range
 
 ORDERS = int(os.environ.get("BENCH_METRICS_ORDERS", "1000000"))
 ANCHOR = dt.date(2026, 11, 26)

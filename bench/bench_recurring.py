@@ -9,7 +9,7 @@ Also times the worst case (every template due on one day), the idempotent rerun,
 and the page's queries.
 
 ``python -m bench.bench_recurring postgresql://.../NAME`` (an empty database, ``createdb NAME``) loads the same
-database into PostgreSQL (``orders_core.bulk_load``) and times the same steps there; the worst case runs in a
+database into PostgreSQL (``orders_core.storage.bulk_load``) and times the same steps there; the worst case runs in a
 copy, ``NAME_worst`` (``CREATE DATABASE ... TEMPLATE``, dropped at the end; the user needs CREATEDB).
 """
 
@@ -30,9 +30,9 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from bench.common import BENCH, demo_database
-from orders_core import bulk_load
-from orders_core import recurring as rec
-from orders_core.db import Database, fetch_value, open_database
+from orders_core.storage import bulk_load
+from orders_core.recurring import api as rec
+from orders_core.storage.database import Database, fetch_value, open_database
 
 ANCHOR = dt.date(2026, 11, 26)
 DEMO_ORDERS = 1_000_000

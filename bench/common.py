@@ -9,10 +9,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from orders_core.db import Database, fetch_value
-from orders_core.demo import generate
-from orders_core.roles import MANAGER
-from orders_core.staff import Person
+from orders_core.storage.database import Database, fetch_value
+from orders_core.demo.generate import generate
+from orders_core.rules.roles import MANAGER
+from orders_core.staff.members import Person
 
 ANCHOR = dt.date(2026, 11, 26)
 # Who the benchmarks act as: a role that may make every write they time (issue 12: a Person, not a name).
@@ -63,7 +63,7 @@ def signed_in_app(role: str, timeout: float = 120):
     would give ``st.user``), so a page benchmark times the page, not the sign-in page."""
     from streamlit.testing.v1 import AppTest
 
-    from orders_core.staff import DEMO_STAFF
+    from orders_core.staff.members import DEMO_STAFF
 
     who = next(p for p in DEMO_STAFF if p.role == role)
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=timeout)

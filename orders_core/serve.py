@@ -26,7 +26,7 @@ import tomllib
 import urllib.request
 from pathlib import Path
 
-from .staff import DEMO_STAFF
+from orders_core.staff.members import DEMO_STAFF
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRETS = ROOT / ".streamlit" / "secrets.toml"

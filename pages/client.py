@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from orders_core import formatting
-from orders_core import policies as coverage
-from orders_core import prescriptions as documents
-from orders_core.clients import (
+from orders_core.rules import formatting
+from orders_core.clients import policies as coverage
+from orders_core.clients import prescriptions as documents
+from orders_core.clients.records import (
     BadClientId,
     Client,
     get_client,
@@ -19,11 +19,17 @@ from orders_core.clients import (
     period_orders,
     prescription_periods,
 )
-from orders_core.fields import RecordRefused
-from orders_core.index import INDEX_COLUMNS, OrderQuery, list_orders
-from orders_core.ordering import OrderRefused, create_order, review_order
-from orders_core.registration import change_status, client_history, client_record, edit_client, status_actions
-from orders_core.roles import may
+from orders_core.rules.fields import RecordRefused
+from orders_core.orders.index import INDEX_COLUMNS, OrderQuery, list_orders
+from orders_core.orders.ordering import OrderRefused, create_order, review_order
+from orders_core.clients.registration import (
+    change_status,
+    client_history,
+    client_record,
+    edit_client,
+    status_actions,
+)
+from orders_core.rules.roles import may
 from ui import frame
 from ui.components.intake_forms import client_fields as registration_fields
 from ui.components.intake_forms import document_fields, policy_fields, show_refusal

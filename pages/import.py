@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from orders_core import importing, portal
-from orders_core.roles import may
+from orders_core.intake import importing
+from orders_core.intake import portal
+from orders_core.rules.roles import may
 from ui import frame
 from ui.components.intake_forms import literal
 from ui.session import acting_person, database

@@ -1,6 +1,6 @@
 """Metrics: the operations manager's morning view of orders (volume, revenue, grams, backlog, lead times).
 
-Every number comes from ``orders_core.metrics`` (aggregated in DuckDB); this page only draws it.
+Every number comes from ``orders_core.reports.metrics`` (aggregated in DuckDB); this page only draws it.
 Clicking a bar opens the Orders index filtered to the orders behind it.
 """
 
@@ -14,12 +14,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from orders_core import formatting
-from orders_core import metrics as m
-from orders_core.csv_text import csv_bytes
-from orders_core.dates import FIRST_DATE
-from orders_core.index import distinct_carriers
-from orders_core.schema import CATEGORIES, SOURCES
+from orders_core.rules import formatting
+from orders_core.reports import metrics as m
+from orders_core.rules.csv_text import csv_bytes
+from orders_core.rules.dates import FIRST_DATE
+from orders_core.orders.index import distinct_carriers
+from orders_core.storage.schema import CATEGORIES, SOURCES
 from ui import frame, url_state
 from ui.components.job_status import job_failure_sentence
 from ui.session import cursor, database

@@ -1,7 +1,7 @@
 """The Order Profile (/order?id=...): every field of the order, its lines, its event history, and
 the lifecycle actions its status allows and the signed-in role may take.
 
-What a role sees is decided by ``orders_core.order_detail.get_order`` (its docstring): a Fulfillment
+What a role sees is decided by ``orders_core.orders.detail.get_order`` (its docstring): a Fulfillment
 Associate gets only the shipping fields (``o.shipping_only``), so this page draws only the shipping
 sections and the lines without prices for them."""
 
@@ -11,11 +11,11 @@ import datetime as dt
 
 import streamlit as st
 
-from orders_core import formatting
-from orders_core.archive import archive_orders, unarchive_orders
-from orders_core.dates import FIRST_DATE
-from orders_core.index import distinct_carriers
-from orders_core.lifecycle import (
+from orders_core.rules import formatting
+from orders_core.orders.archive import archive_orders, unarchive_orders
+from orders_core.rules.dates import FIRST_DATE
+from orders_core.orders.index import distinct_carriers
+from orders_core.orders.lifecycle import (
     PAYMENT_METHODS,
     cancel_order,
     deliver_order,
@@ -25,9 +25,9 @@ from orders_core.lifecycle import (
     stored_draft,
     verify_order,
 )
-from orders_core.order_detail import BadOrderId, OrderDetail, get_order, parse_order_id
-from orders_core.ordering import OrderRefused, review_order
-from orders_core.roles import NotAllowed, may
+from orders_core.orders.detail import BadOrderId, OrderDetail, get_order, parse_order_id
+from orders_core.orders.ordering import OrderRefused, review_order
+from orders_core.rules.roles import NotAllowed, may
 from ui import frame
 from ui.components.order_form import draft_from_state, render_form, render_summary, show_reasons, start_form
 from ui.components.picking import render_order_picking_button

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from orders_core import catalogue, formatting
-from orders_core.fields import RecordRefused
+from orders_core.catalogue import products as catalogue
+from orders_core.rules import formatting
+from orders_core.rules.fields import RecordRefused
 from ui import frame
 from ui.components.intake_forms import literal, product_fields, show_refusal
 from ui.session import acting_person, cursor, database

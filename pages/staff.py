@@ -1,6 +1,6 @@
 """The Staff page (/staff, administrators only): who may sign in, their roles, and every change.
 
-Every change goes through ``orders_core.staff`` as the signed-in administrator, who is checked again
+Every change goes through ``orders_core.staff.members`` as the signed-in administrator, who is checked again
 inside the write's transaction; a refusal is one sentence and changes nothing.
 """
 
@@ -9,8 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from orders_core import formatting, staff
-from orders_core.roles import ROLES, NotAllowed
+from orders_core.rules import formatting
+from orders_core.staff import members as staff
+from orders_core.rules.roles import ROLES, NotAllowed
 from ui import frame
 from ui.session import acting_person, cursor, database
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from orders_core.db import Database, open_database
-from orders_core.demo import generate
-from orders_core.integrity import check
+from orders_core.storage.database import Database, open_database
+from orders_core.demo.generate import generate
+from orders_core.reports.check import check
 
 # The app's daily recurring-order job would add orders to the servers tests start; a test that
 # wants it passes ORDERS_RECURRING_JOB=1 to start_server.
@@ -118,7 +118,7 @@ def postgres_server():
 
 
 def _pg_template(server, name: str, catalogue: bool) -> str:
-    from orders_core.demo_catalogue import products
+    from orders_core.demo.catalogue import products
 
     server.admin(f"CREATE DATABASE {name}")
     database = open_database(server.url(name), new_only=True)
@@ -157,8 +157,8 @@ def _pg_clone(server, template: str, checked=None):
 def _copy_demo(source: Path, database) -> None:
     """Every row of the DuckDB demo at ``source`` into the PostgreSQL ``database`` (its schema made, no rows
     but the ones the schema adds), in bulk with COPY in one transaction, each sequence set to give the value
-    it gives in the demo next: ``orders-core demo``'s own loader (``orders_core.bulk_load``)."""
-    from orders_core.bulk_load import load
+    it gives in the demo next: ``orders-core demo``'s own loader (``orders_core.storage.bulk_load``)."""
+    from orders_core.storage.bulk_load import load
 
     load(source, database)
 

@@ -12,7 +12,7 @@ one sentence saying so. Each stops the script (``st.stop()``), so nothing else o
 person let in is this run's ``ui.session.viewer()`` (the page's reads ask it, not the staff list again);
 writes still look the person up at the time (``acting_person()``), as callbacks run before the frame.
 
-``PAGE_ACTIONS`` says which action of the role table (``orders_core.roles``) opens each page, by the
+``PAGE_ACTIONS`` says which action of the role table (``orders_core.rules.roles``) opens each page, by the
 title the page gives ``page()``; a page not listed needs ``DEFAULT_ACTION`` (seeing client records),
 so a new page is never open to more people than the Client Profile until it is listed here.
 
@@ -31,10 +31,11 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from orders_core import roles, staff
-from orders_core.db import DatabaseError, explain_failure
-from orders_core.dialect import driver_errors
-from orders_core.staff import Person
+from orders_core.rules import roles
+from orders_core.staff import members as staff
+from orders_core.storage.database import DatabaseError, explain_failure
+from orders_core.storage.dialect import driver_errors
+from orders_core.staff.members import Person
 from ui.session import cursor, daily_job, freeze_imports, let_in, person, signed_in_email
 from ui.text import literal
 

@@ -42,10 +42,10 @@ import duckdb
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from orders_core.db import Database, DatabaseError, default_db_path, open_database
-from orders_core.recurring_job import DailyJob, job_enabled
-from orders_core.roles import NotAllowed
-from orders_core.staff import Person, active_person
+from orders_core.storage.database import Database, DatabaseError, default_db_path, open_database
+from orders_core.recurring.job import DailyJob, job_enabled
+from orders_core.rules.roles import NotAllowed
+from orders_core.staff.members import Person, active_person
 
 
 @st.cache_resource(show_spinner=False, on_release=lambda db: db.close())  # cleared (tests, benchmarks): closed

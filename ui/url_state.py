@@ -8,7 +8,7 @@ pages make to it (``orders_link``).
 What a URL may hold (issue 11): a value longer than ``MAX_PARAM_CHARS`` characters is dropped as a
 whole (no field needs more; a search longer than that is not a search); a value is named in the
 sentence by at most ``SHOWN_CHARS`` of its characters; numbers and dates are ASCII digits only (a
-Unicode digit such as '٣' or '²' is not a number here); dates lie in orders_core.dates' range. A key
+Unicode digit such as '٣' or '²' is not a number here); dates lie in orders_core.rules.dates' range. A key
 given twice counts once, with its last value (what Streamlit's ``st.query_params`` hands over).
 """
 
@@ -18,10 +18,10 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from orders_core.dates import parse_date
-from orders_core.index import NATURAL_DESCENDING, PAGE_SIZES, SORTS, VIEWS, OrderQuery
-from orders_core.metrics import CUSTOM, GRAINS, PRESETS, MetricsFilter
-from orders_core.schema import CATEGORIES, SOURCES, STATUSES
+from orders_core.rules.dates import parse_date
+from orders_core.orders.index import NATURAL_DESCENDING, PAGE_SIZES, SORTS, VIEWS, OrderQuery
+from orders_core.reports.metrics import CUSTOM, GRAINS, PRESETS, MetricsFilter
+from orders_core.storage.schema import CATEGORIES, SOURCES, STATUSES
 from ui.text import literal
 
 SORT_KEYS = {"created": "Created At", "id": "Order ID", "status": "Status"}

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from orders_core import recurring as rec
+from orders_core.recurring import api as rec
 
 REASON = "could not write *orders* [disk full]"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 
-from orders_core.db import open_database
+from orders_core.storage.database import open_database
 from tests.conftest import ENGINES
 
 __all__ = ["ENGINES", "engine_app_db", "pg_app_db", "with_database"]

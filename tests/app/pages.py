@@ -10,7 +10,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from orders_core.staff import DEMO_STAFF, Person
+from orders_core.staff.members import DEMO_STAFF, Person
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")

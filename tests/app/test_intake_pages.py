@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from orders_core.db import Database, fetch_value
-from orders_core.staff import add_demo_staff
+from orders_core.storage.database import Database, fetch_value
+from orders_core.staff.members import add_demo_staff
 from tests.app.engines import ENGINES, pg_app_db, with_database
 from tests.app.pages import CSR, MANAGER, app_page
 from tests.people import acting
@@ -84,7 +84,7 @@ def test_register_refuses_field_by_field_then_registers(empty_app_db):
 
 
 def registered(path) -> int:
-    from orders_core.registration import register_client
+    from orders_core.clients.registration import register_client
 
     return with_database(path, lambda db: register_client(
         db, {"name": "Chloé Côté", "date_of_birth": "1980-01-31", "phone": "418 555 0100",

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from orders_core.db import fetch_one
-from orders_core.formatting import money
+from orders_core.storage.database import fetch_one
+from orders_core.rules.formatting import money
 from tests.app.conftest import REASON, escaped
 from tests.app.engines import ENGINES, engine_app_db, with_database
 from tests.app.pages import MANAGER, app_page
@@ -180,7 +180,7 @@ def test_a_failed_daily_recurring_run_is_in_the_attention_list_until_a_run_succe
 
 
 def test_a_ten_year_day_link_is_drawn_per_month_and_computed_once_for_every_session(app_db, monkeypatch):
-    from orders_core import metrics as m
+    from orders_core.reports import metrics as m
 
     calls = []
     real = m.page_metrics

@@ -8,9 +8,9 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from orders_core.db import fetch_one, fetch_value
-from orders_core.lifecycle import place_order
-from orders_core.ordering import DraftLine, OrderDraft, create_order
+from orders_core.storage.database import fetch_one, fetch_value
+from orders_core.orders.lifecycle import place_order
+from orders_core.orders.ordering import DraftLine, OrderDraft, create_order
 from tests.app.engines import ENGINES, engine_app_db, with_database
 from tests.app.pages import MANAGER, app_page, signed_in
 from tests.order_helpers import make_client
@@ -206,7 +206,7 @@ def test_free_text_is_shown_as_typed_never_as_markdown(app_db):
                            carrier="Purolator")
         order_id = create_order(db, draft, acting("Isabelle Roy"))
         place_order(db, order_id, acting("Isabelle Roy"), payment_method="Cheque", payment_reference="[ref](http://x.io)")
-        from orders_core.lifecycle import cancel_order
+        from orders_core.orders.lifecycle import cancel_order
         cancel_order(db, order_id, acting("Isabelle Roy"), reason=HOSTILE)
         return order_id
     order_id = with_db(app_db, make)
@@ -224,7 +224,7 @@ def test_free_text_is_shown_as_typed_never_as_markdown(app_db):
 
 
 def test_an_edit_refused_because_the_order_was_archived_says_so_and_keeps_the_typing(app_db, order_id):
-    from orders_core.archive import archive_orders
+    from orders_core.orders.archive import archive_orders
 
     at = open_page(order_id)
     at.button(key="choose_Edit").click().run()

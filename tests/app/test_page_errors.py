@@ -31,7 +31,7 @@ def test_an_unexpected_error_shows_a_reference_and_logs_the_details(app_db, monk
     def broken(*args, **kwargs):
         raise KeyError("secret_column in /srv/app/orders_core/index.py")
 
-    monkeypatch.setattr("orders_core.clients.list_clients", broken)  # the page imports it on every run
+    monkeypatch.setattr("orders_core.clients.records.list_clients", broken)  # the page imports it on every run
     with caplog.at_level(logging.ERROR, logger="orders.pages"):
         at = app_page("pages/clients.py").run()
     assert not at.exception
@@ -49,7 +49,7 @@ def test_a_lost_postgresql_connection_is_one_sentence_not_an_error_reference(app
     def lost(*args, **kwargs):
         raise psycopg.OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("orders_core.clients.list_clients", lost)  # the page imports it on every run
+    monkeypatch.setattr("orders_core.clients.records.list_clients", lost)  # the page imports it on every run
     at = app_page("pages/clients.py").run()
     assert not at.exception
     assert [e.value for e in at.error] == [

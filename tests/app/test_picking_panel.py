@@ -84,7 +84,7 @@ def test_no_orders_in_order_placed_says_so_and_offers_no_pdf(app_db):
 
 
 def _panel(selected: list[int], search: str) -> None:
-    from orders_core.index import OrderQuery
+    from orders_core.orders.index import OrderQuery
     from ui.components.picking import render_picking_panel
 
     render_picking_panel(list(selected), OrderQuery(search=search))

@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import expect
 
 from orders_core.serve import answers, start_demo_provider, write_demo_secrets
-from orders_core.staff import DEMO_STAFF, Person
+from orders_core.staff.members import DEMO_STAFF, Person
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [

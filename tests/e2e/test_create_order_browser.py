@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from orders_core.db import Database
+from orders_core.storage.database import Database
 from tests.e2e.conftest import open_first_row, wait_for_app
 from tests.order_helpers import make_client
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from orders_core import cli
-from orders_core.db import Database, fetch_value
-from orders_core.integrity import check
+from orders_core.cli import main as cli
+from orders_core.storage.database import Database, fetch_value
+from orders_core.reports.check import check
 from tests.checksums import checksum
 
 ADMIN, CSR = "admin@demo.example", "csr@demo.example"

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from orders_core import cli
+from orders_core.cli import main as cli
 
 
 def commands() -> set[str]:
@@ -20,9 +20,9 @@ def test_every_feature_module_registers_its_commands():
 
 
 def test_a_module_that_cannot_be_imported_stops_the_command_line_instead_of_losing_its_command(monkeypatch):
-    monkeypatch.delitem(sys.modules, "orders_core.picking", raising=False)
-    monkeypatch.setitem(sys.modules, "orders_core.picking", None)  # importing it now raises ImportError
-    with pytest.raises(ImportError, match="orders_core.picking"):
+    monkeypatch.delitem(sys.modules, "orders_core.fulfillment.picking", raising=False)
+    monkeypatch.setitem(sys.modules, "orders_core.fulfillment.picking", None)  # importing it now raises ImportError
+    with pytest.raises(ImportError, match="orders_core.fulfillment.picking"):
         cli.build_parser()
     with pytest.raises(ImportError):
         cli.main(["demo", "--help"])

@@ -16,11 +16,23 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from orders_core import archive, catalogue, coverage, picking, prescriptions, registration, staff
-from orders_core.clients import ClientQuery, get_client, list_clients, period_orders, prescription_periods
-from orders_core.db import fetch_value, open_database
-from orders_core.fields import RecordRefused
-from orders_core.order_detail import get_order
+from orders_core.orders import archive
+from orders_core.catalogue import products as catalogue
+from orders_core.orders import coverage
+from orders_core.fulfillment import picking
+from orders_core.clients import prescriptions
+from orders_core.clients import registration
+from orders_core.staff import members as staff
+from orders_core.clients.records import (
+    ClientQuery,
+    get_client,
+    list_clients,
+    period_orders,
+    prescription_periods,
+)
+from orders_core.storage.database import fetch_value, open_database
+from orders_core.rules.fields import RecordRefused
+from orders_core.orders.detail import get_order
 from tests.conftest import ANCHOR
 from tests.people import MANAGER_PERSON, acting
 from tests.unit.test_concurrency import _race
@@ -260,7 +272,7 @@ def test_the_profiles_lookups_have_indexes_on_postgresql(pg_demo_db):
 
 
 def test_the_picking_list_command_writes_and_reprints_a_list_on_postgresql(pg_demo_db, tmp_path, capsys):
-    from orders_core.cli import main as cli_main
+    from orders_core.cli.main import main as cli_main
     from tests.unit.test_picking import pages_text
 
     placed = fetch_value(pg_demo_db.cursor(), "SELECT count(*) FROM orders WHERE status = 'Order Placed' "

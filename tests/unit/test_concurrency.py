@@ -17,11 +17,13 @@ from decimal import Decimal
 
 import pytest
 
-from orders_core import allowance_ledger, lifecycle, recurring_saving
-from orders_core import recurring as rec
-from orders_core.db import Database, fetch_value
-from orders_core.ordering import DraftLine, OrderDraft, OrderRefused, create_order
-from orders_core.recurring import TemplateDraft, TemplateLine, TemplateRefused
+from orders_core.orders import allowance_ledger
+from orders_core.orders import lifecycle
+from orders_core.recurring import saving as recurring_saving
+from orders_core.recurring import api as rec
+from orders_core.storage.database import Database, fetch_value
+from orders_core.orders.ordering import DraftLine, OrderDraft, OrderRefused, create_order
+from orders_core.recurring.api import TemplateDraft, TemplateLine, TemplateRefused
 from tests.order_helpers import TODAY, make_client, make_product
 from tests.people import MANAGER_PERSON, acting
 
@@ -230,7 +232,7 @@ def test_a_second_process_is_refused_in_one_sentence_while_the_app_keeps_writing
 
     writer = threading.Thread(target=app_writes)
     writer.start()
-    out = subprocess.run([sys.executable, "-m", "orders_core.cli", "recurring", "run", "--db", db.path],
+    out = subprocess.run([sys.executable, "-m", "orders_core.cli.main", "recurring", "run", "--db", db.path],
                          capture_output=True, text=True, timeout=120)
     writer.join(60)
     assert out.returncode == 2 and out.stdout == ""
@@ -252,8 +254,8 @@ def test_rebuild_ledger_fills_every_period_from_the_orders(db, client):
 
 
 def test_the_demo_database_ledger_rebuilds_to_the_client_profile_periods(tmp_path):
-    from orders_core.clients import get_client, prescription_periods
-    from orders_core.demo import generate
+    from orders_core.clients.records import get_client, prescription_periods
+    from orders_core.demo.generate import generate
 
     anchor = dt.date(2026, 11, 26)
     db = Database(str(tmp_path / "demo.duckdb"))
@@ -273,8 +275,8 @@ def test_the_demo_database_ledger_rebuilds_to_the_client_profile_periods(tmp_pat
 
 
 def test_two_registrations_with_one_previous_number_at_once_keep_it_unique(empty_db, monkeypatch):
-    from orders_core import registration
-    from orders_core.fields import RecordRefused
+    from orders_core.clients import registration
+    from orders_core.rules.fields import RecordRefused
     from tests.unit.test_intake_records import CLIENT
 
     barrier = threading.Barrier(2, timeout=30)

@@ -10,11 +10,11 @@ import time
 
 import pytest
 
-from orders_core.archive import archive_orders
-from orders_core.db import Database, fetch_value
-from orders_core.demo_catalogue import products
-from orders_core.integrity import check
-from orders_core.lifecycle import (
+from orders_core.orders.archive import archive_orders
+from orders_core.storage.database import Database, fetch_value
+from orders_core.demo.catalogue import products
+from orders_core.reports.check import check
+from orders_core.orders.lifecycle import (
     LifecycleError,
     cancel_order,
     deliver_order,
@@ -22,7 +22,7 @@ from orders_core.lifecycle import (
     place_order,
     ship_order,
 )
-from orders_core.ordering import DraftLine, OrderDraft, OrderRefused, create_order
+from orders_core.orders.ordering import DraftLine, OrderDraft, OrderRefused, create_order
 from tests.order_helpers import make_client
 from tests.people import acting
 

@@ -7,7 +7,7 @@ import io
 
 import pandas as pd
 
-from orders_core.csv_text import csv_bytes
+from orders_core.rules.csv_text import csv_bytes
 
 
 def test_bom_accents_and_formulas_stay_text():

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from orders_core.cli import main
-from orders_core.dates import DateOutOfRange, check_date, parse_date
+from orders_core.cli.main import main
+from orders_core.rules.dates import DateOutOfRange, check_date, parse_date
 from tests.checksums import checksum
 from ui.url_state import query_from_params
 

@@ -10,8 +10,8 @@ import time
 import duckdb
 import pytest
 
-from orders_core.cli import main as cli_main
-from orders_core.db import Database, DatabaseError, explain_open_error, fetch_value, run_write
+from orders_core.cli.main import main as cli_main
+from orders_core.storage.database import Database, DatabaseError, explain_open_error, fetch_value, run_write
 
 
 def hold_open(path) -> subprocess.Popen:

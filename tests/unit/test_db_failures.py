@@ -6,8 +6,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from orders_core.cli import main
-from orders_core.db import Database, DatabaseError, explain_failure, run_write
+from orders_core.cli.main import main
+from orders_core.storage.database import Database, DatabaseError, explain_failure, run_write
 from tests.checksums import checksum
 from tests.damage import damage
 
@@ -81,7 +81,7 @@ def test_a_conflict_that_never_clears_is_one_sentence_after_the_retries(tmp_path
     """A write that loses every retry is told in one sentence, and nothing of it is kept."""
     import duckdb as _duckdb
 
-    from orders_core import db as dbmod
+    from orders_core.storage import database as dbmod
 
     monkeypatch.setattr(dbmod.time, "sleep", lambda _s: None)
     database = dbmod.Database(str(tmp_path / "busy.duckdb"))

@@ -8,8 +8,8 @@ import shutil
 import duckdb
 import pytest
 
-from orders_core.cli import main
-from orders_core.db import Database, DatabaseError, fetch_value, known_tables
+from orders_core.cli.main import main
+from orders_core.storage.database import Database, DatabaseError, fetch_value, known_tables
 from tests.app.pages import app_page
 from tests.checksums import checksum
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from orders_core.db import Database, fetch_frame, fetch_value
-from orders_core.demo import generate
-from orders_core.schema import SOURCES, STATUSES
+from orders_core.storage.database import Database, fetch_frame, fetch_value
+from orders_core.demo.generate import generate
+from orders_core.storage.schema import SOURCES, STATUSES
 
 
 def test_every_status_and_source_is_present(cur):

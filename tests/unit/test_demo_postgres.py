@@ -1,5 +1,5 @@
 """`orders-core demo --db postgresql://...`: the DuckDB demo loaded with COPY, in one transaction, into an empty
-database only (``orders_core.bulk_load``)."""
+database only (``orders_core.storage.bulk_load``)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import duckdb
 import psycopg
 import pytest
 
-from orders_core import bulk_load, dialect
-from orders_core.cli import main
-from orders_core.db import Database, fetch_value, open_database
-from orders_core.demo import generate
-from orders_core.integrity import check
+from orders_core.storage import bulk_load
+from orders_core.storage import dialect
+from orders_core.cli.main import main
+from orders_core.storage.database import Database, fetch_value, open_database
+from orders_core.demo.generate import generate
+from orders_core.reports.check import check
 from tests.conftest import ANCHOR
 
 pytestmark = pytest.mark.postgresql

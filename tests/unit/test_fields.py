@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from orders_core import fields as f
+from orders_core.rules import fields as f
 
 
 @pytest.mark.parametrize("typed, day", [

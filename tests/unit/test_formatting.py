@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from orders_core import formatting
+from orders_core.rules import formatting
 
 
 def test_money_is_exact_and_blank_when_missing():

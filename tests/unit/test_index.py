@@ -12,9 +12,9 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from orders_core.db import fetch_frame, fetch_value
-from orders_core.index import InvalidQuery, OrderQuery, export_csv, list_orders
-from orders_core.integrity import recount_summaries
+from orders_core.storage.database import fetch_frame, fetch_value
+from orders_core.orders.index import InvalidQuery, OrderQuery, export_csv, list_orders
+from orders_core.reports.check import recount_summaries
 
 
 @pytest.fixture
@@ -157,10 +157,10 @@ def test_export_csv_holds_every_page_of_the_filtered_result(cur):
 
 
 def test_every_listing_counts_its_pages_the_same_way():
-    from orders_core.clients import ClientPage, ClientQuery
-    from orders_core.index import OrderPage
-    from orders_core.paging import page_count
-    from orders_core.recurring import TemplatePage, TemplateQuery
+    from orders_core.clients.records import ClientPage, ClientQuery
+    from orders_core.orders.index import OrderPage
+    from orders_core.rules.paging import page_count
+    from orders_core.recurring.api import TemplatePage, TemplateQuery
 
     assert [page_count(n, 25) for n in (0, 1, 25, 26, 1_000)] == [1, 1, 1, 2, 40]
     empty = pd.DataFrame()
@@ -192,13 +192,13 @@ def test_search_words_in_any_order_and_order_numbers_with_separators(cur):
 
 
 def test_each_sort_has_its_natural_direction():
-    from orders_core.index import NATURAL_DESCENDING
+    from orders_core.orders.index import NATURAL_DESCENDING
 
     assert NATURAL_DESCENDING == {"Created At": True, "Order ID": True, "Status": False}
 
 
 def test_the_export_writes_what_each_policy_paid_as_money(cur):
-    from orders_core.coverage import coverage_by_order
+    from orders_core.orders.coverage import coverage_by_order
 
     rows = fetch_frame(cur, "SELECT order_id, insurer, amount FROM order_coverage WHERE amount > 0 "
                             "ORDER BY amount DESC, order_id LIMIT 20")
@@ -209,8 +209,8 @@ def test_the_export_writes_what_each_policy_paid_as_money(cur):
 
 
 def test_each_role_sees_its_statuses_in_the_index_and_only_some_export(cur):
-    from orders_core.access import export_csv_for, list_orders_for
-    from orders_core.roles import NotAllowed, order_statuses
+    from orders_core.orders.access import export_csv_for, list_orders_for
+    from orders_core.rules.roles import NotAllowed, order_statuses
     from tests.people import CSR, FULFILLMENT, MANAGER_PERSON
 
     shipping = order_statuses(FULFILLMENT)
@@ -238,7 +238,7 @@ def test_percent_underscore_and_backslash_in_a_name_are_plain_characters(cur):
 
 @pytest.mark.postgresql
 def test_postgresql_search_has_trigram_indexes_it_can_use(pg_demo_db):
-    from orders_core import dialect
+    from orders_core.storage import dialect
 
     cur = pg_demo_db.cursor()
     names = {r[0] for r in cur.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm'").fetchall()}
@@ -258,7 +258,7 @@ def test_postgresql_search_has_trigram_indexes_it_can_use(pg_demo_db):
 @pytest.mark.postgresql
 def test_postgresql_sorts_and_counts_read_the_sort_indexes(pg_demo_db):
     """Migration 6: a page of the index walks a partial index in its order (no sort of every unarchived order)."""
-    from orders_core import dialect
+    from orders_core.storage import dialect
 
     cur = pg_demo_db.cursor()
     names = {r[0] for r in cur.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'orders'").fetchall()}
@@ -337,7 +337,7 @@ def test_postgresql_counts_the_views_from_a_summary_kept_exact_by_every_write(pg
 
     pg_demo_db.write(undo)
     exact()
-    from orders_core.integrity import check
+    from orders_core.reports.check import check
 
     assert not [b for b in check(cur) if b.check == "order counts"]
     pg_demo_db.write(lambda c: c.execute("UPDATE order_counts SET n = n + 1 WHERE NOT archived AND status = 'Open' "
@@ -357,8 +357,8 @@ def test_the_export_on_postgresql_streams_in_batches_and_writes_what_duckdb_writ
                                                                                      monkeypatch):
     """On PostgreSQL the export reads from a server-side cursor a batch at a time (the process never holds
     the whole result), while a second cursor on the same connection looks up each batch's coverage."""
-    import orders_core.db_postgres as db_postgres
-    from orders_core import index
+    import orders_core.storage.postgres as db_postgres
+    from orders_core.orders import index
 
     q = OrderQuery(view="All", page_size=5)
     expected = export_csv(duckdb_db.cursor(), q)
@@ -383,9 +383,9 @@ def test_the_export_on_postgresql_streams_in_batches_and_writes_what_duckdb_writ
 def test_a_summary_written_past_its_triggers_is_recounted_by_an_administrator(pg_demo_db, capsys):
     """A restore that bypasses the triggers (here: the archive trigger switched off for one statement) leaves
     ``order_counts`` behind the orders; ``check`` lists it, and ``check --recount --as ADMIN`` mends it."""
-    from orders_core.cli import main
-    from orders_core.integrity import check
-    from orders_core.roles import NotAllowed
+    from orders_core.cli.main import main
+    from orders_core.reports.check import check
+    from orders_core.rules.roles import NotAllowed
     from tests.people import ADMIN, CSR
 
     def past_the_triggers(c):

@@ -11,10 +11,13 @@ from decimal import Decimal
 
 import pytest
 
-from orders_core import catalogue, policies, prescriptions, registration
-from orders_core.clients import get_client
-from orders_core.db import fetch_value
-from orders_core.fields import RecordRefused
+from orders_core.catalogue import products as catalogue
+from orders_core.clients import policies
+from orders_core.clients import prescriptions
+from orders_core.clients import registration
+from orders_core.clients.records import get_client
+from orders_core.storage.database import fetch_value
+from orders_core.rules.fields import RecordRefused
 from tests.people import MANAGER_PERSON, acting
 
 

@@ -2,7 +2,7 @@
 
 The breaches, the edit that changes nothing and the command run on both engines (``engine_demo_db``:
 the DuckDB demo copy, and on PostgreSQL the same demo copied row by row, ``conftest._copy_demo``);
-generating demos of other sizes is DuckDB's (``orders_core.demo``).
+generating demos of other sizes is DuckDB's (``orders_core.demo.generate``).
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import datetime as dt
 
 import pytest
 
-from orders_core.cli import main as cli_main
-from orders_core.db import Database, fetch_value
-from orders_core.demo import generate
-from orders_core.integrity import check
-from orders_core.lifecycle import edit_order, stored_draft
+from orders_core.cli.main import main as cli_main
+from orders_core.storage.database import Database, fetch_value
+from orders_core.demo.generate import generate
+from orders_core.reports.check import check
+from orders_core.orders.lifecycle import edit_order, stored_draft
 from tests.people import acting
 
 ANCHOR = dt.date(2026, 11, 26)

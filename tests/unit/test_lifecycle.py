@@ -11,9 +11,9 @@ from decimal import Decimal
 
 import pytest
 
-from orders_core.archive import archive_orders
-from orders_core.db import fetch_one, fetch_value
-from orders_core.lifecycle import (
+from orders_core.orders.archive import archive_orders
+from orders_core.storage.database import fetch_one, fetch_value
+from orders_core.orders.lifecycle import (
     TRANSITIONS,
     LifecycleError,
     StaleOrder,
@@ -25,8 +25,8 @@ from orders_core.lifecycle import (
     ship_order,
     verify_order,
 )
-from orders_core.ordering import DraftLine, OrderDraft, create_order
-from orders_core.schema import STATUSES
+from orders_core.orders.ordering import DraftLine, OrderDraft, create_order
+from orders_core.storage.schema import STATUSES
 from tests.order_helpers import TODAY, make_client
 from tests.people import MANAGER_PERSON, acting
 
@@ -256,7 +256,7 @@ def test_two_csrs_acting_at_once(db, cur, with_version):
 
 
 def test_order_detail_holds_the_purchase_record(db, cur):
-    from orders_core.order_detail import BadOrderId, get_order, parse_order_id
+    from orders_core.orders.detail import BadOrderId, get_order, parse_order_id
 
     order_id = new_order(db, cur, DraftLine("FL-PK-035", 2), DraftLine("AC-GRN-001", 1))
     o = get_order(cur, order_id, MANAGER_PERSON)

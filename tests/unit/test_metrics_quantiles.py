@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orders_core.dialect import DUCKDB, POSTGRES
-from orders_core.metrics import _histogram_quantiles
+from orders_core.storage.dialect import DUCKDB, POSTGRES
+from orders_core.reports.metrics import _histogram_quantiles
 
 groups = st.lists(st.tuples(st.sampled_from("abc"), st.integers(min_value=0, max_value=60)), min_size=1, max_size=200)
 HISTOGRAM = "SELECT g, days, count(*) AS n FROM t GROUP BY g, days"
@@ -40,7 +40,7 @@ def pg_cursor(postgres_server):
     """A cursor on an empty PostgreSQL database of this module (hypothesis runs many examples on it)."""
     import psycopg
 
-    from orders_core.db_postgres import PgCursor
+    from orders_core.storage.postgres import PgCursor
 
     postgres_server.admin("CREATE DATABASE metrics_quantiles")
     conn = psycopg.connect(postgres_server.url("metrics_quantiles"), autocommit=True)

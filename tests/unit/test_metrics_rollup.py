@@ -1,4 +1,4 @@
-"""The Metrics page's daily summaries (``orders_core.metrics_rollup``), on both engines.
+"""The Metrics page's daily summaries (``orders_core.reports.rollup``), on both engines.
 
 The figures must be the same whether the summaries are fresh, empty, or stale for the days a write just
 changed; the page must read the summaries (a changed summary row changes the figure); concurrent refreshes
@@ -14,10 +14,12 @@ import threading
 import pandas as pd
 import pytest
 
-from orders_core import lifecycle, metrics, metrics_rollup
-from orders_core.db import fetch_value
-from orders_core.integrity import check, recount_summaries
-from orders_core.metrics import MetricsFilter
+from orders_core.orders import lifecycle
+from orders_core.reports import metrics
+from orders_core.reports import rollup as metrics_rollup
+from orders_core.storage.database import fetch_value
+from orders_core.reports.check import check, recount_summaries
+from orders_core.reports.metrics import MetricsFilter
 from tests.people import ADMIN, acting
 
 ANCHOR = dt.date(2026, 11, 26)  # the tests' demo (tests/conftest.py)
@@ -179,7 +181,7 @@ def test_a_refresh_with_nothing_stale_writes_nothing(engine_demo_db):
 
 def test_a_refresh_that_cannot_write_leaves_the_figures_right(engine_demo_db, monkeypatch):
     """Too busy to write the summaries (every retry conflicted): the stale days are read from the orders."""
-    from orders_core.db import BUSY, DatabaseError
+    from orders_core.storage.database import BUSY, DatabaseError
 
     cur = engine_demo_db.cursor()
     f = FILTERS["year"]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orders_core.numbers import NumberError, far_from, parse_amount, parse_money, parse_units
+from orders_core.rules.numbers import NumberError, far_from, parse_amount, parse_money, parse_units
 
 D = Decimal
 

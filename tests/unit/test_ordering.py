@@ -11,9 +11,9 @@ from decimal import Decimal
 
 import pytest
 
-from orders_core.clients import Policy
-from orders_core.db import fetch_one, fetch_value
-from orders_core.ordering import (
+from orders_core.clients.records import Policy
+from orders_core.storage.database import fetch_one, fetch_value
+from orders_core.orders.ordering import (
     DraftLine,
     OrderDraft,
     OrderRefused,
@@ -169,7 +169,7 @@ def test_discounts_larger_than_what_they_discount_are_refused(db, cur):
 
 
 def test_period_allowance_counts_earlier_orders_and_cancelled_give_back(db, cur):
-    from orders_core.lifecycle import cancel_order
+    from orders_core.orders.lifecycle import cancel_order
 
     client = make_client(cur, gpd="2")  # 60 g a period, 60 g an order
     first = create_order(db, draft(client, DraftLine("FL-BB-150", 3)), acting("Isabelle Roy"))  # 45 g

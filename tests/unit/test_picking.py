@@ -13,10 +13,10 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from orders_core.cli import main as cli_main
-from orders_core.db import fetch_value
-from orders_core.index import OrderQuery
-from orders_core.picking import (
+from orders_core.cli.main import main as cli_main
+from orders_core.storage.database import fetch_value
+from orders_core.orders.index import OrderQuery
+from orders_core.fulfillment.picking import (
     DEFAULT_LICENCE_HOLDER,
     EmptyPickingList,
     PickingListError,
@@ -27,8 +27,8 @@ from orders_core.picking import (
     picking_preview,
     recent_picking_lists,
 )
-from orders_core.picking_pdf import grams_text
-from orders_core.roles import ADMIN, NotAllowed
+from orders_core.fulfillment.picking_pdf import grams_text
+from orders_core.rules.roles import ADMIN, NotAllowed
 from tests.people import acting
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from orders_core.cli import main
-from orders_core.db import fetch_value
-from orders_core.picking import generate_picking_list
+from orders_core.cli.main import main
+from orders_core.storage.database import fetch_value
+from orders_core.fulfillment.picking import generate_picking_list
 from tests.checksums import checksum
 from tests.people import acting
 

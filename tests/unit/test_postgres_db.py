@@ -11,8 +11,9 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from orders_core import cli, dialect
-from orders_core.db import (
+from orders_core.cli import main as cli
+from orders_core.storage import dialect
+from orders_core.storage.database import (
     DatabaseError,
     WriteConflict,
     claim_key,
@@ -23,9 +24,9 @@ from orders_core.db import (
     known_tables,
     open_database,
 )
-from orders_core.db_postgres import PgCursor, PostgresDatabase, describe, positional
-from orders_core.migrations import SCHEMA_VERSION
-from orders_core.schema import STATUSES
+from orders_core.storage.postgres import PgCursor, PostgresDatabase, describe, positional
+from orders_core.storage.migrations import SCHEMA_VERSION
+from orders_core.storage.schema import STATUSES
 
 # ----------------------------------------------------------------- placeholders (no server needed)
 

@@ -15,12 +15,12 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from orders_core import allowance_ledger
-from orders_core import recurring as rec
-from orders_core import recurring_generation as gen
-from orders_core.db import fetch_one, fetch_value, open_database, run_write
-from orders_core.recurring import TemplateDraft, TemplateLine, TemplateRefused
-from orders_core.recurring_dates import sql_dom_after, sql_dom_on_or_before, sql_grid_on_or_before
+from orders_core.orders import allowance_ledger
+from orders_core.recurring import api as rec
+from orders_core.recurring import generation as gen
+from orders_core.storage.database import fetch_one, fetch_value, open_database, run_write
+from orders_core.recurring.api import TemplateDraft, TemplateLine, TemplateRefused
+from orders_core.recurring.dates import sql_dom_after, sql_dom_on_or_before, sql_grid_on_or_before
 from tests.checksums import checksum
 from tests.people import acting
 
@@ -542,7 +542,7 @@ def test_index_filters_and_due_count(db, cur):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "orders_core.cli", "recurring", "run", *args],
+    return subprocess.run([sys.executable, "-m", "orders_core.cli.main", "recurring", "run", *args],
                           capture_output=True, text=True, timeout=120)
 
 
@@ -564,7 +564,7 @@ def test_cli_generates_once_and_says_so(db_path):
 def test_cli_on_postgresql_generates_once_beside_the_app_servers_daily_jobs(pg_demo_db):
     """``--db postgresql://...``: the command runs beside app servers (nothing holds the database); a daily
     job of an app server run afterwards the same day finds the period generated and makes nothing."""
-    from orders_core import recurring_job
+    from orders_core.recurring import job as recurring_job
 
     url, cur = pg_demo_db.url, pg_demo_db.cursor()
     dry = _cli("--as-of", "2026-12-10", "--db", url, "--as", "csr@demo.example", "--dry-run")
@@ -623,7 +623,7 @@ def test_cli_rejects_a_bad_date(db_path):
 
 
 def test_daily_job_runs_once_per_day_and_is_off_with_the_env_switch(db, cur, monkeypatch):
-    from orders_core import recurring_job
+    from orders_core.recurring import job as recurring_job
     from ui import session
 
     job = recurring_job.DailyJob(db, interval=3600)
@@ -643,7 +643,7 @@ def test_daily_job_runs_once_per_day_and_is_off_with_the_env_switch(db, cur, mon
 
 
 def test_a_failed_daily_run_is_kept_with_its_time_and_reason_until_a_run_succeeds(db, monkeypatch):
-    from orders_core import recurring_job
+    from orders_core.recurring import job as recurring_job
 
     calls = []
     real = rec.generate_due
@@ -672,7 +672,7 @@ def test_a_failed_daily_run_is_kept_with_its_time_and_reason_until_a_run_succeed
 
 
 def test_a_long_failure_reason_is_cut_to_one_short_line():
-    from orders_core import recurring_job
+    from orders_core.recurring import job as recurring_job
 
     failure = recurring_job.JobFailure.from_exception(ValueError("x" * 5000), D(2026, 12, 10))
     assert len(failure.reason) <= len("ValueError: ") + recurring_job.MAX_REASON_CHARS

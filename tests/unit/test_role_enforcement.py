@@ -1,5 +1,5 @@
 """The role table, enforced: every write and every personal-health-information read of orders_core, for
-every role, allowed or refused as ``orders_core.roles.TABLE`` says (issue 12).
+every role, allowed or refused as ``orders_core.rules.roles.TABLE`` says (issue 12).
 
 Each case prepares what the call needs as an Operations Manager (a role that may do every write), closes
 the database, calls the real function as the role's demo person on a fresh open, and closes it again.
@@ -18,21 +18,19 @@ from pathlib import Path
 
 import pytest
 
-from orders_core import (
-    archive,
-    catalogue,
-    importing,
-    policies,
-    portal,
-    prescriptions,
-    recurring,
-    registration,
-)
-from orders_core.backup import backup_as
-from orders_core.clients import get_client, load_client, prescription_periods
-from orders_core.db import Database, fetch_value
-from orders_core.integrity import recount_summaries
-from orders_core.lifecycle import (
+from orders_core.orders import archive
+from orders_core.catalogue import products as catalogue
+from orders_core.intake import importing
+from orders_core.clients import policies
+from orders_core.intake import portal
+from orders_core.clients import prescriptions
+from orders_core.recurring import api as recurring
+from orders_core.clients import registration
+from orders_core.storage.backup import backup_as
+from orders_core.clients.records import get_client, load_client, prescription_periods
+from orders_core.storage.database import Database, fetch_value
+from orders_core.reports.check import recount_summaries
+from orders_core.orders.lifecycle import (
     cancel_order,
     deliver_order,
     edit_order,
@@ -40,11 +38,11 @@ from orders_core.lifecycle import (
     ship_order,
     verify_order,
 )
-from orders_core.order_detail import get_order
-from orders_core.ordering import DraftLine, OrderDraft, create_order
-from orders_core.picking import generate_picking_list
-from orders_core.roles import ROLES, NotAllowed, may
-from orders_core.staff import DEMO_STAFF, Person
+from orders_core.orders.detail import get_order
+from orders_core.orders.ordering import DraftLine, OrderDraft, create_order
+from orders_core.fulfillment.picking import generate_picking_list
+from orders_core.rules.roles import ROLES, NotAllowed, may
+from orders_core.staff.members import DEMO_STAFF, Person
 from tests.checksums import checksum
 from tests.order_helpers import TODAY, make_client
 from tests.people import MANAGER_PERSON as SETUP
@@ -252,7 +250,7 @@ def test_every_call_of_the_table_is_here():
     """Every action of the table that guards a write or a health-information read has a case here."""
     covered = {c.action for c in WRITES + READS}
     page_only = {"view_metrics", "export_csv", "manage_staff"}  # pages and the staff module (tests/unit/test_staff.py)
-    from orders_core.roles import ACTIONS
+    from orders_core.rules.roles import ACTIONS
 
     assert set(ACTIONS) - page_only == covered
 

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from orders_core.roles import ACTIONS, ROLES, SHIPPING_STATUSES, NotAllowed, may, order_statuses, require
-from orders_core.schema import STATUSES
-from orders_core.staff import Person
+from orders_core.rules.roles import (
+    ACTIONS,
+    ROLES,
+    SHIPPING_STATUSES,
+    NotAllowed,
+    may,
+    order_statuses,
+    require,
+)
+from orders_core.storage.schema import STATUSES
+from orders_core.staff.members import Person
 
 Y, N, S = "yes", "no", "shipping"
 # The table: action -> (CSR, Fulfillment Associate, Operations Manager, Administrator)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from orders_core.db import fetch_value
-from orders_core.schema import TABLES
+from orders_core.storage.database import fetch_value
+from orders_core.storage.schema import TABLES
 
 GOOD = [
     "INSERT INTO clients VALUES (1, 'A B', 'a b', DATE '1970-01-01', NULL, NULL, '1 Main St', NULL, 'Ottawa', "

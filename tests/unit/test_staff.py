@@ -9,10 +9,10 @@ import threading
 
 import pytest
 
-from orders_core import staff
-from orders_core.cli import main
-from orders_core.roles import NotAllowed
-from orders_core.staff import DEMO_STAFF, Person, StaffError
+from orders_core.staff import members as staff
+from orders_core.cli.main import main
+from orders_core.rules.roles import NotAllowed
+from orders_core.staff.members import DEMO_STAFF, Person, StaffError
 from tests.conftest import ENGINES
 
 
@@ -154,7 +154,7 @@ def demo_target(request) -> str:
 def new_target(request, tmp_path) -> str:
     """A new orders database with no one on the staff list: a new file, or an empty PostgreSQL database."""
     if request.param == "duckdb":
-        from orders_core.db import Database
+        from orders_core.storage.database import Database
 
         path = str(tmp_path / "new.duckdb")
         Database(path).close()

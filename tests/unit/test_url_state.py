@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from orders_core.index import OrderQuery
-from orders_core.metrics import MetricsFilter
+from orders_core.orders.index import OrderQuery
+from orders_core.reports.metrics import MetricsFilter
 from ui.url_state import (
     MetricsState,
     metrics_state_from_params,
@@ -45,7 +45,7 @@ def test_reversed_dates_are_dropped():
     assert problems == ["a 'from' date after the 'to' date"]
 
 
-# --- The Metrics page's URL, and its links to the index (moved here from orders_core.metrics) ---------
+# --- The Metrics page's URL, and its links to the index (moved here from orders_core.reports.metrics) ---------
 
 D = dt.date
 TODAY = D(2026, 11, 26)

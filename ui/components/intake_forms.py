@@ -10,9 +10,9 @@ import datetime as dt
 
 import streamlit as st
 
-from orders_core.catalogue import CLASSES, UNITS
-from orders_core.fields import PROVINCES, RecordRefused
-from orders_core.schema import CATEGORIES, REGISTRATION_STATUSES
+from orders_core.catalogue.products import CLASSES, UNITS
+from orders_core.rules.fields import PROVINCES, RecordRefused
+from orders_core.storage.schema import CATEGORIES, REGISTRATION_STATUSES
 from ui.text import literal  # noqa: F401  (pages import it from here too)
 
 EARLIEST = dt.date(1900, 1, 1)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from orders_core.index import InvalidQuery, OrderQuery
-from orders_core.picking import (
+from orders_core.orders.index import InvalidQuery, OrderQuery
+from orders_core.fulfillment.picking import (
     PICKING_STATUS,
     PickingList,
     PickingListError,
@@ -17,8 +17,8 @@ from orders_core.picking import (
     picking_preview,
     recent_picking_lists,
 )
-from orders_core.picking_pdf import grams_text
-from orders_core.roles import NotAllowed
+from orders_core.fulfillment.picking_pdf import grams_text
+from orders_core.rules.roles import NotAllowed
 from ui.session import acting_person, cursor, database
 from ui.text import literal
 

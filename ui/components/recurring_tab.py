@@ -7,12 +7,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from orders_core import formatting
-from orders_core import recurring as rec
-from orders_core.dates import LAST_DATE
-from orders_core.limits import MAX_UNITS
-from orders_core.numbers import NumberError, parse_units
-from orders_core.roles import may
+from orders_core.rules import formatting
+from orders_core.recurring import api as rec
+from orders_core.rules.dates import LAST_DATE
+from orders_core.rules.limits import MAX_UNITS
+from orders_core.rules.numbers import NumberError, parse_units
+from orders_core.rules.roles import may
 from ui.session import acting_person, cursor, database
 from ui.text import literal
 

@@ -1,0 +1,322 @@
+"""The Orders index: one query object, one page of rows plus the total count.
+
+Every piece of user text reaches the database as a parameter. Search uses the dialect's ``contains``
+on lower-cased, accent-stripped text, so ``%`` and ``_`` are plain characters, not wildcards.
+
+The SQL is written once for DuckDB and PostgreSQL (issue 15); what differs goes through
+``dialect.of(cur)``: ``contains``, ``fold`` (the carriers' names) and ``list_of`` (the matching
+clients and carriers as one array parameter), ``enum_in`` (a status list), ``search_in_one_scan`` (DuckDB
+gathers a search's matches once, then counts and pages them; PostgreSQL counts and pages them with two
+queries that its indexes serve, ``sort_indexes``). ``WITH ... AS MATERIALIZED`` and ``INTERVAL '1 day'``
+are the same on both. The DuckDB SQL is the SQL it was before (but ``INTERVAL '1 day'``, once
+``INTERVAL 1 DAY``), so its plans are unchanged. On PostgreSQL the result of ``iter_orders`` is read to
+the client when the query runs (the adapter's cursor), so an export holds its rows in memory there.
+
+Decisions (the issue is silent):
+- Each sort has a natural first direction (``NATURAL_DESCENDING``): newest first, highest Order ID
+  first, Status in lifecycle order (Unverified first, Cancelled last: the status ENUM's order).
+- Search words may come in any order: each word must be in the client's name ("Côté François").
+  Text made only of digits and spaces, commas, dots or dashes ("150 000", "150,000") is an Order ID.
+- A search holding a NUL character matches nothing, on both engines (no stored text holds one, and
+  PostgreSQL refuses it as a parameter).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+import duckdb
+import pandas as pd
+
+from orders_core.storage import dialect
+from orders_core.rules import formatting
+from orders_core.orders.coverage import coverage_by_order
+from orders_core.rules.csv_text import csv_bytes
+from orders_core.storage.database import fetch_frame, fetch_value, in_list, iter_frames
+from orders_core.rules.limits import MAX_SEARCH_CHARS
+from orders_core.rules.paging import Page, check_page
+from orders_core.storage.schema import SOURCES, STATUSES
+
+VIEWS = ("All", "Unverified", "Archived")
+SORTS = {"Created At": "o.created_at", "Order ID": "o.order_id", "Status": "o.status"}
+NATURAL_DESCENDING = {"Created At": True, "Order ID": True, "Status": False}
+MAX_SEARCH_WORDS = 8
+ORDER_NUMBER = re.compile(r"#?\s*\d[\d\s,.\-\u00a0\u202f]*")
+PAGE_SIZES = (25, 50, 100, 200)
+TRACKING_MIN_CHARS = 8
+
+COVERAGE_COLUMN = "Policy Coverage"  # the export's extra column: what each policy paid, e.g. "Blue Cross $84.00"
+INDEX_COLUMNS = ["Order ID", "Client", "Quantity", "Total Due", "Created At", "Shipped On", "Status", "Carrier"]
+
+
+class InvalidQuery(ValueError):
+    """A filter that cannot be applied, said in one sentence."""
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    view: str = "All"
+    search: str = ""
+    sort: str = "Created At"
+    descending: bool = True
+    statuses: tuple[str, ...] = ()
+    carriers: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    client_id: int | None = None
+    order_ids: tuple[int, ...] = field(default=())
+    page: int = 1
+    page_size: int = 50
+    visible_statuses: tuple[str, ...] | None = None  # the statuses the role may see (access.py); None: all
+
+    def validated(self) -> OrderQuery:
+        """This query, or InvalidQuery with the reason."""
+        if self.view not in VIEWS:
+            raise InvalidQuery(f"Unknown view {self.view!r}; choose one of {', '.join(VIEWS)}.")
+        if self.sort not in SORTS:
+            raise InvalidQuery(f"Orders cannot be sorted by {self.sort!r}; choose one of {', '.join(SORTS)}.")
+        for name, values, allowed in (
+            ("status", self.statuses, STATUSES),
+            ("source", self.sources, SOURCES),
+        ):
+            bad = [v for v in values if v not in allowed]
+            if bad:
+                raise InvalidQuery(f"Unknown {name} {bad[0]!r}.")
+        if self.created_from and self.created_to and self.created_from > self.created_to:
+            raise InvalidQuery("The 'created from' date is after the 'created to' date.")
+        check_page(self.page, self.page_size, "orders", InvalidQuery)
+        return self
+
+    def at_page(self, page: int) -> OrderQuery:
+        return replace(self, page=page)
+
+
+@dataclass(frozen=True)
+class OrderPage(Page):
+    query: OrderQuery
+
+
+def _where(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> tuple[str, list]:
+    clauses: list[str] = []
+    params: list = []
+    if q.view == "Archived":
+        clauses.append("o.archived_at IS NOT NULL")
+    else:
+        clauses.append("o.archived_at IS NULL")
+        if q.view == "Unverified":
+            clauses.append("o.status = 'Unverified'")
+    d = dialect.of(cur)
+    if q.statuses:
+        clauses.append(d.enum_in("o.status", "order_status"))
+        params.append(list(q.statuses))
+    for column, values in (("o.carrier", q.carriers), ("o.source::VARCHAR", q.sources)):
+        if values:
+            clause, value = in_list(column, values)
+            clauses.append(clause)
+            params += value
+    if q.visible_statuses is not None:  # even when empty: a role that sees no status sees no order
+        clauses.append(d.enum_in("o.status", "order_status"))
+        params.append(list(q.visible_statuses))
+    if q.created_from:
+        clauses.append("o.created_at >= ?::DATE")
+        params.append(q.created_from)
+    if q.created_to:
+        clauses.append("o.created_at < ?::DATE + INTERVAL '1 day'")
+        params.append(q.created_to)
+    if q.client_id is not None:
+        clauses.append("o.client_id = ?")
+        params.append(q.client_id)
+    if q.order_ids:
+        clause, value = in_list("o.order_id", q.order_ids, "BIGINT")
+        clauses.append(clause)
+        params += value
+    text = q.search.strip()
+    if text:
+        clause, search_params = _search_clause(cur, text)
+        clauses.append(clause)
+        params.extend(search_params)
+    return " AND ".join(clauses), params
+
+
+def _search_clause(cur: duckdb.DuckDBPyConnection, text: str) -> tuple[str, list]:
+    """Exact Order ID, or a case- and accent-insensitive substring of client name, carrier or tracking.
+
+    The few clients and carriers whose names match are found first (small tables), so the scan of
+    the orders only tests what can match. Tracking numbers are stored upper-case and scanning them
+    all is the costly part of a search, so they are only scanned for text that could be a piece of
+    one: at least TRACKING_MIN_CHARS characters, a digit among them. (An Order ID is shorter, and a
+    shorter piece of a 12-16 digit number matches orders by chance.)
+    """
+    if len(text) > MAX_SEARCH_CHARS or "\x00" in text:
+        return "FALSE", []
+    d = dialect.of(cur)
+    folded = fold(text)
+    parts: list[str] = []
+    params: list = []
+    digits = re.sub(r"\D", "", text) if ORDER_NUMBER.fullmatch(text) else ""
+    if digits and len(digits) <= 18:
+        parts.append("o.order_id = ?")
+        params.append(int(digits))
+    words = search_words(text)
+    clients = fetch_value(cur, f"SELECT {d.list_of('client_id')} FROM clients WHERE "
+                          + " AND ".join(d.contains("name_key", "?") for _ in words), words)
+    if clients:
+        parts.append("o.client_id IN (SELECT unnest(?::INTEGER[]))")
+        params.append(clients)
+    carriers = fetch_value(
+        cur, f"SELECT {d.list_of('name')} FROM carriers WHERE {d.contains(d.fold('name'), '?')}", [folded])
+    if carriers:
+        parts.append("o.carrier IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(carriers)
+    if len(text) >= TRACKING_MIN_CHARS and any(ch.isdigit() for ch in text):
+        parts.append(d.contains("o.tracking_number", "?"))
+        params.append(text.upper())
+    if not parts:
+        return "FALSE", []
+    return "(" + " OR ".join(parts) + ")", params
+
+
+def search_words(text: str) -> list[str]:
+    """The folded words of a name search, each of which must be in the name, in any order ("Côté François")."""
+    folded = fold(text)
+    return [w for w in re.split(r"[\s,;]+", folded) if w][:MAX_SEARCH_WORDS] or [folded]
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, the way ``clients.name_key`` is stored ("Côté" -> "cote")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+_SELECT = """
+    SELECT o.order_id AS "Order ID", c.name AS "Client", o.grams AS "Quantity",
+           o.total_due AS "Total Due", o.created_at AS "Created At",
+           CASE WHEN o.status IN ('Shipped', 'Delivered') THEN o.shipped_on END AS "Shipped On",
+           o.status::VARCHAR AS "Status", o.carrier AS "Carrier"
+"""
+
+
+def _order_by(q: OrderQuery) -> str:
+    direction = "DESC" if q.descending else "ASC"
+    column = SORTS[q.sort]
+    tie = {"Order ID": "", "Status": ", o.created_at DESC, o.order_id DESC"}.get(q.sort, f", o.order_id {direction}")
+    return f"{column} {direction}{tie}"
+
+
+def list_orders(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> OrderPage:
+    """One page of the index for ``q`` and how many orders match in all."""
+    q = q.validated()
+    where, params = _where(cur, q)
+    offset = (q.page - 1) * q.page_size
+    if q.search.strip() and dialect.of(cur).search_in_one_scan:
+        rows, total = _searched_page(cur, where, params, q, offset)
+    else:
+        total = _count(cur, q, where, params)
+        rows = fetch_frame(
+            cur,
+            f"""
+            {_SELECT}
+            FROM (SELECT o.order_id FROM orders o WHERE {where} ORDER BY {_order_by(q)} LIMIT ? OFFSET ?) page
+            JOIN orders o USING (order_id) JOIN clients c USING (client_id)
+            ORDER BY {_order_by(q)}
+            """,
+            [*params, q.page_size, offset],
+        )
+    return OrderPage(rows=rows, total=total, query=q)
+
+
+def _count(cur, q: OrderQuery, where: str, params: list) -> int:
+    """How many orders match ``q``: from the per-status summary when the engine keeps one (``dialect.order_counts``)
+    and ``q`` filters on nothing but the view and statuses, else by counting the orders."""
+    d = dialect.of(cur)
+    by_status = replace(q, view="All", statuses=(), visible_statuses=None, sort="Created At", descending=True,
+                        page=1, page_size=OrderQuery.page_size) == OrderQuery()
+    if not (d.order_counts_tables and by_status):
+        return fetch_value(cur, f"SELECT count(*) FROM orders o WHERE {where}", params)
+    clauses = ["o.archived" if q.view == "Archived" else "NOT o.archived"]
+    if q.view == "Unverified":
+        clauses.append("o.status = 'Unverified'")
+    summary_params: list = []
+    for statuses in (q.statuses or None, q.visible_statuses):
+        if statuses is not None:
+            clauses.append(d.enum_in("o.status", "order_status"))
+            summary_params.append(list(statuses))
+    return int(fetch_value(cur, "SELECT coalesce(sum(o.n), 0)::BIGINT FROM order_counts o WHERE "
+                           + " AND ".join(clauses), summary_params))
+
+
+def _searched_page(cur, where: str, params: list, q: OrderQuery, offset: int) -> tuple[pd.DataFrame, int]:
+    """A search scans text columns: do it once, then count and page the matches it kept."""
+    frame = fetch_frame(
+        cur,
+        f"""
+        WITH m AS MATERIALIZED (SELECT o.order_id, o.created_at, o.status FROM orders o WHERE {where}),
+             page AS (SELECT order_id FROM m o ORDER BY {_order_by(q)} LIMIT ? OFFSET ?)
+        {_SELECT}, (SELECT count(*) FROM m) AS _total
+        FROM page JOIN orders o USING (order_id) JOIN clients c USING (client_id)
+        ORDER BY {_order_by(q)}
+        """,
+        [*params, q.page_size, offset],
+    )
+    if frame.empty:  # no match at all, or a page past the end (then count the matches)
+        total = 0 if offset == 0 else fetch_value(cur, f"SELECT count(*) FROM orders o WHERE {where}", params)
+        return frame.drop(columns="_total"), total
+    return frame.drop(columns="_total"), int(frame["_total"].iloc[0])
+
+
+def iter_orders(cur: duckdb.DuckDBPyConnection, q: OrderQuery, batch: int = 50_000) -> Iterator[pd.DataFrame]:
+    """Every order matching ``q`` (all pages), in the index's order, a batch at a time."""
+    q = q.validated()
+    where, params = _where(cur, q)
+    sql = f"{_SELECT} FROM orders o JOIN clients c USING (client_id) WHERE {where} ORDER BY {_order_by(q)}"
+    yield from iter_frames(cur, sql, params, batch)
+
+
+def export_csv(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> bytes:
+    """The whole filtered result as CSV (UTF-8 with BOM, see ``csv_text``): the index's columns as plain
+    numbers, and what each policy paid."""
+    side = cur.cursor()  # the batches stream from ``cur`` (on PostgreSQL: a second cursor on its connection)
+
+    def batches():
+        for chunk in iter_orders(cur, q):
+            chunk = formatting.csv_frame(chunk, grams_columns=["Quantity"], money_columns=["Total Due"])
+            paid = coverage_by_order(side, chunk["Order ID"].tolist())
+            chunk[COVERAGE_COLUMN] = [paid.get(int(oid), "") for oid in chunk["Order ID"]]
+            yield chunk
+
+    return csv_bytes(batches(), [*INDEX_COLUMNS, COVERAGE_COLUMN])
+
+
+def upgrade(con) -> None:
+    """Migration 5: the indexes the search uses where the engine has them (``dialect.search_indexes``:
+    trigram indexes on PostgreSQL, nothing on DuckDB), the pages' lookups (``dialect.lookup_indexes``) and the
+    Metrics page's date ranges (``dialect.metrics_indexes``): B-tree indexes on PostgreSQL, nothing on DuckDB."""
+    sql = dialect.of(con)
+    ddl = sql.search_indexes + sql.lookup_indexes + sql.metrics_indexes
+    if ddl:
+        con.execute(ddl)
+
+
+def upgrade_sorts(con) -> None:
+    """Migration 6: the indexes that serve the index's sorts and counts where the engine needs them
+    (``dialect.sort_indexes``: partial B-tree indexes on PostgreSQL, nothing on DuckDB)."""
+    ddl = dialect.of(con).sort_indexes
+    if ddl:
+        con.execute(ddl)
+
+
+def upgrade_counts(con) -> None:
+    """Migration 7: the per-status summary the unfiltered views are counted from where the engine needs it
+    (``dialect.order_counts``: a table kept by triggers on PostgreSQL, nothing on DuckDB)."""
+    ddl = dialect.of(con).order_counts
+    if ddl:
+        con.execute(ddl)
+
+
+def distinct_carriers(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in cur.execute("SELECT name FROM carriers ORDER BY name").fetchall()]

@@ -1,0 +1,182 @@
+"""Generating due orders from templates, set-based, in one transaction (see ``recurring`` for the rules).
+
+The same SQL on DuckDB and PostgreSQL (``recurring_generation_sql``). A template's period is generated
+once however many runs overlap (the daily job may run on every app server, a CSR may press "Generate
+due orders" meanwhile):
+
+- the run first locks the due templates' rows (``SELECT ... FOR UPDATE`` on PostgreSQL, in template
+  order, so two runs never deadlock on them); a second run waits there until the first commits, then
+  reads the templates as the first left them: their next dates have moved past the run's date, so
+  nothing is due. DuckDB has no row locks: the run's UPDATE of the same template rows conflicts with the
+  other transaction instead, and the retry finds nothing due;
+- ``recurring_generations`` has the key (template, period start), taken through ``db.claim_key``: a
+  run that still finds a key taken retries rather than fails, and its retry sees the period generated
+  (``already``);
+- the ledger rows of the clients' periods are claimed before the grams are counted
+  (``allowance_ledger``), so a CSR's order for the same client meanwhile is counted or waits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from orders_core.rules import allowance
+from orders_core.orders import allowance_ledger
+from orders_core.storage import dialect
+from orders_core.recurring import generation_sql as sql
+from orders_core.storage.database import Database, claim_key, fetch_frame, fetch_one
+from orders_core.rules.roles import CSR, require
+from orders_core.staff.members import Person
+
+PLACED_BY = "Recurring order"
+# The daily job in the server process (orders_core.recurring.job) acts as this system person: see that
+# module's docstring. Its address is not on the staff list (``.invalid`` never is), so nobody signs in as it.
+JOB_ACTOR = Person("recurring-job@orders.invalid", "Daily recurring job", CSR)
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    """What a run did: the orders it created and the templates it skipped (with reasons)."""
+
+    as_of: dt.date
+    due: int
+    generated_templates: int
+    orders: pd.DataFrame
+    skipped: pd.DataFrame
+    already: int
+
+    @property
+    def order_ids(self) -> list[int]:
+        return [int(x) for x in self.orders["Order ID"]] if len(self.orders) else []
+
+    def summary(self) -> str:
+        n = len(self.orders)
+        text = (f"{self.as_of:%Y-%m-%d}: {n:,} order{'s' if n != 1 else ''} generated from "
+                f"{self.generated_templates:,} recurring order{'s' if self.generated_templates != 1 else ''}")
+        if len(self.skipped):
+            text += f", {len(self.skipped):,} skipped"
+        if self.already:
+            text += f", {self.already:,} already generated for the period"
+        ids = self.order_ids
+        if 0 < len(ids) <= 10:
+            text += f" (order{'s' if len(ids) > 1 else ''} {', '.join(str(i) for i in ids)})"
+        return text + "."
+
+
+def _stage_due(cur: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[allowance_ledger.PeriodKey]:
+    """Stage what is due; the ledger keys of the templates that may generate (their periods' rows to hold)."""
+    cur.execute(sql.stage_due(dialect.of(cur)),
+                [as_of, allowance.DAYS_PER_PERIOD, allowance.SHIPMENT_CAP_GRAMS, as_of]).fetchall()
+    rows = cur.execute(
+        "SELECT client_id, rx_period_start, rx_period_end, allowance FROM rec_due "
+        "WHERE skip_reason IS NULL AND NOT already AND rx_period_start IS NOT NULL"
+    ).fetchall()
+    return [allowance_ledger.PeriodKey(*row) for row in rows]
+
+
+def _apply_allowance(cur: duckdb.DuckDBPyConnection) -> None:
+    """Count what each client's period already holds, then skip (with ``allowance``'s reason) what no longer fits."""
+    cur.execute(sql.STAGE_USED, [list(allowance.RELEASED_STATUSES)]).fetchall()
+    rows = cur.execute(
+        "SELECT rid, grams_per_day, grams, max_unit_grams, used_grams, rx_period_start FROM rec_due "
+        "WHERE skip_reason IS NULL AND NOT already AND has_cannabis AND " + allowance.SQL_GENERATION_FAILS,
+        allowance.generation_fails_params(),
+    ).fetchall()
+    skips = [(rid, reason) for rid, *facts in rows if (reason := allowance.generation_reason(*facts))]
+    if skips:
+        cur.execute(
+            "UPDATE rec_due SET skip_reason = s.reason FROM (SELECT unnest(?::INTEGER[]) AS rid, "
+            "unnest(?::VARCHAR[]) AS reason) s WHERE rec_due.rid = s.rid",
+            [[rid for rid, _ in skips], [reason for _, reason in skips]],
+        ).fetchall()
+    for statement in sql.stage_lines(dialect.of(cur)):
+        cur.execute(statement).fetchall()
+
+
+def _lock_due(cur: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+    """Hold the due templates' rows until the run commits (PostgreSQL; see the module's docstring)."""
+    cur.execute("SELECT recurring_order_id FROM recurring_orders WHERE enabled AND next_order_on <= ? "
+                "ORDER BY recurring_order_id" + dialect.of(cur).lock_row, [as_of]).fetchall()
+
+
+def preview_due(cur: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> pd.DataFrame:
+    """What a run on ``as_of`` would do, one row per due template (writes nothing).
+
+    ``Skipped`` says whether the template will be skipped; ``Action`` says what happens, for people.
+    The staging tables live in a transaction that is rolled back."""
+    as_of = as_of or dt.date.today()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        _stage_due(cur, as_of)
+        _apply_allowance(cur)
+        return fetch_frame(cur, sql.PLAN_SQL)
+    finally:
+        cur.execute("ROLLBACK")
+
+
+def generate_work(cur: duckdb.DuckDBPyConnection, as_of: dt.date, actor: Person,
+                  created_at: dt.datetime) -> GenerationResult:
+    require(actor, "generate_due")
+    _lock_due(cur, as_of)
+    keys = _stage_due(cur, as_of)
+    allowance_ledger.claim(cur, keys)  # before counting what is used: a concurrent writer conflicts here
+    _apply_allowance(cur)
+    _write(cur, {"actor": actor.name, "actor_email": actor.email, "placed_by": PLACED_BY, "created_at": created_at})
+    allowance_ledger.settle(cur, keys)
+    due, generated, already = fetch_one(
+        cur,
+        "SELECT count(*), count(*) FILTER (WHERE skip_reason IS NULL AND NOT already), "
+        "count(*) FILTER (WHERE already AND skip_reason IS NULL) FROM rec_due",
+    )
+    orders = fetch_frame(
+        cur,
+        """
+        SELECT n.order_id AS "Order ID", d.client AS "Client", n.rid AS "Recurring Order",
+               n.period_start AS "Period Start", n.shipment_no AS "Shipment", n.shipments AS "Shipments",
+               n.grams AS "Grams", n.sum_amount AS "Total Due", n.carrier AS "Carrier"
+        FROM rec_new_orders n JOIN rec_due d USING (rid) ORDER BY n.order_id
+        """,
+    )
+    skipped = fetch_frame(
+        cur,
+        """
+        SELECT client AS "Client", client_id AS "Client ID", rid AS "Recurring Order",
+               period_start AS "Period Start", skip_reason AS "Reason"
+        FROM rec_due WHERE skip_reason IS NOT NULL ORDER BY client
+        """,
+    )
+    return GenerationResult(as_of, due, generated, orders, skipped, already)
+
+
+def _write(cur: duckdb.DuckDBPyConnection, values: dict) -> None:
+    """Advance the templates, record generations and skips, write the orders, their lines and events."""
+
+    def params(names: tuple[str, ...]) -> list:
+        return [values[name] for name in names]
+
+    d = dialect.of(cur)
+    cur.execute(sql.ADVANCE).fetchall()
+    claim_key(cur, sql.GENERATIONS, params(sql.GENERATIONS_PARAMS))
+    cur.execute(sql.SKIPS, params(sql.SKIPS_PARAMS)).fetchall()
+    cur.execute(sql.new_orders(d)).fetchall()
+    cur.execute(sql.ORDERS, params(sql.ORDERS_PARAMS)).fetchall()
+    cur.execute(sql.LINES).fetchall()
+    cur.execute(sql.GENERATED_ORDERS).fetchall()
+    cur.execute(sql.events(d), params(sql.EVENTS_PARAMS)).fetchall()
+    cur.execute(sql.LAST_GENERATED).fetchall()
+
+
+def generate_due(db: Database, actor: Person, as_of: dt.date | None = None) -> GenerationResult:
+    """Generate every due template's order(s) for ``as_of`` (default today) in one transaction; idempotent.
+
+    ``actor`` (a person whose role may generate due orders, or ``JOB_ACTOR``) is recorded on every
+    generation, skip and 'created' event; ``NotAllowed`` and nothing written otherwise."""
+    as_of = as_of or dt.date.today()
+    now = dt.datetime.now()
+    created_at = dt.datetime.combine(as_of, now.time()) if as_of != now.date() else now
+    return db.write(lambda cur: generate_work(cur, as_of, actor, created_at))
+
