@@ -11,10 +11,9 @@ from dataclasses import replace
 
 import streamlit as st
 
+from orders_core.clients.registration import has_clients
 from orders_core.orders import archive
-from orders_core.rules import formatting
 from orders_core.orders.access import export_csv_for, index_columns, index_views, list_orders_for
-from orders_core.rules.dates import FIRST_DATE, LAST_DATE
 from orders_core.orders.index import (
     NATURAL_DESCENDING,
     PAGE_SIZES,
@@ -23,7 +22,8 @@ from orders_core.orders.index import (
     OrderQuery,
     distinct_carriers,
 )
-from orders_core.clients.registration import has_clients
+from orders_core.rules import formatting
+from orders_core.rules.dates import FIRST_DATE, LAST_DATE
 from orders_core.rules.roles import may, order_statuses
 from orders_core.storage.schema import SOURCES, STATUSES
 from ui import frame

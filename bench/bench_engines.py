@@ -33,11 +33,11 @@ from bench.bench_load import postgres_demo
 from bench.bench_metrics import _time as time_metrics
 from bench.bench_ordering import _draft
 from bench.common import ANCHOR, BENCH, clients_who_can_order, demo_database, median_ms, table
+from orders_core.orders.index import list_orders
+from orders_core.orders.ordering import create_order
+from orders_core.reports.metrics import MetricsFilter, preset_range
 from orders_core.storage import database as db_module
 from orders_core.storage.database import open_database
-from orders_core.orders.index import list_orders
-from orders_core.reports.metrics import MetricsFilter, preset_range
-from orders_core.orders.ordering import create_order
 
 WRITERS = (2, 4, 8)
 INDEX_GOAL_MS = 50

@@ -15,8 +15,8 @@ import sys
 import time
 
 from bench.common import BENCH, BENCH_DIR, table
-from orders_core.storage.database import Database, open_database
 from orders_core.intake.importing import import_file
+from orders_core.storage.database import Database, open_database
 
 CLIENTS = 100_000
 DOCUMENTS = 200_000

@@ -159,7 +159,8 @@ def stop(procs: list[subprocess.Popen]) -> None:
 def duckdb_demo(orders: int) -> Path:
     """The bench's own DuckDB demo of ``orders`` orders (``orders-core demo``), made once and reused; its own
     file, so a server of this bench never holds the file another bench opens."""
-    from orders_core.storage.database import Database, fetch_value
+    from orders_core.storage.database import Database
+    from orders_core.storage.reads import fetch_value
 
     BENCH_DIR.mkdir(exist_ok=True)
     path = BENCH_DIR / f"load-demo-{orders}.duckdb"
@@ -179,7 +180,7 @@ def duckdb_demo(orders: int) -> Path:
 
 def _orders_core_demo(target: str, orders: int, *extra: str) -> None:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "orders_core.cli.main", "demo", "--orders", str(orders),  # orders-core demo
+    subprocess.run([sys.executable, "-m", "orders_core.cli", "demo", "--orders", str(orders),  # orders-core demo
                     "--db", target, "--anchor", ANCHOR.isoformat(), *extra], check=True, cwd=ROOT)
     print(f"(orders-core demo: {orders:,} orders in {time.perf_counter() - started:.0f} s)", flush=True)
 

@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 
 from bench.common import check_page_shown, signed_in_app
-from orders_core.storage import bulk_load
-from orders_core.storage.database import Database, open_database
 from orders_core.demo.generate import generate
 from orders_core.reports.metrics import MetricsFilter, page_metrics, preset_range
+from orders_core.storage import bulk_load
+from orders_core.storage.database import Database, open_database
 
 ORDERS = int(os.environ.get("BENCH_METRICS_ORDERS", "1000000"))
 ANCHOR = dt.date(2026, 11, 26)

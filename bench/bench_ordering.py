@@ -14,10 +14,11 @@ from pathlib import Path
 
 from bench.common import BENCH, check_page_shown, demo_database, median_ms, signed_in_app, table
 from orders_core.clients.records import ClientQuery, get_client, list_clients, prescription_periods
-from orders_core.storage.database import Database, fetch_value
-from orders_core.orders.lifecycle import deliver_order, place_order, ship_order
 from orders_core.orders.detail import get_order
+from orders_core.orders.lifecycle import deliver_order, place_order, ship_order
 from orders_core.orders.ordering import DraftLine, OrderDraft, create_order, review_order
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_value
 
 ROOT = Path(__file__).resolve().parents[1]
 ORDERS = 1_000_000

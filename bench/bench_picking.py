@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 from bench.common import BENCH
-from orders_core.storage.database import Database
 from orders_core.demo.generate import generate
 from orders_core.fulfillment.picking import generate_picking_list, picking_list_pdf, picking_preview
 from orders_core.fulfillment.picking_pdf import grams_text
+from orders_core.storage.database import Database
 
 DEMO_ORDERS = 5_000
 LIST_ORDERS = 500

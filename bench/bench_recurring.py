@@ -30,9 +30,10 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from bench.common import BENCH, demo_database
-from orders_core.storage import bulk_load
 from orders_core.recurring import api as rec
-from orders_core.storage.database import Database, fetch_value, open_database
+from orders_core.storage import bulk_load
+from orders_core.storage.database import Database, open_database
+from orders_core.storage.reads import fetch_value
 
 ANCHOR = dt.date(2026, 11, 26)
 DEMO_ORDERS = 1_000_000

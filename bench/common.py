@@ -9,10 +9,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from orders_core.storage.database import Database, fetch_value
 from orders_core.demo.generate import generate
-from orders_core.rules.roles import MANAGER
-from orders_core.staff.members import Person
+from orders_core.rules.roles import MANAGER, Person
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_value
 
 ANCHOR = dt.date(2026, 11, 26)
 # Who the benchmarks act as: a role that may make every write they time (issue 12: a Person, not a name).

@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from orders_core.rules import formatting
 from orders_core.clients import policies as coverage
 from orders_core.clients import prescriptions as documents
 from orders_core.clients.records import (
@@ -19,9 +18,6 @@ from orders_core.clients.records import (
     period_orders,
     prescription_periods,
 )
-from orders_core.rules.fields import RecordRefused
-from orders_core.orders.index import INDEX_COLUMNS, OrderQuery, list_orders
-from orders_core.orders.ordering import OrderRefused, create_order, review_order
 from orders_core.clients.registration import (
     change_status,
     client_history,
@@ -29,6 +25,10 @@ from orders_core.clients.registration import (
     edit_client,
     status_actions,
 )
+from orders_core.orders.index import INDEX_COLUMNS, OrderQuery, list_orders
+from orders_core.orders.ordering import OrderRefused, create_order, review_order
+from orders_core.rules import formatting
+from orders_core.rules.fields import RecordRefused
 from orders_core.rules.roles import may
 from ui import frame
 from ui.components.intake_forms import client_fields as registration_fields

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from orders_core.rules import formatting
 from orders_core.clients.records import CLIENT_COLUMNS, ClientQuery, InvalidClientQuery, list_clients
-from orders_core.rules.fields import RecordRefused
 from orders_core.clients.registration import has_clients, register_client
+from orders_core.rules import formatting
+from orders_core.rules.fields import RecordRefused
 from orders_core.storage.schema import REGISTRATION_STATUSES
 from ui import frame
 from ui.components.intake_forms import client_fields, show_refusal

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from orders_core.intake import importing
-from orders_core.intake import portal
+from orders_core.intake import importing, portal
 from orders_core.rules.roles import may
 from ui import frame
 from ui.components.intake_forms import literal

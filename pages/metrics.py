@@ -14,11 +14,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from orders_core.rules import formatting
+from orders_core.orders.index import distinct_carriers
 from orders_core.reports import metrics as m
+from orders_core.rules import formatting
 from orders_core.rules.csv_text import csv_bytes
 from orders_core.rules.dates import FIRST_DATE
-from orders_core.orders.index import distinct_carriers
 from orders_core.storage.schema import CATEGORIES, SOURCES
 from ui import frame, url_state
 from ui.components.job_status import job_failure_sentence

@@ -11,9 +11,8 @@ import datetime as dt
 
 import streamlit as st
 
-from orders_core.rules import formatting
 from orders_core.orders.archive import archive_orders, unarchive_orders
-from orders_core.rules.dates import FIRST_DATE
+from orders_core.orders.detail import BadOrderId, OrderDetail, get_order, parse_order_id
 from orders_core.orders.index import distinct_carriers
 from orders_core.orders.lifecycle import (
     PAYMENT_METHODS,
@@ -25,8 +24,9 @@ from orders_core.orders.lifecycle import (
     stored_draft,
     verify_order,
 )
-from orders_core.orders.detail import BadOrderId, OrderDetail, get_order, parse_order_id
 from orders_core.orders.ordering import OrderRefused, review_order
+from orders_core.rules import formatting
+from orders_core.rules.dates import FIRST_DATE
 from orders_core.rules.roles import NotAllowed, may
 from ui import frame
 from ui.components.order_form import draft_from_state, render_form, render_summary, show_reasons, start_form

@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from orders_core.rules import formatting
 from orders_core.recurring import api as rec
+from orders_core.rules import formatting
 from orders_core.rules.roles import may
 from ui import frame
 from ui.components.job_status import render_job_failure

@@ -10,8 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from orders_core.rules import formatting
-from orders_core.staff import members as staff
 from orders_core.rules.roles import ROLES, NotAllowed
+from orders_core.staff import members as staff
 from ui import frame
 from ui.session import acting_person, cursor, database
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from orders_core.storage.database import Database, open_database
 from orders_core.demo.generate import generate
 from orders_core.reports.check import check
+from orders_core.storage.database import Database, open_database
 
 # The app's daily recurring-order job would add orders to the servers tests start; a test that
 # wants it passes ORDERS_RECURRING_JOB=1 to start_server.

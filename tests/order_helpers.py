@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from orders_core.storage import dialect
-from orders_core.storage.database import fetch_value
 from orders_core.rules.equivalents import dried_equivalent
+from orders_core.storage import dialect
+from orders_core.storage.reads import fetch_value
 
 TODAY = dt.date.today()
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from orders_core.rules.roles import MANAGER
-from orders_core.staff.members import DEMO_STAFF, Person
+from orders_core.rules.roles import MANAGER, Person
+from orders_core.staff.members import DEMO_STAFF
 
 DEMO = {p.role: p for p in DEMO_STAFF}
 CSR, FULFILLMENT, MANAGER_PERSON, ADMIN = (DEMO[r] for r in ("CSR", "Fulfillment Associate",

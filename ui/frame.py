@@ -32,10 +32,10 @@ from collections.abc import Callable
 import streamlit as st
 
 from orders_core.rules import roles
+from orders_core.rules.roles import Person
 from orders_core.staff import members as staff
-from orders_core.storage.database import DatabaseError, explain_failure
 from orders_core.storage.dialect import driver_errors
-from orders_core.staff.members import Person
+from orders_core.storage.errors import DatabaseError, explain_failure
 from ui.session import cursor, daily_job, freeze_imports, let_in, person, signed_in_email
 from ui.text import literal
 

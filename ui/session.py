@@ -42,16 +42,18 @@ import duckdb
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from orders_core.storage.database import Database, DatabaseError, default_db_path, open_database
+from orders_core.cli.backup import backup_as
 from orders_core.recurring.job import DailyJob, job_enabled
-from orders_core.rules.roles import NotAllowed
-from orders_core.staff.members import Person, active_person
+from orders_core.rules.roles import NotAllowed, Person
+from orders_core.staff.members import active_person
+from orders_core.storage.database import Database, default_db_path, open_database
+from orders_core.storage.errors import DatabaseError
 
 
 @st.cache_resource(show_spinner=False, on_release=lambda db: db.close())  # cleared (tests, benchmarks): closed
 def _database(path: str) -> Database:
     db = open_database(path, create=False)  # a DuckDB file or a postgresql:// URL
-    db.serve_backups()  # `orders-core backup` while the app holds the file
+    db.serve_backups(backup_as)  # `orders-core backup` while the app holds the file
     return db
 
 

@@ -18,9 +18,9 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from orders_core.rules.dates import parse_date
 from orders_core.orders.index import NATURAL_DESCENDING, PAGE_SIZES, SORTS, VIEWS, OrderQuery
 from orders_core.reports.metrics import CUSTOM, GRAINS, PRESETS, MetricsFilter
+from orders_core.rules.dates import parse_date
 from orders_core.storage.schema import CATEGORIES, SOURCES, STATUSES
 from ui.text import literal
 

@@ -25,12 +25,13 @@ from decimal import Decimal
 import duckdb
 
 from orders_core.rules import fields as f
-from orders_core.storage.actor_columns import who_sql
-from orders_core.storage.database import Database, claim_key, fetch_one
 from orders_core.rules.equivalents import dried_equivalent
-from orders_core.rules.roles import require
+from orders_core.rules.roles import Person, require
+from orders_core.storage.actor_columns import who_sql
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_one
 from orders_core.storage.schema import CATEGORIES
-from orders_core.staff.members import Person
+from orders_core.storage.transactions import claim_key
 
 CLASSES = ("dried", "fresh", "edible solid", "edible non-solid", "extract for ingestion",
            "extract for inhalation", "topical", "seeds", "plants", "not cannabis")

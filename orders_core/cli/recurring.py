@@ -1,12 +1,12 @@
 """`orders-core recurring run --as EMAIL`: generate due orders from the command line.
 
-The command acts as the staff member ``--as`` names (``staff_cli.acting_person``): generating needs the
+The command acts as the staff member ``--as`` names (``cli.options.acting_person``): generating needs the
 role table's ``generate_due``; ``--dry-run`` shows clients' names, grams and skip reasons (their
 prescriptions), so it needs ``view_client_records``. A bad ``--as`` is one sentence and changes nothing.
 
 ``--db`` (or ``ORDERS_DB``) is a DuckDB file or a ``postgresql://`` URL. A DuckDB file the running app holds
 is refused in one sentence (the app generates by itself); a PostgreSQL database may be shared with running
-app servers and their daily jobs: a run overlapping theirs generates nothing twice (``recurring_generation``).
+app servers and their daily jobs: a run overlapping theirs generates nothing twice (``recurring.generation``).
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from orders_core.storage.database import DatabaseError, default_db_path, open_database
+from orders_core.cli.options import acting_person, add_as_option, add_db_option, date_arg
 from orders_core.recurring.generation import generate_due, preview_due
-from orders_core.cli.staff import acting_person, add_as_option
+from orders_core.storage.database import open_database
+from orders_core.storage.errors import DatabaseError
 
 
 def _run_cli(args: argparse.Namespace) -> int:
@@ -50,14 +51,11 @@ def _run_cli(args: argparse.Namespace) -> int:
 
 def register_cli(subparsers: argparse._SubParsersAction) -> None:
     """Add ``orders-core recurring run --as EMAIL [--as-of DATE] [--db PATH] [--dry-run]``."""
-    from orders_core.cli.main import date_arg
-
     recurring = subparsers.add_parser("recurring", help="recurring monthly orders")
     sub = recurring.add_subparsers(dest="recurring_command", required=True)
     run = sub.add_parser("run", help="generate the orders that are due (idempotent)")
     run.add_argument("--as-of", type=date_arg, default=None, help="the run's date (default: today)")
-    run.add_argument("--db", default=default_db_path(),
-                     help="database file or postgresql:// URL (default $ORDERS_DB or data/orders.duckdb)")
+    add_db_option(run)
     run.add_argument("--dry-run", action="store_true", help="show what would be generated and change nothing")
     add_as_option(run)
     run.set_defaults(func=_run_cli)

@@ -1,58 +1,20 @@
-"""`orders-core staff add|list|set-role|deactivate|reactivate|history`, and `--as EMAIL` for every command.
+"""`orders-core staff add|list|set-role|deactivate|reactivate|history`.
 
-The command line acts as a named member of staff: ``add_as_option(parser)`` gives a command its
-``--as EMAIL`` (default ``$ORDERS_AS``), and ``acting_person(cur, args, action)`` turns it into the
-``Person`` on the staff list, refusing in one sentence someone not on it, deactivated, or whose role
-may not do ``action``. The first administrator is made with ``staff add --first-admin`` while the list
+The first administrator is made with ``staff add --first-admin`` while the list
 has none; after that every change is made ``--as`` an administrator.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 
+from orders_core.cli.options import acting_person, add_as_option, add_db_option
+from orders_core.rules.roles import ROLES
 from orders_core.staff import members as staff
-from orders_core.rules.roles import ROLES, NotAllowed, require
-
-
-class CliRefused(Exception):
-    """A command that cannot run as asked, in one sentence."""
-
-
-def add_as_option(parser: argparse.ArgumentParser) -> None:
-    """The shared ``--as EMAIL`` option (one line per command that acts as someone)."""
-    parser.add_argument("--as", dest="as_email", metavar="EMAIL", default=os.environ.get("ORDERS_AS"), type=_utf8,
-                        help="the staff member you act as: their e-mail on the staff list (default $ORDERS_AS)")
-
-
-def _utf8(text: str) -> str:
-    """An argparse type: the address must be UTF-8 (a terminal in another encoding gets one sentence)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise argparse.ArgumentTypeError("the e-mail is not valid UTF-8; type it again in a UTF-8 terminal.") from None
-    return text
-
-
-def acting_person(cur, args: argparse.Namespace, action: str | None = None) -> staff.Person:
-    """The active staff member ``--as`` names, allowed to do ``action``; else ``CliRefused``/``NotAllowed``."""
-    email = getattr(args, "as_email", None)
-    if not email:
-        raise CliRefused("Say who you are with --as EMAIL (an address on the staff list).")
-    row = staff.member(cur, email)
-    if row is None:
-        raise CliRefused(f"{staff.normal_email(email)} is not on the staff list; ask an administrator to add you.")
-    if not row.active:
-        raise CliRefused(f"{row.email} ({row.name}) has been deactivated; ask an administrator.")
-    if action:
-        require(row.person, action)
-    return row.person
+from orders_core.storage.database import open_database
 
 
 def _open(args):
-    from orders_core.storage.database import open_database
-
     return open_database(args.db, create=False)
 
 
@@ -76,7 +38,7 @@ def _add(args) -> int:
         print(f"{person.name} <{person.email}> is the first Administrator.")
         return 0
     if not args.role:
-        raise CliRefused("Give the role with --role (" + ", ".join(ROLES) + ").")
+        raise staff.StaffError("Give the role with --role (" + ", ".join(ROLES) + ").")
     return _run(args, lambda db, actor: "Added " + _line(staff.add(db, actor, args.email, args.name, args.role)))
 
 
@@ -115,8 +77,6 @@ def _history(args) -> int:
 
 
 def register_cli(subparsers) -> None:
-    from orders_core.storage.database import default_db_path
-
     top = subparsers.add_parser("staff", help="who may sign in, and their roles")
     sub = top.add_subparsers(dest="staff_command", required=True)
 
@@ -124,7 +84,7 @@ def register_cli(subparsers) -> None:
         p = sub.add_parser(name, help=help_)
         if email:
             p.add_argument("email", help="the person's e-mail address (their identity)")
-        p.add_argument("--db", default=default_db_path(), help="database file (default $ORDERS_DB)")
+        add_db_option(p)
         add_as_option(p)
         p.set_defaults(func=func)
         return p
@@ -145,7 +105,3 @@ def register_cli(subparsers) -> None:
     p.add_argument("--active", action="store_true", help="only active staff")
     p = command("history", "show every change to the staff list", _history, email=False)
     p.add_argument("email", nargs="?", default=None, help="only this person's changes")
-
-
-# What a command refuses in one sentence (cli.main prints it and exits 2).
-REFUSALS = (CliRefused, NotAllowed, staff.StaffError)

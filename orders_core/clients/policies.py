@@ -14,12 +14,12 @@ import datetime as dt
 
 import duckdb
 
-from orders_core.rules import fields as f
-from orders_core.storage.database import Database, next_id
 from orders_core.clients.record_ending import EndableRecord, end_record
 from orders_core.clients.registration import record_client_event, require_client
-from orders_core.rules.roles import require
-from orders_core.staff.members import Person
+from orders_core.rules import fields as f
+from orders_core.rules.roles import Person, require
+from orders_core.storage.database import Database
+from orders_core.storage.transactions import next_id
 
 VAC = "Veterans Affairs Canada"
 LABELS = {

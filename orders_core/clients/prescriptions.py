@@ -20,12 +20,13 @@ from decimal import Decimal
 
 import duckdb
 
-from orders_core.rules import fields as f
-from orders_core.storage.database import Database, fetch_one, next_id
 from orders_core.clients.record_ending import EndableRecord, end_record
 from orders_core.clients.registration import record_client_event, require_client
-from orders_core.rules.roles import require
-from orders_core.staff.members import Person
+from orders_core.rules import fields as f
+from orders_core.rules.roles import Person, require
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_one
+from orders_core.storage.transactions import next_id
 
 LABELS = {
     "grams_per_day": "Daily quantity (g of dried cannabis)", "valid_from": "Valid from",

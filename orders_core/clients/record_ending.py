@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import duckdb
 
-from orders_core.rules import fields as f
-from orders_core.storage.database import Database, fetch_one
 from orders_core.clients.registration import record_client_event
-from orders_core.rules.roles import require
-from orders_core.staff.members import Person
+from orders_core.rules import fields as f
+from orders_core.rules.roles import Person, require
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_one
 
 
 @dataclass(frozen=True)

@@ -13,23 +13,23 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from orders_core.rules import allowance
-from orders_core.storage import dialect
-from orders_core.rules import formatting
-from orders_core.rules.allowance import COUNTED_SQL, DAYS_PER_PERIOD, RELEASED_STATUSES, Period
-from orders_core.storage.database import fetch_frame, fetch_one, fetch_value
 from orders_core.orders.index import search_words
+from orders_core.rules import allowance, formatting
+from orders_core.rules.allowance import COUNTED_SQL, DAYS_PER_PERIOD, RELEASED_STATUSES, Period
 from orders_core.rules.limits import MAX_SEARCH_CHARS
 from orders_core.rules.paging import Page, check_page
-from orders_core.rules.roles import require
+from orders_core.rules.parsing import MAX_CLIENT_ID_DIGITS, id_in
+from orders_core.rules.refusals import Refused
+from orders_core.rules.roles import Person, require
+from orders_core.storage import dialect
+from orders_core.storage.reads import fetch_frame, fetch_one, fetch_value
 from orders_core.storage.schema import REGISTRATION_STATUSES
-from orders_core.staff.members import Person
 
 CLIENT_COLUMNS = ["Client ID", "Name", "Registration", "Grams/day", "Valid Until", "Open Orders"]
 OPEN_STATUSES = ("Unverified", "Open", "Order Placed")
 
 
-class InvalidClientQuery(ValueError):
+class InvalidClientQuery(Refused, ValueError):
     """A client filter that cannot be applied, said in one sentence."""
 
 
@@ -67,10 +67,10 @@ def _client_where(sql: dialect.Dialect, q: ClientQuery) -> tuple[str, list]:
         parts = ["(" + " AND ".join(sql.contains("c.name_key", "?") for _ in words) + ")",
                  sql.contains("lower(c.email)", "lower(?)")]
         params += [*words, text]
-        digits = text.lstrip("#")
-        if digits.isascii() and digits.isdigit() and len(digits) <= 9:
+        client_id = id_in(text, MAX_CLIENT_ID_DIGITS)
+        if client_id is not None:
             parts.insert(0, "c.client_id = ?")
-            params.insert(len(params) - len(words) - 1, int(digits))
+            params.insert(len(params) - len(words) - 1, client_id)
         clauses.append("(" + " OR ".join(parts) + ")")
     return " AND ".join(clauses), params
 
@@ -285,7 +285,7 @@ def period_orders(cur: duckdb.DuckDBPyConnection, order_ids: tuple[int, ...]) ->
     )
 
 
-class BadClientId(ValueError):
+class BadClientId(Refused, ValueError):
     """A client id that is missing or malformed, said in one sentence."""
 
 
@@ -293,7 +293,7 @@ def parse_client_id(text: object) -> int:
     """The client id in ``text`` (e.g. from ``?id=``), or BadClientId with one sentence."""
     if text is None or not str(text).strip():
         raise BadClientId("No client was chosen: find one on the Clients page (the link needs ?id=<client id>).")
-    raw = str(text).strip().lstrip("#")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+    found = id_in(text, MAX_CLIENT_ID_DIGITS)
+    if found is None:
         raise BadClientId(f"'{str(text)[:40]}' is not a client id: a client id is a number such as 1001.")
-    return int(raw)
+    return found

@@ -17,13 +17,14 @@ import datetime as dt
 
 import duckdb
 
-from orders_core.storage import dialect
 from orders_core.rules import fields as f
+from orders_core.rules.roles import Person, require
+from orders_core.storage import dialect
 from orders_core.storage.actor_columns import who_sql
-from orders_core.storage.database import Database, claim_key, fetch_one, fetch_value, next_id
-from orders_core.rules.roles import require
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_one, fetch_value
 from orders_core.storage.schema import REGISTRATION_STATUSES
-from orders_core.staff.members import Person
+from orders_core.storage.transactions import claim_key, next_id
 
 LABELS = {
     "name": "Name", "date_of_birth": "Date of birth", "email": "Email", "phone": "Phone",

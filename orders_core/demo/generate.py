@@ -33,8 +33,6 @@ import math
 
 import duckdb
 
-from orders_core.reports import rollup as metrics_rollup
-from orders_core.storage.database import fetch_one, fetch_value
 from orders_core.demo.catalogue import (
     CITIES,
     CSRS,
@@ -46,9 +44,11 @@ from orders_core.demo.catalogue import (
     products,
 )
 from orders_core.recurring.generation import JOB_ACTOR
+from orders_core.reports import rollup as metrics_rollup
 from orders_core.rules.roles import FULFILLMENT
-from orders_core.storage.schema import CARRIERS
 from orders_core.staff.members import DEMO_STAFF, add_demo_staff
+from orders_core.storage.reads import fetch_one, fetch_value
+from orders_core.storage.schema import CARRIERS
 
 # The demo's CSRs (demo_catalogue.CSRS) and their e-mails: the first three are demo staff today, the
 # others worked there when their orders were made.

@@ -22,24 +22,22 @@ The licence holder's name on every page comes from ``ORDERS_LICENCE_HOLDER`` (de
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 
+from orders_core.fulfillment.picking_pdf import _Line, _Meta, _Order, render
+from orders_core.orders.index import OrderQuery, iter_orders
+from orders_core.rules.roles import Person, require
 from orders_core.storage import dialect
 from orders_core.storage.actor_columns import who_sql
-from orders_core.storage.database import Database, DatabaseError, fetch_one, next_id, open_database
-from orders_core.orders.index import OrderQuery, iter_orders
-from orders_core.fulfillment.picking_pdf import _Line, _Meta, _Order, render
-from orders_core.rules.roles import require
-from orders_core.staff.members import Person
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_one
+from orders_core.storage.transactions import next_id
 
 LICENCE_HOLDER_ENV = "ORDERS_LICENCE_HOLDER"
 DEFAULT_LICENCE_HOLDER = "Demo Licence Holder Inc."
@@ -325,79 +323,3 @@ def _load(cur: duckdb.DuckDBPyConnection, number: int) -> tuple[_Meta, list[_Ord
             orders.append(_Order(r[0], r[1], r[2], address, r[8], r[9]))
         orders[-1].lines.append(_Line(*r[10:16], int(r[16]), Decimal(r[17])))
     return meta, orders
-
-
-def _parse_ids(text: str) -> list[int]:
-    from orders_core.cli.main import order_id_arg
-
-    return [order_id_arg(p) for p in text.split(",") if p.strip()]
-
-
-def _output_problem(out: Path) -> str | None:
-    """Why the PDF cannot be written to ``out``, checked before anything is recorded (None: it can)."""
-    if out.is_dir():
-        return f"{out} is a folder; give the PDF's file name, such as {out / 'picking-list.pdf'}."
-    if not out.parent.exists():
-        return f"The folder {out.parent} does not exist; create it first or choose another one."
-    if not out.parent.is_dir():
-        return f"{out.parent} is not a folder, so {out.name} cannot be written there."
-    if not os.access(out.parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        return f"{out} cannot be written (no permission); choose another place."
-    return None
-
-
-def _cli(args: argparse.Namespace) -> int:
-    """The PDF goes to a temporary file next to ``-o`` inside the list's transaction and is renamed into
-    place once the list is kept, so nothing is recorded unless the PDF is written."""
-    out = Path(args.output)
-    problem = _output_problem(out)
-    if problem:
-        print(problem, file=sys.stderr)
-        return 2
-    try:
-        db = open_database(args.db, create=False)
-    except DatabaseError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    from orders_core.cli.staff import acting_person
-
-    partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
-    try:
-        actor = acting_person(db.cursor(), args, "picking_list")  # a kept list shows prescriptions' grams too
-        if args.number is not None:
-            pdf, number, count = picking_list_pdf(db, args.number), args.number, None
-            partial.write_bytes(pdf)
-        else:
-            made = generate_picking_list(db, order_ids=args.orders, actor=actor,
-                                         before_commit=partial.write_bytes)
-            number, count = made.number, len(made.order_ids)
-        os.replace(partial, out)
-    except PickingListError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"The picking list could not be written to {out} ({exc.strerror or exc}); nothing was recorded.",
-              file=sys.stderr)
-        return 2
-    finally:
-        partial.unlink(missing_ok=True)
-        db.close()
-    what = f"{count:,} orders" if count is not None else "kept list"
-    print(f"Picking list {number} ({what}) written to {args.output}.")
-    return 0
-
-
-def register_cli(subparsers) -> None:
-    """`orders-core picking-list [--orders 1,2,3] -o FILE [--db PATH] --as EMAIL`."""
-    from orders_core.cli.main import count_arg, path_arg
-    from orders_core.storage.database import default_db_path
-    from orders_core.cli.staff import add_as_option
-
-    p = subparsers.add_parser("picking-list", help="generate a picking list PDF")
-    p.add_argument("--orders", type=_parse_ids, default=None,
-                   help="comma-separated Order IDs (default: every non-archived order in Order Placed)")
-    p.add_argument("--number", type=count_arg, default=None, help="write kept picking list N again instead")
-    p.add_argument("-o", "--output", type=path_arg, required=True, help="the PDF file to write")
-    p.add_argument("--db", type=path_arg, default=default_db_path(), help="database file (default $ORDERS_DB)")
-    add_as_option(p)
-    p.set_defaults(func=_cli)

@@ -35,16 +35,14 @@ import duckdb
 import pandas as pd
 
 from orders_core.catalogue import products as catalogue
-from orders_core.storage import dialect
-from orders_core.clients import policies
-from orders_core.clients import prescriptions
-from orders_core.clients import registration
-from orders_core.rules import fields as f
-from orders_core.storage.database import Database, run_write
+from orders_core.clients import policies, prescriptions, registration
 from orders_core.intake.writers import WRITERS as _WRITERS
 from orders_core.intake.writers import BadCell, FileReport
-from orders_core.rules.roles import require
-from orders_core.staff.members import Person
+from orders_core.rules import fields as f
+from orders_core.rules.roles import Person, require
+from orders_core.storage import dialect
+from orders_core.storage.database import Database
+from orders_core.storage.transactions import run_write
 
 KINDS = ("clients", "prescriptions", "policies", "products")
 MAX_BYTES = 200 * 1024 * 1024
@@ -319,10 +317,7 @@ def _stage(cur: duckdb.DuckDBPyConnection, kind: str, records: list[dict]) -> No
         cur.execute(d.temp_table_as("imp_raw", "SELECT * FROM imp_frame"))
 
 
-# --------------------------------------------------------------------------- command line
-
-
-# What each kind of import is in the role table (orders_core.rules.roles): products are the catalogue; clients,
+# What each kind of import is in the role table (rules.roles): products are the catalogue; clients,
 # their medical documents and policies are registration; Client Portal orders are creating orders.
 IMPORT_ACTIONS = {"clients": "register_clients", "prescriptions": "register_clients",
                   "policies": "register_clients", "products": "manage_catalogue", "orders": "create_order"}
@@ -331,58 +326,3 @@ IMPORT_ACTIONS = {"clients": "register_clients", "prescriptions": "register_clie
 def import_action(kind: str) -> str:
     """The role-table action an import of ``kind`` needs."""
     return IMPORT_ACTIONS[kind]
-
-
-def register_cli(subparsers) -> None:
-    """``orders-core import clients|prescriptions|policies|products FILE.csv`` and ``import orders FILE.json``,
-    ``--as EMAIL`` (the staff member importing; their role must allow the kind, see ``IMPORT_ACTIONS``)."""
-    from orders_core.storage.database import default_db_path
-    from orders_core.cli.staff import add_as_option
-
-    cmd = subparsers.add_parser("import", help="import clients, medical documents, policies, products (CSV) "
-                                               "or Client Portal orders (JSON)")
-    cmd.add_argument("kind", choices=[*KINDS, "orders"], help="what the file holds")
-    cmd.add_argument("file", help="the CSV file (JSON for orders)")
-    cmd.add_argument("--dry-run", action="store_true", help="check the file and say what would change; write nothing")
-    cmd.add_argument("--db", default=default_db_path(), help="database file or postgresql:// URL (default $ORDERS_DB or data/orders.duckdb)")
-    add_as_option(cmd)
-    cmd.add_argument("--report", default=None, help="write the problems, if any, to this CSV file")
-    cmd.set_defaults(func=_run_cli)
-
-
-def _run_cli(args) -> int:
-    import sys
-    from pathlib import Path
-
-    from orders_core.storage.database import open_database
-
-    try:
-        data = Path(args.file).read_bytes()
-    except OSError as exc:
-        print(f"Cannot read {args.file}: {exc.strerror}.", file=sys.stderr)
-        return 2
-    from orders_core.cli.staff import acting_person
-
-    db = open_database(args.db, create=False)
-    try:
-        actor = acting_person(db.cursor(), args, import_action(args.kind))
-        if args.kind == "orders":
-            from orders_core.intake.portal import import_orders
-            report = import_orders(db, data, actor, dry_run=args.dry_run)
-        else:
-            report = import_file(db, args.kind, data, actor, dry_run=args.dry_run, source=Path(args.file).name)
-    except ImportRefused as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    finally:
-        db.close()
-    print(report.summary())
-    if report.problems:
-        for p in report.problems[:50]:
-            print(f"  row {p.row}, {p.column} {p.value!r}: {p.reason}", file=sys.stderr)
-        if len(report.problems) > 50:
-            print(f"  ... and {len(report.problems) - 50:,} more (--report FILE writes them all).", file=sys.stderr)
-        if args.report:
-            Path(args.report).write_text(report.problems_csv(), encoding="utf-8")
-        return 1
-    return 0

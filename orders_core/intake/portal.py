@@ -42,18 +42,11 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from orders_core.rules import allowance
-from orders_core.orders import allowance_ledger
-from orders_core.rules import dates
-from orders_core.storage import dialect
-from orders_core.rules import fields as f
-from orders_core.rules.allowance import RELEASED_STATUSES, Period
-from orders_core.orders.allowance_ledger import PeriodKey
 from orders_core.clients.records import Client, Policy, Prescription, period_bounds
-from orders_core.storage.database import Database, in_list, run_write
-from orders_core.intake.writers import BadCell, FileReport
 from orders_core.intake.importing import ImportRefused, decode
-from orders_core.rules.limits import MAX_UNITS
+from orders_core.intake.writers import BadCell, FileReport
+from orders_core.orders import allowance_ledger
+from orders_core.orders.allowance_ledger import PeriodKey
 from orders_core.orders.ordering import (
     OrderReview,
     PolicyUse,
@@ -63,8 +56,16 @@ from orders_core.orders.ordering import (
     order_coverage,
     order_totals,
 )
-from orders_core.rules.roles import require
-from orders_core.staff.members import Person
+from orders_core.rules import allowance, dates
+from orders_core.rules import fields as f
+from orders_core.rules.allowance import RELEASED_STATUSES, Period
+from orders_core.rules.limits import MAX_UNITS
+from orders_core.rules.parsing import MAX_CLIENT_ID_DIGITS, id_in
+from orders_core.rules.roles import Person, require
+from orders_core.storage import dialect
+from orders_core.storage.database import Database
+from orders_core.storage.reads import in_list
+from orders_core.storage.transactions import run_write
 
 ZERO = Decimal(0)
 EXAMPLE = [{"portal_order_id": "W-2026-000123", "client_number": "A-10442", "placed_at": "2026-11-20T14:03:00",
@@ -140,8 +141,8 @@ def _check_structure(cur: duckdb.DuckDBPyConnection, items: list, now: dt.dateti
             client_id = by_number.get(str(item["client_number"]).strip())
             if client_id is None:
                 bad("client_number", item["client_number"], "is not the number of a client we have")
-        elif str(item.get("client_id", "")).strip().isdigit() and int(item["client_id"]) in known_ids:
-            client_id = int(item["client_id"])
+        elif id_in(item.get("client_id"), MAX_CLIENT_ID_DIGITS) in known_ids:
+            client_id = id_in(item["client_id"], MAX_CLIENT_ID_DIGITS)
         else:
             bad("client_id", item.get("client_id"), "is not a client of ours (give client_number or client_id)")
         placed = _placed_at(item.get("placed_at"))

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from orders_core.rules.roles import Person
 from orders_core.storage import dialect
-from orders_core.storage.database import fetch_value
 from orders_core.storage.dialect import Dialect
-from orders_core.staff.members import Person
+from orders_core.storage.reads import fetch_value
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,7 @@ from dataclasses import replace
 import duckdb
 
 from orders_core.orders.index import INDEX_COLUMNS, VIEWS, OrderPage, OrderQuery, export_csv, list_orders
-from orders_core.rules.roles import may, order_statuses, require, shipping_fields_only
-from orders_core.staff.members import Person
+from orders_core.rules.roles import Person, may, order_statuses, require, shipping_fields_only
 
 SHIPPING_INDEX_COLUMNS = ["Order ID", "Client", "Created At", "Shipped On", "Status", "Carrier"]
 

@@ -43,7 +43,8 @@ from decimal import Decimal
 import duckdb
 
 from orders_core.rules.allowance import RELEASED_STATUSES, period_allowance, period_bounds, sql_params
-from orders_core.storage.database import claim_key, fetch_one
+from orders_core.storage.reads import fetch_one
+from orders_core.storage.transactions import claim_key
 
 
 @dataclass(frozen=True)

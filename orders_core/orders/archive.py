@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import duckdb
 
+from orders_core.rules.roles import Person, require
 from orders_core.storage import dialect
-from orders_core.storage.database import Database, fetch_one, fetch_value
-from orders_core.rules.roles import require
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_one, fetch_value
 from orders_core.storage.schema import STATUSES
-from orders_core.staff.members import Person
 
 BULK_ARCHIVE_STATUSES = ("Shipped", "Delivered")
 

@@ -20,9 +20,9 @@ from decimal import Decimal
 
 import duckdb
 
-from orders_core.storage import dialect
 from orders_core.rules.allowance import COUNTED_SQL, RELEASED_STATUSES
-from orders_core.storage.database import in_list
+from orders_core.storage import dialect
+from orders_core.storage.reads import in_list
 
 
 @dataclass(frozen=True)

@@ -25,18 +25,19 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from orders_core.storage.actor_columns import who_sql
 from orders_core.clients.records import Client, load_client
 from orders_core.orders.coverage import PolicyPayment, order_payments
-from orders_core.storage.database import fetch_frame, fetch_one
 from orders_core.orders.lifecycle import allowed_actions
-from orders_core.rules.roles import require, shipping_fields_only
-from orders_core.staff.members import Person
+from orders_core.rules.parsing import id_in
+from orders_core.rules.refusals import Refused
+from orders_core.rules.roles import Person, require, shipping_fields_only
+from orders_core.storage.actor_columns import who_sql
+from orders_core.storage.reads import fetch_frame, fetch_one
 
 SHIPPING_LINE_COLUMNS = ["Line", "SKU", "Product", "Brand", "Units", "Lot"]
 
 
-class BadOrderId(ValueError):
+class BadOrderId(Refused, ValueError):
     """An order id that is missing, malformed or unknown, said in one sentence."""
 
 
@@ -44,11 +45,10 @@ def parse_order_id(text: object) -> int:
     """The order id in ``text`` (e.g. from ``?id=``), or BadOrderId with one sentence."""
     if text is None or not str(text).strip():
         raise BadOrderId("No order was chosen: open an order from the Orders page (the link needs ?id=<order id>).")
-    raw = str(text).strip().lstrip("#")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
-        shown = str(text)[:40]
-        raise BadOrderId(f"'{shown}' is not an order id: an order id is a number such as 100123.")
-    return int(raw)
+    found = id_in(text)
+    if found is None:
+        raise BadOrderId(f"'{str(text)[:40]}' is not an order id: an order id is a number such as 100123.")
+    return found
 
 
 @dataclass(frozen=True)

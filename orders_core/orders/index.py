@@ -32,13 +32,13 @@ from dataclasses import dataclass, field, replace
 import duckdb
 import pandas as pd
 
-from orders_core.storage import dialect
-from orders_core.rules import formatting
 from orders_core.orders.coverage import coverage_by_order
+from orders_core.rules import formatting
 from orders_core.rules.csv_text import csv_bytes
-from orders_core.storage.database import fetch_frame, fetch_value, in_list, iter_frames
 from orders_core.rules.limits import MAX_SEARCH_CHARS
 from orders_core.rules.paging import Page, check_page
+from orders_core.storage import dialect
+from orders_core.storage.reads import fetch_frame, fetch_value, in_list, iter_frames
 from orders_core.storage.schema import SOURCES, STATUSES
 
 VIEWS = ("All", "Unverified", "Archived")

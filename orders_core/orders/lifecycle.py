@@ -28,11 +28,8 @@ from decimal import Decimal
 import duckdb
 
 from orders_core.orders import allowance_ledger
-from orders_core.storage import dialect
-from orders_core.rules import formatting
 from orders_core.orders.coverage import write_coverage
-from orders_core.storage.database import Database, fetch_one, fetch_value, record_event
-from orders_core.rules.limits import MAX_NOTE_CHARS, MAX_REFERENCE_CHARS
+from orders_core.orders.events import record_event
 from orders_core.orders.ordering import (
     DraftLine,
     OrderDraft,
@@ -41,8 +38,12 @@ from orders_core.orders.ordering import (
     insert_lines,
     review_order,
 )
-from orders_core.rules.roles import require
-from orders_core.staff.members import Person
+from orders_core.rules import formatting
+from orders_core.rules.limits import MAX_NOTE_CHARS, MAX_REFERENCE_CHARS
+from orders_core.rules.roles import Person, require
+from orders_core.storage import dialect
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_one, fetch_value
 
 PAYMENT_METHODS = ("Credit card", "Debit card", "Insurance direct bill", "E-transfer", "Cheque")
 TRACKING_PATTERN = re.compile(r"^[A-Z0-9-]{4,40}$")

@@ -34,16 +34,17 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 
-from orders_core.rules import allowance
-from orders_core.orders import allowance_ledger
-from orders_core.rules import formatting
 from orders_core.clients.records import Client, Period, Policy, current_period, load_client
+from orders_core.orders import allowance_ledger
 from orders_core.orders.coverage import policy_usage, write_coverage
-from orders_core.storage.database import Database, fetch_one, fetch_value, next_id, record_event
+from orders_core.orders.events import record_event
+from orders_core.rules import allowance, formatting
 from orders_core.rules.limits import MAX_MONEY, MAX_NAME_CHARS, MAX_UNITS
 from orders_core.rules.numbers import NumberError, far_from, parse_money, parse_units
-from orders_core.rules.roles import require
-from orders_core.staff.members import Person
+from orders_core.rules.roles import Person, require
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_one, fetch_value
+from orders_core.storage.transactions import next_id
 
 CENTS = Decimal("0.01")
 GRAMS = Decimal("0.001")

@@ -42,7 +42,6 @@ reason (the skip history stays in ``recurring_skips``).
 from __future__ import annotations
 
 from orders_core.recurring.checks import check_template
-from orders_core.cli.recurring import register_cli
 from orders_core.recurring.dates import (
     clip_to_month,
     day_of_month_after,
@@ -89,6 +88,6 @@ __all__ = [
     "carriers", "check_template", "client_rules", "clip_to_month", "count_due", "day_of_month_after",
     "day_of_month_on_or_after", "day_of_month_on_or_before", "describe_changes", "describe_draft",
     "generate_due", "generated_orders", "get_template", "get_template_by_id",
-    "list_templates", "period_start_on_or_after", "period_start_on_or_before", "preview_due", "register_cli",
+    "list_templates", "period_start_on_or_after", "period_start_on_or_before", "preview_due",
     "save_template", "scheduled_on_or_after", "set_enabled", "skip_history", "template_events",
 ]

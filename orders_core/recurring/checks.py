@@ -9,9 +9,6 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from orders_core.rules import allowance
-from orders_core.storage.database import fetch_frame
-from orders_core.rules.limits import MAX_UNITS
 from orders_core.recurring.dates import scheduled_on_or_after
 from orders_core.recurring.templates import (
     SCHEDULES,
@@ -24,6 +21,9 @@ from orders_core.recurring.templates import (
     generated_periods,
     get_template,
 )
+from orders_core.rules import allowance
+from orders_core.rules.limits import MAX_UNITS
+from orders_core.storage.reads import fetch_frame
 
 
 def _line_reasons(lines: Sequence[TemplateLine]) -> list[str]:

@@ -24,13 +24,14 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from orders_core.rules import allowance
 from orders_core.orders import allowance_ledger
-from orders_core.storage import dialect
 from orders_core.recurring import generation_sql as sql
-from orders_core.storage.database import Database, claim_key, fetch_frame, fetch_one
-from orders_core.rules.roles import CSR, require
-from orders_core.staff.members import Person
+from orders_core.rules import allowance
+from orders_core.rules.roles import CSR, Person, require
+from orders_core.storage import dialect
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_frame, fetch_one
+from orders_core.storage.transactions import claim_key
 
 PLACED_BY = "Recurring order"
 # The daily job in the server process (orders_core.recurring.job) acts as this system person: see that

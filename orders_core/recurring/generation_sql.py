@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import functools
 
-from orders_core.storage.dialect import Dialect
 from orders_core.recurring.dates import sql_dom_after, sql_dom_on_or_before, sql_grid_on_or_before
+from orders_core.storage.dialect import Dialect
 
 # Every enabled template due on the run's date, with its period, its next date and why it is skipped (if so)
 # for a reason other than grams; ``used_grams`` is filled and the grams rule applied after the ledger rows are

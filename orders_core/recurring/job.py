@@ -35,8 +35,8 @@ import threading
 from dataclasses import dataclass
 
 from orders_core.recurring import api as rec
-from orders_core.storage.database import Database
 from orders_core.rules.formatting import timestamp
+from orders_core.storage.database import Database
 
 ENV_SWITCH = "ORDERS_RECURRING_JOB"
 CHECK_EVERY_SECONDS = 300

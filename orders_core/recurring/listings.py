@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from orders_core.storage import dialect
-from orders_core.storage.actor_columns import who_sql
-from orders_core.storage.database import fetch_frame, fetch_value
 from orders_core.rules.limits import MAX_SEARCH_CHARS
 from orders_core.rules.paging import Page, check_page
+from orders_core.storage import dialect
+from orders_core.storage.actor_columns import who_sql
+from orders_core.storage.reads import fetch_frame, fetch_value
 
 STATUS_FILTERS = ("All", "Enabled", "Disabled")
 DUE_WINDOW_DAYS = 7

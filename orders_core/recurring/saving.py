@@ -18,7 +18,6 @@ from collections.abc import Sequence
 
 import duckdb
 
-from orders_core.storage.database import Database, claim_key, fetch_value
 from orders_core.recurring.checks import check_template
 from orders_core.recurring.templates import (
     Template,
@@ -29,8 +28,10 @@ from orders_core.recurring.templates import (
     _g,
     get_template,
 )
-from orders_core.rules.roles import require
-from orders_core.staff.members import Person
+from orders_core.rules.roles import Person, require
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_value
+from orders_core.storage.transactions import claim_key
 
 
 def save_template(db: Database, draft: TemplateDraft, actor: Person, today: dt.date | None = None) -> int:

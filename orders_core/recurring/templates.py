@@ -14,10 +14,9 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from orders_core.rules import allowance
-from orders_core.rules import formatting
+from orders_core.rules import allowance, formatting
 from orders_core.storage.actor_columns import who_sql
-from orders_core.storage.database import fetch_frame, fetch_one, fetch_value
+from orders_core.storage.reads import fetch_frame, fetch_one, fetch_value
 
 SCHEDULES = ("period", "day_of_month")
 SCHEDULE_LABELS = {"period": "Start of each prescription period", "day_of_month": "A day of the month"}

@@ -35,17 +35,16 @@ text, is ``dialect.date_text``. A sentence reads the same on both engines (the s
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
 
 import duckdb
 
-from orders_core.storage import dialect
 from orders_core.reports import rollup as metrics_rollup
 from orders_core.rules.allowance import DAYS_PER_PERIOD, SHIPMENT_CAP_GRAMS
-from orders_core.storage.database import DatabaseError, default_db_path, fetch_value, open_database, run_write
 from orders_core.rules.roles import require
+from orders_core.storage import dialect
+from orders_core.storage.reads import fetch_value
+from orders_core.storage.transactions import run_write
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,6 @@ _ORDER_RX = """
          AND o.created_at::DATE BETWEEN rx.valid_from AND rx.valid_until
     ) ranked WHERE rank = 1
 """
-
 
 
 def checks(d: dialect.Dialect) -> dict[str, str]:
@@ -219,43 +217,3 @@ def check(cur: duckdb.DuckDBPyConnection) -> list[Breach]:
                                f"The Metrics page's summary of {day:%Y-%m-%d} ({table}) does not match that day's "
                                "orders; `orders-core check --recount --as ADMIN_EMAIL` writes the summaries again."))
     return breaches
-
-
-def _run_cli(args: argparse.Namespace) -> int:
-    try:
-        db = open_database(args.db, create=False)
-    except DatabaseError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    from orders_core.cli.staff import acting_person
-
-    where = db.path  # a PostgreSQL URL is named without its password
-    try:
-        sentences = bool(args.as_email)  # with --as: the sentences, for someone who may read them
-        if args.recount:
-            print(recount_summaries(db.cursor(), acting_person(db.cursor(), args, "recount")))
-        if sentences:
-            acting_person(db.cursor(), args, "view_client_records")
-        breaches = check(db.cursor())
-    finally:
-        db.close()
-    if not breaches:
-        print(f"{where}: no breach found.")
-        return 0
-    for b in breaches:
-        print(b.sentence if sentences else f"{b.check}: {b.subject}")
-    print(f"{where}: {len(breaches):,} breach{'es' if len(breaches) != 1 else ''} found."
-          + ("" if sentences else " Run it --as a staff member who may see client records for the details."))
-    return 1
-
-
-def register_cli(subparsers: argparse._SubParsersAction) -> None:
-    from orders_core.cli.staff import add_as_option
-
-    p = subparsers.add_parser("check", help="verify the whole database and list every breach")
-    p.add_argument("--db", default=default_db_path(), help="database file or postgresql:// URL (default $ORDERS_DB or data/orders.duckdb)")
-    p.add_argument("--recount", action="store_true",
-                   help="first count the summaries of the orders afresh (PostgreSQL's index counts after a restore "
-                        "that bypassed its triggers, the Metrics page's daily rows; an Administrator, --as)")
-    add_as_option(p)
-    p.set_defaults(func=_run_cli)

@@ -58,9 +58,10 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from orders_core.storage import dialect
 from orders_core.reports import rollup as metrics_rollup
-from orders_core.storage.database import DatabaseError, fetch_frame, in_list
+from orders_core.storage import dialect
+from orders_core.storage.errors import DatabaseError
+from orders_core.storage.reads import fetch_frame, in_list
 from orders_core.storage.schema import CATEGORIES, SOURCES, STATUSES
 
 GRAINS = ("day", "week", "month")

@@ -40,7 +40,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from orders_core.storage import dialect
-from orders_core.storage.database import run_write
+from orders_core.storage.transactions import run_write
 
 
 @dataclass(frozen=True)

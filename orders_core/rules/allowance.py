@@ -31,7 +31,7 @@ from decimal import Decimal
 import duckdb
 
 from orders_core.rules import formatting
-from orders_core.storage.database import fetch_value
+from orders_core.storage.reads import fetch_value
 
 DAYS_PER_PERIOD = 30
 SHIPMENT_CAP_GRAMS = Decimal("150")

@@ -17,10 +17,9 @@ Decisions the issue left open:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-if TYPE_CHECKING:
-    from orders_core.staff.members import Person
+from orders_core.rules.refusals import Refused
 
 CSR = "CSR"
 FULFILLMENT = "Fulfillment Associate"
@@ -104,7 +103,20 @@ GRANTS: dict[tuple[str, str], str] = {
 }
 
 
-class NotAllowed(Exception):
+@dataclass(frozen=True)
+class Person:
+    """A member of staff acting now: the identity every write records (email and name as they are)."""
+
+    email: str
+    name: str
+    role: str
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})"
+
+
+
+class NotAllowed(Refused):
     """The acting person's role may not do this; the message is one sentence for the user."""
 
 

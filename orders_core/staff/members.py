@@ -27,7 +27,9 @@ from dataclasses import dataclass
 
 import duckdb
 
-from orders_core.rules.roles import ADMIN, ROLES, NotAllowed, article, require
+from orders_core.rules.refusals import Refused
+from orders_core.rules.roles import ADMIN, ROLES, NotAllowed, Person, article, require
+from orders_core.storage.cursor import Cursor
 
 MAX_NAME = 100
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -72,18 +74,6 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @dataclass(frozen=True)
-class Person:
-    """A member of staff acting now: the identity every write records (email and name as they are)."""
-
-    email: str
-    name: str
-    role: str
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.role})"
-
-
-@dataclass(frozen=True)
 class StaffMember:
     email: str
     name: str
@@ -97,7 +87,7 @@ class StaffMember:
         return Person(self.email, self.name, self.role)
 
 
-class StaffError(ValueError):
+class StaffError(Refused, ValueError):
     """A staff change that cannot be made, in one sentence for the user."""
 
 
@@ -128,6 +118,21 @@ def active_person(cur: duckdb.DuckDBPyConnection, email: str | None) -> Person |
         return None
     row = member(cur, email)
     return row.person if row and row.active else None
+
+
+def acting(cur: Cursor, email: str | None, action: str | None = None) -> Person:
+    """The active staff member ``email`` names, allowed to do ``action``, as they are on the list now;
+    else ``StaffError`` (not on the list, deactivated) or ``NotAllowed`` (their role may not)."""
+    if not email:
+        raise StaffError("Say who you are with --as EMAIL (an address on the staff list).")
+    row = member(cur, email)
+    if row is None:
+        raise StaffError(f"{normal_email(email)} is not on the staff list; ask an administrator to add you.")
+    if not row.active:
+        raise StaffError(f"{row.email} ({row.name}) has been deactivated; ask an administrator.")
+    if action:
+        require(row.person, action)
+    return row.person
 
 
 def administrators(cur: duckdb.DuckDBPyConnection) -> list[str]:

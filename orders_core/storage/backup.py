@@ -24,7 +24,6 @@ Decisions the issue left open:
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import threading
@@ -32,15 +31,14 @@ import time
 import uuid
 from pathlib import Path
 
-from orders_core.storage.database import Database, DatabaseInUse, fetch_value
-from orders_core.storage.dialect import is_postgres_url
-from orders_core.cli.staff import CliRefused, acting_person
+from orders_core.rules.refusals import Refused
+from orders_core.storage.reads import fetch_value
 
 POLL_SECONDS = 2.0
 WAIT_SECONDS = 120.0
 
 
-class BackupRefused(CliRefused):
+class BackupRefused(Refused):
     """A backup that cannot be made as asked, in one sentence."""
 
 
@@ -77,11 +75,6 @@ def write_copy(cur, target: Path) -> int:
     return orders
 
 
-def backup_as(cur, target: Path, email: str | None) -> str:
-    """The copy made for the staff member ``email`` (an Administrator), as the sentence that reports it."""
-    who = acting_person(cur, argparse.Namespace(as_email=email), "backup")  # the command line's own checks
-    orders = write_copy(cur, target)
-    return f"Backed up {orders:,} orders to {target} (for {who.name})."
 
 
 # --- while the app holds the database -------------------------------------------------------------
@@ -125,8 +118,9 @@ def ask_the_app(db_path: str, target: Path, email: str | None, wait: float = WAI
 class BackupService:
     """In the app's server: answers the backup requests of ``orders-core backup`` (see the module docstring)."""
 
-    def __init__(self, db: Database, poll: float = POLL_SECONDS):
-        self.db, self.poll = db, poll
+    def __init__(self, db, make_copy, poll: float = POLL_SECONDS):
+        """``make_copy(cur, target, email)`` checks who asks and writes the copy (``cli.backup.backup_as``)."""
+        self.db, self.make_copy, self.poll = db, make_copy, poll
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="orders-backup-requests", daemon=True)
 
@@ -150,41 +144,8 @@ class BackupService:
         except (OSError, ValueError):
             return False
         try:
-            message, ok = backup_as(self.db.cursor(), Path(asked["target"]), asked.get("email")), True
+            message, ok = self.make_copy(self.db.cursor(), Path(asked["target"]), asked.get("email")), True
         except Exception as exc:  # every failure is told to the command waiting for it
             message, ok = str(exc).splitlines()[0] if str(exc) else type(exc).__name__, False
         _write_atomically(_answer_file(self.db.path, str(asked.get("id"))), {"ok": ok, "message": message})
         return True
-
-
-def _backup(args: argparse.Namespace) -> int:
-    if is_postgres_url(args.db):
-        raise BackupRefused("A PostgreSQL database is backed up with its own tools (pg_dump, or the server's "
-                            "point-in-time recovery); see the README's Deploying section.")
-    target = Path(args.output)
-    problem = target_problem(target)
-    if problem:
-        raise BackupRefused(problem)
-    try:
-        db = Database(args.db, create=False, read_only=True)
-    except DatabaseInUse:
-        print(ask_the_app(args.db, target, args.as_email))
-        return 0
-    try:
-        print(backup_as(db.cursor(), target, args.as_email))
-    finally:
-        db.close()
-    return 0
-
-
-def register_cli(subparsers) -> None:
-    from orders_core.cli.main import path_arg
-    from orders_core.storage.database import default_db_path
-    from orders_core.cli.staff import add_as_option
-
-    p = subparsers.add_parser("backup", help="copy the DuckDB database into a new file, also while the app runs")
-    p.add_argument("-o", "--output", type=path_arg, required=True, help="the new backup file")
-    p.add_argument("--db", type=path_arg, default=default_db_path(), help="database file (default $ORDERS_DB)")
-    add_as_option(p)
-    p.set_defaults(func=_backup)
-

@@ -36,6 +36,8 @@ from pathlib import Path
 
 import duckdb
 
+from orders_core.storage.dialect import POSTGRES, of
+
 SCHEMA_RECORDS = ("app_meta", "schema_migrations")  # the target's own record of its schema: kept
 SCHEMA_ROWS = ("carriers", "staff_revision", "metrics_rollup_state")  # rows the schema writes: replaced by the source's
 CHUNK = 1 << 20
@@ -43,15 +45,11 @@ CHUNK = 1 << 20
 
 def _our_tables(cur) -> list[str]:
     """The tables of the target's schema, as ``dialect.main_tables`` lists them."""
-    from orders_core.storage.dialect import of
-
     return sorted(of(cur).main_tables(cur))
 
 
 def problem(cur, where: str, force: bool = False) -> str | None:
     """Why the demo may not be loaded into the PostgreSQL database ``cur`` is on (None: it may): one sentence."""
-    from orders_core.storage.dialect import POSTGRES
-
     for table in _our_tables(cur):
         if table in SCHEMA_RECORDS or table in SCHEMA_ROWS or table in POSTGRES.order_counts_tables:
             continue  # (the summary of the orders keeps a row of 0 where every order of a key was deleted)
@@ -157,8 +155,6 @@ class _Plain:
     """A psycopg cursor seen as ``dialect.of`` and ``problem`` see a ``PgCursor`` (no parameters needed)."""
 
     def __init__(self, cur):
-        from orders_core.storage.dialect import POSTGRES
-
         self.dialect = POSTGRES
         self._cur = cur
 

@@ -39,6 +39,11 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
 from orders_core.storage.dialect import POSTGRES
+from orders_core.storage.errors import DatabaseError
+from orders_core.storage.migrations import SchemaError, upgrade
+from orders_core.storage.ownership import check_ours
+from orders_core.storage.postgres_errors import explain_failure
+from orders_core.storage.transactions import run_write
 
 POOL_MAX = int(os.environ.get("ORDERS_PG_POOL_MAX", "20"))
 CONNECT_TIMEOUT = 10  # seconds
@@ -191,23 +196,6 @@ def explain_connect_error(where: str, exc: Exception) -> str:
             "and that PostgreSQL is running.")
 
 
-def explain_failure(exc: BaseException, where: str | None = None) -> str | None:
-    """One sentence for a permanent PostgreSQL failure (server gone, read-only, full disk), else None."""
-    from psycopg import errors
-
-    name = f" {where}" if where else ""
-    if isinstance(exc, errors.DiskFull | errors.OutOfMemory):
-        return "The database server's disk is full: nothing was saved; free some space and try again."
-    if isinstance(exc, errors.ReadOnlySqlTransaction):
-        return f"The database{name} is read-only (a standby server?): nothing was saved; point ORDERS_DB at the primary."
-    if isinstance(exc, errors.DataCorrupted | errors.IndexCorrupted):
-        return f"The database{name} is damaged: restore it from a backup."
-    if isinstance(exc, psycopg.OperationalError) and not isinstance(exc, errors.QueryCanceled):
-        return (f"The connection to the database server{name} was lost: nothing was saved; "
-                "try again in a moment.")
-    return None
-
-
 def _configure(conn: psycopg.Connection) -> None:
     conn.isolation_level = IsolationLevel.READ_COMMITTED
     # No JIT compilation: the server JIT-compiles any query its planner costs high, and for ours (the Metrics
@@ -220,9 +208,6 @@ class PostgresDatabase:
     """The process's connection pool to an orders database on a PostgreSQL server (``db.Database``'s twin)."""
 
     def __init__(self, url: str, *, create: bool = True, read_only: bool = False, new_only: bool = False):
-        from orders_core.storage.database import DatabaseError, check_ours
-        from orders_core.storage.migrations import SchemaError, upgrade
-
         self.url = url
         self.path = describe(url)
         try:
@@ -260,15 +245,13 @@ class PostgresDatabase:
 
     def write(self, work):
         """Run ``work(cursor)`` in one transaction on a pooled connection; retried on a conflict (``db.run_write``)."""
-        from orders_core.storage.database import run_write
-
         with self.pool.connection() as conn:
             return run_write(PgCursor(conn), work)
 
     def checkpoint(self) -> None:
         """Nothing to do: the server writes its own checkpoints."""
 
-    def serve_backups(self) -> None:
+    def serve_backups(self, make_copy) -> None:
         """Nothing to serve: PostgreSQL is backed up with its own tools (``orders_core.storage.backup``)."""
 
     def close(self) -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from orders_core.staff.members import DEMO_STAFF, Person
+from orders_core.rules.roles import Person
+from orders_core.staff.members import DEMO_STAFF
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")

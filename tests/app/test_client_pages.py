@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from orders_core.storage.database import fetch_one, fetch_value
+from orders_core.storage.reads import fetch_one, fetch_value
 from tests.app.engines import ENGINES, engine_app_db, with_database
 from tests.app.pages import app_page
 from tests.order_helpers import make_client

@@ -7,8 +7,9 @@ import datetime as dt
 
 import pytest
 
-from orders_core.storage.database import Database, fetch_value
 from orders_core.staff.members import add_demo_staff
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_value
 from tests.app.engines import ENGINES, pg_app_db, with_database
 from tests.app.pages import CSR, MANAGER, app_page
 from tests.people import acting

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from orders_core.storage.database import fetch_one
 from orders_core.rules.formatting import money
+from orders_core.storage.reads import fetch_one
 from tests.app.conftest import REASON, escaped
 from tests.app.engines import ENGINES, engine_app_db, with_database
 from tests.app.pages import MANAGER, app_page

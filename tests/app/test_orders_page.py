@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from orders_core.storage.database import fetch_value
+from orders_core.storage.reads import fetch_value
 from tests.app.engines import ENGINES, engine_app_db, with_database
 from tests.app.pages import app_page
 from ui.text import JOINER

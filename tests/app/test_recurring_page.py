@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from orders_core.storage.database import fetch_value
 from orders_core.recurring.api import TEMPLATE_COLUMNS
+from orders_core.storage.reads import fetch_value
 from tests.app.conftest import REASON, escaped
 from tests.app.engines import ENGINES, engine_app_db, with_database
 from tests.app.pages import CSR, app_page, signed_in

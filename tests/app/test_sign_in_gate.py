@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from orders_core.staff.members import Person
+from orders_core.rules.roles import Person
 from tests.app.engines import ENGINES, engine_app_db, with_database
 from tests.app.pages import ADMIN, CSR, FULFILLMENT, MANAGER, SIGNED_OUT, app_page
 from ui.text import JOINER

@@ -22,8 +22,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from orders_core.rules.roles import Person
 from orders_core.serve import answers, start_demo_provider, write_demo_secrets
-from orders_core.staff.members import DEMO_STAFF, Person
+from orders_core.staff.members import DEMO_STAFF
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [

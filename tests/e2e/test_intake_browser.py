@@ -10,8 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from orders_core.storage.database import Database
 from orders_core.staff.members import add_demo_staff
+from orders_core.storage.database import Database
 from tests.e2e.conftest import MANAGER, sidebar_link, sign_in, start_server, stop_server, wait_for_app
 
 pytestmark = pytest.mark.browser

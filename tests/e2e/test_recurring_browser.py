@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from orders_core.storage.database import Database, fetch_value
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_value
 from tests.e2e.conftest import CSR, open_first_row, sign_in, start_server, stop_server, wait_for_app
 
 

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from orders_core.rules import allowance
 from orders_core.orders import lifecycle
-from orders_core.recurring import api as rec
-from orders_core.storage.database import fetch_value
 from orders_core.orders.ordering import DraftLine, OrderDraft, OrderRefused, create_order, review_order
+from orders_core.recurring import api as rec
 from orders_core.recurring.api import TemplateDraft, TemplateLine, TemplateRefused
+from orders_core.rules import allowance
+from orders_core.storage.reads import fetch_value
 from tests.order_helpers import TODAY, make_client, make_product
 from tests.people import acting
 

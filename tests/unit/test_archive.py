@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from orders_core.orders import archive
-from orders_core.storage.database import fetch_value
+from orders_core.storage.reads import fetch_value
 from tests.people import acting
 
 

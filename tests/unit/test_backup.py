@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from orders_core.cli import main as cli
-from orders_core.storage.database import Database, fetch_value
 from orders_core.reports.check import check
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_value
 from tests.checksums import checksum
 
 ADMIN, CSR = "admin@demo.example", "csr@demo.example"
@@ -59,9 +60,10 @@ def test_a_postgresql_url_is_sent_to_its_own_tools(tmp_path, capsys):
 
 HOLDER = """
 import sys, time
-from orders_core.db import Database
+from orders_core.cli.backup import backup_as
+from orders_core.storage.database import Database
 db = Database(sys.argv[1], create=False)
-db.serve_backups()
+db.serve_backups(backup_as)
 print("holding", flush=True)
 time.sleep(60)
 """

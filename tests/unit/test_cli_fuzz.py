@@ -98,7 +98,7 @@ def test_any_arguments_give_one_sentence_or_success(demo_template, command, caps
 def test_a_real_process_with_raw_bytes_says_one_sentence(db_path, tmp_path, argv):
     before = checksum(db_path)
     argv = [a.replace(b"{tmp}", os.fsencode(tmp_path)).replace(b"{db}", os.fsencode(db_path)) for a in argv]
-    done = subprocess.run([sys.executable.encode(), b"-m", b"orders_core.cli.main", *argv], capture_output=True,
+    done = subprocess.run([sys.executable.encode(), b"-m", b"orders_core.cli", *argv], capture_output=True,
                           timeout=120, cwd=Path(__file__).resolve().parents[2])
     err = done.stderr.decode("utf-8", "replace")
     assert done.returncode == 2 and "Traceback" not in err, err

@@ -16,13 +16,8 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from orders_core.orders import archive
 from orders_core.catalogue import products as catalogue
-from orders_core.orders import coverage
-from orders_core.fulfillment import picking
-from orders_core.clients import prescriptions
-from orders_core.clients import registration
-from orders_core.staff import members as staff
+from orders_core.clients import prescriptions, registration
 from orders_core.clients.records import (
     ClientQuery,
     get_client,
@@ -30,9 +25,13 @@ from orders_core.clients.records import (
     period_orders,
     prescription_periods,
 )
-from orders_core.storage.database import fetch_value, open_database
-from orders_core.rules.fields import RecordRefused
+from orders_core.fulfillment import picking
+from orders_core.orders import archive, coverage
 from orders_core.orders.detail import get_order
+from orders_core.rules.fields import RecordRefused
+from orders_core.staff import members as staff
+from orders_core.storage.database import open_database
+from orders_core.storage.reads import fetch_value
 from tests.conftest import ANCHOR
 from tests.people import MANAGER_PERSON, acting
 from tests.unit.test_concurrency import _race

@@ -17,13 +17,13 @@ from decimal import Decimal
 
 import pytest
 
-from orders_core.orders import allowance_ledger
-from orders_core.orders import lifecycle
-from orders_core.recurring import saving as recurring_saving
-from orders_core.recurring import api as rec
-from orders_core.storage.database import Database, fetch_value
+from orders_core.orders import allowance_ledger, lifecycle
 from orders_core.orders.ordering import DraftLine, OrderDraft, OrderRefused, create_order
+from orders_core.recurring import api as rec
+from orders_core.recurring import saving as recurring_saving
 from orders_core.recurring.api import TemplateDraft, TemplateLine, TemplateRefused
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_value
 from tests.order_helpers import TODAY, make_client, make_product
 from tests.people import MANAGER_PERSON, acting
 
@@ -232,7 +232,7 @@ def test_a_second_process_is_refused_in_one_sentence_while_the_app_keeps_writing
 
     writer = threading.Thread(target=app_writes)
     writer.start()
-    out = subprocess.run([sys.executable, "-m", "orders_core.cli.main", "recurring", "run", "--db", db.path],
+    out = subprocess.run([sys.executable, "-m", "orders_core.cli", "recurring", "run", "--db", db.path],
                          capture_output=True, text=True, timeout=120)
     writer.join(60)
     assert out.returncode == 2 and out.stdout == ""

@@ -16,11 +16,10 @@ from decimal import Decimal
 
 import pytest
 
-from orders_core.orders import allowance_ledger
-from orders_core.orders import lifecycle
-from orders_core.orders import ordering
-from orders_core.storage.database import fetch_value, open_database
+from orders_core.orders import allowance_ledger, lifecycle, ordering
 from orders_core.orders.ordering import DraftLine, OrderDraft, OrderRefused, create_order
+from orders_core.storage.database import open_database
+from orders_core.storage.reads import fetch_value
 from tests.order_helpers import make_client
 from tests.people import acting
 from tests.unit.test_concurrency import _race

@@ -10,10 +10,8 @@ import time
 
 import pytest
 
-from orders_core.orders.archive import archive_orders
-from orders_core.storage.database import Database, fetch_value
 from orders_core.demo.catalogue import products
-from orders_core.reports.check import check
+from orders_core.orders.archive import archive_orders
 from orders_core.orders.lifecycle import (
     LifecycleError,
     cancel_order,
@@ -23,6 +21,9 @@ from orders_core.orders.lifecycle import (
     ship_order,
 )
 from orders_core.orders.ordering import DraftLine, OrderDraft, OrderRefused, create_order
+from orders_core.reports.check import check
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_value
 from tests.order_helpers import make_client
 from tests.people import acting
 

@@ -11,7 +11,10 @@ import duckdb
 import pytest
 
 from orders_core.cli.main import main as cli_main
-from orders_core.storage.database import Database, DatabaseError, explain_open_error, fetch_value, run_write
+from orders_core.storage.database import Database, explain_open_error
+from orders_core.storage.errors import DatabaseError
+from orders_core.storage.reads import fetch_value
+from orders_core.storage.transactions import run_write
 
 
 def hold_open(path) -> subprocess.Popen:

@@ -7,7 +7,9 @@ import duckdb
 import pytest
 
 from orders_core.cli.main import main
-from orders_core.storage.database import Database, DatabaseError, explain_failure, run_write
+from orders_core.storage.database import Database
+from orders_core.storage.errors import DatabaseError, explain_failure
+from orders_core.storage.transactions import run_write
 from tests.checksums import checksum
 from tests.damage import damage
 

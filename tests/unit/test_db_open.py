@@ -9,7 +9,10 @@ import duckdb
 import pytest
 
 from orders_core.cli.main import main
-from orders_core.storage.database import Database, DatabaseError, fetch_value, known_tables
+from orders_core.storage.database import Database
+from orders_core.storage.errors import DatabaseError
+from orders_core.storage.ownership import known_tables
+from orders_core.storage.reads import fetch_value
 from tests.app.pages import app_page
 from tests.checksums import checksum
 

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from orders_core.storage.database import Database, fetch_frame, fetch_value
 from orders_core.demo.generate import generate
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_frame, fetch_value
 from orders_core.storage.schema import SOURCES, STATUSES
 
 

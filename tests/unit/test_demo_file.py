@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from orders_core.cli.main import main
-from orders_core.storage.database import fetch_value
+from orders_core.storage.reads import fetch_value
 from tests.checksums import checksum
 
 
@@ -44,7 +44,7 @@ def test_demo_refuses_an_existing_database_unless_forced(tmp_path, db_path, caps
 
 def test_a_killed_demo_leaves_no_database(tmp_path):
     target = tmp_path / "data" / "orders.duckdb"
-    proc = subprocess.Popen([sys.executable, "-m", "orders_core.cli.main", "demo", "--orders", "3000000",
+    proc = subprocess.Popen([sys.executable, "-m", "orders_core.cli", "demo", "--orders", "3000000",
                              "--db", str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while not any(p.name.endswith(".tmp") for p in target.parent.glob(".*")) and time.monotonic() < deadline:

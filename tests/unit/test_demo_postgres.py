@@ -10,12 +10,12 @@ import duckdb
 import psycopg
 import pytest
 
-from orders_core.storage import bulk_load
-from orders_core.storage import dialect
 from orders_core.cli.main import main
-from orders_core.storage.database import Database, fetch_value, open_database
 from orders_core.demo.generate import generate
 from orders_core.reports.check import check
+from orders_core.storage import bulk_load, dialect
+from orders_core.storage.database import Database, open_database
+from orders_core.storage.reads import fetch_value
 from tests.conftest import ANCHOR
 
 pytestmark = pytest.mark.postgresql

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from orders_core.intake import importing
 from orders_core.cli.main import main
 from orders_core.clients.records import get_client
-from orders_core.storage.database import fetch_value
+from orders_core.intake import importing
 from orders_core.staff.members import add_demo_staff
+from orders_core.storage.reads import fetch_value
 from tests.people import CSR, MANAGER_PERSON, acting
 
 TODAY = dt.date(2026, 11, 26)

@@ -12,9 +12,9 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from orders_core.storage.database import fetch_frame, fetch_value
 from orders_core.orders.index import InvalidQuery, OrderQuery, export_csv, list_orders
 from orders_core.reports.check import recount_summaries
+from orders_core.storage.reads import fetch_frame, fetch_value
 
 
 @pytest.fixture
@@ -159,8 +159,8 @@ def test_export_csv_holds_every_page_of_the_filtered_result(cur):
 def test_every_listing_counts_its_pages_the_same_way():
     from orders_core.clients.records import ClientPage, ClientQuery
     from orders_core.orders.index import OrderPage
-    from orders_core.rules.paging import page_count
     from orders_core.recurring.api import TemplatePage, TemplateQuery
+    from orders_core.rules.paging import page_count
 
     assert [page_count(n, 25) for n in (0, 1, 25, 26, 1_000)] == [1, 1, 1, 2, 40]
     empty = pd.DataFrame()

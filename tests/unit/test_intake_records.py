@@ -12,12 +12,10 @@ from decimal import Decimal
 import pytest
 
 from orders_core.catalogue import products as catalogue
-from orders_core.clients import policies
-from orders_core.clients import prescriptions
-from orders_core.clients import registration
+from orders_core.clients import policies, prescriptions, registration
 from orders_core.clients.records import get_client
-from orders_core.storage.database import fetch_value
 from orders_core.rules.fields import RecordRefused
+from orders_core.storage.reads import fetch_value
 from tests.people import MANAGER_PERSON, acting
 
 

@@ -12,10 +12,11 @@ import datetime as dt
 import pytest
 
 from orders_core.cli.main import main as cli_main
-from orders_core.storage.database import Database, fetch_value
 from orders_core.demo.generate import generate
-from orders_core.reports.check import check
 from orders_core.orders.lifecycle import edit_order, stored_draft
+from orders_core.reports.check import check
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_value
 from tests.people import acting
 
 ANCHOR = dt.date(2026, 11, 26)

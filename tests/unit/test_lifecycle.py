@@ -12,7 +12,6 @@ from decimal import Decimal
 import pytest
 
 from orders_core.orders.archive import archive_orders
-from orders_core.storage.database import fetch_one, fetch_value
 from orders_core.orders.lifecycle import (
     TRANSITIONS,
     LifecycleError,
@@ -26,6 +25,7 @@ from orders_core.orders.lifecycle import (
     verify_order,
 )
 from orders_core.orders.ordering import DraftLine, OrderDraft, create_order
+from orders_core.storage.reads import fetch_one, fetch_value
 from orders_core.storage.schema import STATUSES
 from tests.order_helpers import TODAY, make_client
 from tests.people import MANAGER_PERSON, acting

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from orders_core.rules import limits
 from orders_core.clients.records import ClientQuery, list_clients
-from orders_core.storage.database import fetch_value
 from orders_core.orders.index import OrderQuery, list_orders
 from orders_core.orders.lifecycle import LifecycleError, cancel_order, place_order
 from orders_core.recurring.api import TemplateQuery, list_templates
+from orders_core.rules import limits
+from orders_core.storage.reads import fetch_value
 from tests.unit.test_lifecycle import ACTOR, new_order
 
 

@@ -28,8 +28,8 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from orders_core.storage import dialect
 from orders_core.reports import metrics as m
+from orders_core.storage import dialect
 
 D = dt.date
 TODAY = D(2026, 11, 26)

@@ -17,9 +17,9 @@ import pytest
 from orders_core.orders import lifecycle
 from orders_core.reports import metrics
 from orders_core.reports import rollup as metrics_rollup
-from orders_core.storage.database import fetch_value
 from orders_core.reports.check import check, recount_summaries
 from orders_core.reports.metrics import MetricsFilter
+from orders_core.storage.reads import fetch_value
 from tests.people import ADMIN, acting
 
 ANCHOR = dt.date(2026, 11, 26)  # the tests' demo (tests/conftest.py)
@@ -181,7 +181,8 @@ def test_a_refresh_with_nothing_stale_writes_nothing(engine_demo_db):
 
 def test_a_refresh_that_cannot_write_leaves_the_figures_right(engine_demo_db, monkeypatch):
     """Too busy to write the summaries (every retry conflicted): the stale days are read from the orders."""
-    from orders_core.storage.database import BUSY, DatabaseError
+    from orders_core.storage.errors import DatabaseError
+    from orders_core.storage.transactions import BUSY
 
     cur = engine_demo_db.cursor()
     f = FILTERS["year"]

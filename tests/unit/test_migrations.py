@@ -10,9 +10,12 @@ import duckdb
 import pytest
 
 from orders_core.storage import migrations
-from orders_core.storage.database import Database, DatabaseError, fetch_value, known_tables
+from orders_core.storage.database import Database
+from orders_core.storage.errors import DatabaseError
 from orders_core.storage.intake_schema import INTAKE_TABLES
 from orders_core.storage.migrations import SCHEMA_VERSION, Migration
+from orders_core.storage.ownership import known_tables
+from orders_core.storage.reads import fetch_value
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "schema1.duckdb.gz"
 
@@ -118,9 +121,9 @@ def test_a_registered_migration_runs_once_in_its_transaction(schema1_path, monke
 
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, Migration(SCHEMA_VERSION + 1, "later", add_table)])
     monkeypatch.setattr(migrations, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
-    monkeypatch.setattr("orders_core.storage.database.SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setattr("orders_core.storage.ownership.SCHEMA_VERSION", SCHEMA_VERSION + 1)
     ours = known_tables() | {"later_thing"}  # the later migration's table is ours too
-    monkeypatch.setattr("orders_core.storage.database.known_tables", lambda: ours)
+    monkeypatch.setattr("orders_core.storage.ownership.known_tables", lambda: ours)
     Database(str(schema1_path)).close()
     db = Database(str(schema1_path))
     assert calls == [1]
@@ -134,10 +137,10 @@ def test_a_failing_migration_changes_nothing_and_says_why(schema1_path, monkeypa
         raise duckdb.ConstraintException("Constraint Error: something in the old data")
 
     ours = known_tables()  # as the code knows them now (not built by running the broken migration)
-    monkeypatch.setattr("orders_core.storage.database.known_tables", lambda: ours)
+    monkeypatch.setattr("orders_core.storage.ownership.known_tables", lambda: ours)
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, Migration(SCHEMA_VERSION + 1, "broken", broken)])
     monkeypatch.setattr(migrations, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
-    monkeypatch.setattr("orders_core.storage.database.SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setattr("orders_core.storage.ownership.SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with pytest.raises(DatabaseError, match=f"could not be upgraded from schema {SCHEMA_VERSION} to "
                                             f"{SCHEMA_VERSION + 1} \\(broken\\).*nothing was changed"):
         Database(str(schema1_path))

@@ -13,10 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from orders_core.rules import allowance
-from orders_core.rules.allowance import Period
 from orders_core.clients.records import Policy
 from orders_core.orders.ordering import PolicyUse, TotalLine, compute_coverage, order_coverage, order_totals
+from orders_core.rules import allowance
+from orders_core.rules.allowance import Period
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")

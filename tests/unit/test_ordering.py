@@ -12,7 +12,6 @@ from decimal import Decimal
 import pytest
 
 from orders_core.clients.records import Policy
-from orders_core.storage.database import fetch_one, fetch_value
 from orders_core.orders.ordering import (
     DraftLine,
     OrderDraft,
@@ -24,6 +23,7 @@ from orders_core.orders.ordering import (
     order_totals,
     review_order,
 )
+from orders_core.storage.reads import fetch_one, fetch_value
 from tests.order_helpers import TODAY, make_client, make_product
 from tests.people import acting
 

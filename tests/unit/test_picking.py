@@ -14,8 +14,6 @@ import pytest
 from pypdf import PdfReader
 
 from orders_core.cli.main import main as cli_main
-from orders_core.storage.database import fetch_value
-from orders_core.orders.index import OrderQuery
 from orders_core.fulfillment.picking import (
     DEFAULT_LICENCE_HOLDER,
     EmptyPickingList,
@@ -28,7 +26,9 @@ from orders_core.fulfillment.picking import (
     recent_picking_lists,
 )
 from orders_core.fulfillment.picking_pdf import grams_text
+from orders_core.orders.index import OrderQuery
 from orders_core.rules.roles import ADMIN, NotAllowed
+from orders_core.storage.reads import fetch_value
 from tests.people import acting
 
 

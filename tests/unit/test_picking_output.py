@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from orders_core.cli.main import main
-from orders_core.storage.database import fetch_value
 from orders_core.fulfillment.picking import generate_picking_list
+from orders_core.storage.reads import fetch_value
 from tests.checksums import checksum
 from tests.people import acting
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from orders_core.intake import portal
-from orders_core.storage.database import fetch_value
 from orders_core.intake.importing import ImportRefused
 from orders_core.orders.ordering import DraftLine, OrderDraft, review_order
+from orders_core.storage.reads import fetch_value
 from tests.order_helpers import TODAY, make_client, make_product
 from tests.people import acting
 

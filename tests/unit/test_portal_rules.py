@@ -10,11 +10,11 @@ from decimal import Decimal
 
 import pytest
 
-from orders_core.orders import allowance_ledger
-from orders_core.reports import check as integrity
 from orders_core.intake import portal
-from orders_core.storage.database import fetch_value
+from orders_core.orders import allowance_ledger
 from orders_core.orders.ordering import DraftLine, OrderDraft, OrderRefused, create_order
+from orders_core.reports import check as integrity
+from orders_core.storage.reads import fetch_value
 from tests.order_helpers import TODAY, make_client, make_product
 from tests.people import acting
 from tests.unit.test_concurrency import Interleave, _race

@@ -13,20 +13,14 @@ import pytest
 
 from orders_core.cli import main as cli
 from orders_core.storage import dialect
-from orders_core.storage.database import (
-    DatabaseError,
-    WriteConflict,
-    claim_key,
-    fetch_frame,
-    fetch_one,
-    fetch_value,
-    iter_frames,
-    known_tables,
-    open_database,
-)
-from orders_core.storage.postgres import PgCursor, PostgresDatabase, describe, positional
+from orders_core.storage.database import open_database
+from orders_core.storage.errors import DatabaseError, WriteConflict
 from orders_core.storage.migrations import SCHEMA_VERSION
+from orders_core.storage.ownership import known_tables
+from orders_core.storage.postgres import PgCursor, PostgresDatabase, describe, positional
+from orders_core.storage.reads import fetch_frame, fetch_one, fetch_value, iter_frames
 from orders_core.storage.schema import STATUSES
+from orders_core.storage.transactions import claim_key
 
 # ----------------------------------------------------------------- placeholders (no server needed)
 

@@ -18,9 +18,11 @@ import pytest
 from orders_core.orders import allowance_ledger
 from orders_core.recurring import api as rec
 from orders_core.recurring import generation as gen
-from orders_core.storage.database import fetch_one, fetch_value, open_database, run_write
 from orders_core.recurring.api import TemplateDraft, TemplateLine, TemplateRefused
 from orders_core.recurring.dates import sql_dom_after, sql_dom_on_or_before, sql_grid_on_or_before
+from orders_core.storage.database import open_database
+from orders_core.storage.reads import fetch_one, fetch_value
+from orders_core.storage.transactions import run_write
 from tests.checksums import checksum
 from tests.people import acting
 
@@ -542,7 +544,7 @@ def test_index_filters_and_due_count(db, cur):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "orders_core.cli.main", "recurring", "run", *args],
+    return subprocess.run([sys.executable, "-m", "orders_core.cli", "recurring", "run", *args],
                           capture_output=True, text=True, timeout=120)
 
 

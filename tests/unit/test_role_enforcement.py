@@ -18,18 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from orders_core.orders import archive
 from orders_core.catalogue import products as catalogue
-from orders_core.intake import importing
-from orders_core.clients import policies
-from orders_core.intake import portal
-from orders_core.clients import prescriptions
-from orders_core.recurring import api as recurring
-from orders_core.clients import registration
-from orders_core.storage.backup import backup_as
+from orders_core.cli.backup import backup_as
+from orders_core.clients import policies, prescriptions, registration
 from orders_core.clients.records import get_client, load_client, prescription_periods
-from orders_core.storage.database import Database, fetch_value
-from orders_core.reports.check import recount_summaries
+from orders_core.fulfillment.picking import generate_picking_list
+from orders_core.intake import importing, portal
+from orders_core.orders import archive
+from orders_core.orders.detail import get_order
 from orders_core.orders.lifecycle import (
     cancel_order,
     deliver_order,
@@ -38,11 +34,13 @@ from orders_core.orders.lifecycle import (
     ship_order,
     verify_order,
 )
-from orders_core.orders.detail import get_order
 from orders_core.orders.ordering import DraftLine, OrderDraft, create_order
-from orders_core.fulfillment.picking import generate_picking_list
-from orders_core.rules.roles import ROLES, NotAllowed, may
-from orders_core.staff.members import DEMO_STAFF, Person
+from orders_core.recurring import api as recurring
+from orders_core.reports.check import recount_summaries
+from orders_core.rules.roles import ROLES, NotAllowed, Person, may
+from orders_core.staff.members import DEMO_STAFF
+from orders_core.storage.database import Database
+from orders_core.storage.reads import fetch_value
 from tests.checksums import checksum
 from tests.order_helpers import TODAY, make_client
 from tests.people import MANAGER_PERSON as SETUP

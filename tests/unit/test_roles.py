@@ -9,12 +9,12 @@ from orders_core.rules.roles import (
     ROLES,
     SHIPPING_STATUSES,
     NotAllowed,
+    Person,
     may,
     order_statuses,
     require,
 )
 from orders_core.storage.schema import STATUSES
-from orders_core.staff.members import Person
 
 Y, N, S = "yes", "no", "shipping"
 # The table: action -> (CSR, Fulfillment Associate, Operations Manager, Administrator)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from orders_core.storage import dialect
-from orders_core.rules import formatting
-from orders_core.orders.index import OrderQuery, export_csv, list_orders
 from orders_core.fulfillment.picking import generate_picking_list
 from orders_core.fulfillment.picking_pdf import grams_text
+from orders_core.orders.index import OrderQuery, export_csv, list_orders
 from orders_core.recurring.templates import _g
+from orders_core.rules import formatting
+from orders_core.storage import dialect
 from tests.people import acting
 from tests.unit.test_picking import pages_text
 

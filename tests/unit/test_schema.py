@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from orders_core.storage.database import fetch_value
+from orders_core.storage.reads import fetch_value
 from orders_core.storage.schema import TABLES
 
 GOOD = [

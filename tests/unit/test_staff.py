@@ -9,10 +9,10 @@ import threading
 
 import pytest
 
-from orders_core.staff import members as staff
 from orders_core.cli.main import main
-from orders_core.rules.roles import NotAllowed
-from orders_core.staff.members import DEMO_STAFF, Person, StaffError
+from orders_core.rules.roles import NotAllowed, Person
+from orders_core.staff import members as staff
+from orders_core.staff.members import DEMO_STAFF, StaffError
 from tests.conftest import ENGINES
 
 

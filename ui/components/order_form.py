@@ -10,11 +10,11 @@ import itertools
 
 import streamlit as st
 
-from orders_core.rules import formatting
 from orders_core.orders.index import distinct_carriers
+from orders_core.orders.ordering import DraftLine, OrderDraft, OrderReview, catalogue
+from orders_core.rules import formatting
 from orders_core.rules.limits import MAX_MONEY, MAX_UNITS
 from orders_core.rules.numbers import NumberError, parse_money, parse_units
-from orders_core.orders.ordering import DraftLine, OrderDraft, OrderReview, catalogue
 from ui.session import cursor
 from ui.text import literal
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from orders_core.orders.index import InvalidQuery, OrderQuery
 from orders_core.fulfillment.picking import (
     PICKING_STATUS,
     PickingList,
@@ -18,6 +17,7 @@ from orders_core.fulfillment.picking import (
     recent_picking_lists,
 )
 from orders_core.fulfillment.picking_pdf import grams_text
+from orders_core.orders.index import InvalidQuery, OrderQuery
 from orders_core.rules.roles import NotAllowed
 from ui.session import acting_person, cursor, database
 from ui.text import literal

@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from orders_core.rules import formatting
 from orders_core.recurring import api as rec
+from orders_core.rules import formatting
 from orders_core.rules.dates import LAST_DATE
 from orders_core.rules.limits import MAX_UNITS
 from orders_core.rules.numbers import NumberError, parse_units

@@ -1,0 +1,90 @@
+"""`orders-core picking-list [--orders 1,2,3 | --number N] -o FILE --as EMAIL`: a picking list's PDF."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from orders_core.cli.options import (
+    acting_person,
+    add_as_option,
+    add_db_option,
+    count_arg,
+    order_id_arg,
+    path_arg,
+)
+from orders_core.fulfillment.picking import PickingListError, generate_picking_list, picking_list_pdf
+from orders_core.storage.database import open_database
+from orders_core.storage.errors import DatabaseError
+
+
+def _parse_ids(text: str) -> list[int]:
+    return [order_id_arg(p) for p in text.split(",") if p.strip()]
+
+
+def _output_problem(out: Path) -> str | None:
+    """Why the PDF cannot be written to ``out``, checked before anything is recorded (None: it can)."""
+    if out.is_dir():
+        return f"{out} is a folder; give the PDF's file name, such as {out / 'picking-list.pdf'}."
+    if not out.parent.exists():
+        return f"The folder {out.parent} does not exist; create it first or choose another one."
+    if not out.parent.is_dir():
+        return f"{out.parent} is not a folder, so {out.name} cannot be written there."
+    if not os.access(out.parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        return f"{out} cannot be written (no permission); choose another place."
+    return None
+
+
+def _cli(args: argparse.Namespace) -> int:
+    """The PDF goes to a temporary file next to ``-o`` inside the list's transaction and is renamed into
+    place once the list is kept, so nothing is recorded unless the PDF is written."""
+    out = Path(args.output)
+    problem = _output_problem(out)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    try:
+        db = open_database(args.db, create=False)
+    except DatabaseError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+
+    partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    try:
+        actor = acting_person(db.cursor(), args, "picking_list")  # a kept list shows prescriptions' grams too
+        if args.number is not None:
+            pdf, number, count = picking_list_pdf(db, args.number), args.number, None
+            partial.write_bytes(pdf)
+        else:
+            made = generate_picking_list(db, order_ids=args.orders, actor=actor,
+                                         before_commit=partial.write_bytes)
+            number, count = made.number, len(made.order_ids)
+        os.replace(partial, out)
+    except PickingListError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"The picking list could not be written to {out} ({exc.strerror or exc}); nothing was recorded.",
+              file=sys.stderr)
+        return 2
+    finally:
+        partial.unlink(missing_ok=True)
+        db.close()
+    what = f"{count:,} orders" if count is not None else "kept list"
+    print(f"Picking list {number} ({what}) written to {args.output}.")
+    return 0
+
+
+def register_cli(subparsers) -> None:
+    """`orders-core picking-list [--orders 1,2,3] -o FILE [--db PATH] --as EMAIL`."""
+
+    p = subparsers.add_parser("picking-list", help="generate a picking list PDF")
+    p.add_argument("--orders", type=_parse_ids, default=None,
+                   help="comma-separated Order IDs (default: every non-archived order in Order Placed)")
+    p.add_argument("--number", type=count_arg, default=None, help="write kept picking list N again instead")
+    p.add_argument("-o", "--output", type=path_arg, required=True, help="the PDF file to write")
+    add_db_option(p)
+    add_as_option(p)
+    p.set_defaults(func=_cli)
