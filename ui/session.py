@@ -38,7 +38,6 @@ import gc
 import sys
 import threading
 
-import duckdb
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -46,6 +45,7 @@ from orders_core.cli.backup import backup_as
 from orders_core.recurring.job import DailyJob, job_enabled
 from orders_core.rules.roles import NotAllowed, Person
 from orders_core.staff.members import active_person
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database, default_db_path, open_database
 from orders_core.storage.errors import DatabaseError
 
@@ -92,7 +92,7 @@ def database() -> Database:
     return db
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
+def cursor() -> Cursor:
     """This script run's own cursor on the shared connection (one per thread and database)."""
     db = database()
     cursors = _THREAD.__dict__.setdefault("cursors", {})

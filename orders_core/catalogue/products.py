@@ -22,12 +22,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-import duckdb
-
 from orders_core.rules import fields as f
 from orders_core.rules.equivalents import dried_equivalent
 from orders_core.rules.roles import Person, require
 from orders_core.storage.actor_columns import who_sql
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_one
 from orders_core.storage.schema import CATEGORIES
@@ -105,18 +104,18 @@ _SELECT = f"""SELECT {", ".join("p.category::VARCHAR" if c == "category" else c 
               FROM products p LEFT JOIN product_classes USING (sku)"""
 
 
-def _event(cur: duckdb.DuckDBPyConnection, sku_: str, actor: Person, kind: str, details: str) -> None:
+def _event(cur: Cursor, sku_: str, actor: Person, kind: str, details: str) -> None:
     cur.execute("INSERT INTO product_events (event_id, sku, event_at, actor, kind, details, actor_email) "
                 "VALUES (nextval('product_event_ids'), ?, now()::TIMESTAMP, ?, ?, ?, ?)",
                 [sku_, actor.name, kind, details, actor.email])
 
 
-def _price(cur: duckdb.DuckDBPyConnection, sku_: str, price, actor: Person) -> None:
+def _price(cur: Cursor, sku_: str, price, actor: Person) -> None:
     cur.execute("INSERT INTO product_prices (sku, unit_price, effective_at, changed_by, changed_by_email) "
                 "VALUES (?, ?, now()::TIMESTAMP, ?, ?)", [sku_, price, actor.name, actor.email])
 
 
-def product(cur: duckdb.DuckDBPyConnection, sku_: str) -> dict | None:
+def product(cur: Cursor, sku_: str) -> dict | None:
     row = fetch_one(cur, f"{_SELECT} WHERE sku = ?", [sku_])
     return dict(zip(_READ, row, strict=True)) if row else None
 
@@ -125,7 +124,7 @@ def add_product(db: Database, raw: dict, actor: Person) -> str:
     """Add a product; RecordRefused (nothing written) lists every bad field."""
     v = check_product(raw).values_or_refuse(LABELS)
 
-    def work(cur: duckdb.DuckDBPyConnection) -> str:
+    def work(cur: Cursor) -> str:
         require(actor, "manage_catalogue")
         if product(cur, v["sku"]) is not None:
             raise f.RecordRefused({"sku": f"{v['sku']} is already in the catalogue; edit that product"}, LABELS)
@@ -145,7 +144,7 @@ def edit_product(db: Database, sku_: str, raw: dict, actor: Person) -> str:
     """Change a product (not its SKU); a new price is added to its price history. Returns the change."""
     new = check_product({**raw, "sku": sku_}).values_or_refuse(LABELS)
 
-    def work(cur: duckdb.DuckDBPyConnection) -> str:
+    def work(cur: Cursor) -> str:
         require(actor, "manage_catalogue")
         old = product(cur, sku_)
         if old is None:
@@ -165,13 +164,13 @@ def edit_product(db: Database, sku_: str, raw: dict, actor: Person) -> str:
     return db.write(work)
 
 
-def list_products(cur: duckdb.DuckDBPyConnection, *, include_inactive: bool = True) -> list[dict]:
+def list_products(cur: Cursor, *, include_inactive: bool = True) -> list[dict]:
     where = "" if include_inactive else "WHERE active"
     rows = cur.execute(f"{_SELECT} {where} ORDER BY name, sku").fetchall()
     return [dict(zip(_READ, r, strict=True)) for r in rows]
 
 
-def price_history(cur: duckdb.DuckDBPyConnection, sku_: str) -> list[dict]:
+def price_history(cur: Cursor, sku_: str) -> list[dict]:
     rows = cur.execute(f"SELECT effective_at, unit_price, {who_sql('changed_by', 'changed_by_email')} "
                        "FROM product_prices WHERE sku = ? "
                        "ORDER BY effective_at DESC", [sku_]).fetchall()

@@ -18,12 +18,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import duckdb
-
 from orders_core.clients.record_ending import EndableRecord, end_record
 from orders_core.clients.registration import record_client_event, require_client
 from orders_core.rules import fields as f
 from orders_core.rules.roles import Person, require
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_one
 from orders_core.storage.transactions import next_id
@@ -51,7 +50,7 @@ def check_document(raw: dict) -> f.Checker:
     return c
 
 
-def _overlap(cur: duckdb.DuckDBPyConnection, client_id: int, start: dt.date, end: dt.date,
+def _overlap(cur: Cursor, client_id: int, start: dt.date, end: dt.date,
              exclude: int | None = None) -> tuple | None:
     return fetch_one(
         cur,
@@ -71,7 +70,7 @@ def add_document(db: Database, client_id: int, raw: dict, actor: Person, *, kind
     """Record a medical document; RecordRefused (nothing written) lists every bad field."""
     v = check_document(raw).values_or_refuse(LABELS)
 
-    def work(cur: duckdb.DuckDBPyConnection) -> int:
+    def work(cur: Cursor) -> int:
         require(actor, "register_clients")
         require_client(cur, client_id)
         clash = _overlap(cur, client_id, v["valid_from"], v["valid_until"])
@@ -91,7 +90,7 @@ def add_document(db: Database, client_id: int, raw: dict, actor: Person, *, kind
     return db.write(work)
 
 
-def renewal_defaults(cur: duckdb.DuckDBPyConnection, client_id: int, person: Person) -> dict:
+def renewal_defaults(cur: Cursor, client_id: int, person: Person) -> dict:
     """A renewal's suggested fields: the latest document's, starting the day after it ends, for a year."""
     latest = latest_document(cur, client_id, person)
     if latest is None:
@@ -120,12 +119,12 @@ _DOC_COLUMNS = ("prescription_id", "grams_per_day", "valid_from", "valid_until",
                 "practitioner_licence")
 
 
-def latest_document(cur: duckdb.DuckDBPyConnection, client_id: int, person: Person) -> dict | None:
+def latest_document(cur: Cursor, client_id: int, person: Person) -> dict | None:
     docs = documents(cur, client_id, person)
     return docs[0] if docs else None
 
 
-def documents(cur: duckdb.DuckDBPyConnection, client_id: int, person: Person) -> list[dict]:
+def documents(cur: Cursor, client_id: int, person: Person) -> list[dict]:
     """The client's active documents, latest first (for a ``person`` who may see client records)."""
     require(person, "view_client_records")
     rows = cur.execute(

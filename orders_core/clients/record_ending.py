@@ -11,11 +11,10 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import duckdb
-
 from orders_core.clients.registration import record_client_event
 from orders_core.rules import fields as f
 from orders_core.rules.roles import Person, require
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_one
 
@@ -34,7 +33,7 @@ def end_record(db: Database, kind: EndableRecord, record_id: int, last_day: obje
     event's details, returned for the page."""
     day = f.end_day(last_day)
 
-    def work(cur: duckdb.DuckDBPyConnection) -> str:
+    def work(cur: Cursor) -> str:
         require(actor, "register_clients")
         row = fetch_one(cur, f"SELECT client_id, valid_from, valid_until FROM {kind.table} "  # noqa: S608
                              f"WHERE {kind.key} = ? AND active", [record_id])

@@ -10,10 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import duckdb
 import pandas as pd
 
-from orders_core.orders.index import search_words
 from orders_core.rules import allowance, formatting
 from orders_core.rules.allowance import COUNTED_SQL, DAYS_PER_PERIOD, RELEASED_STATUSES, Period
 from orders_core.rules.limits import MAX_SEARCH_CHARS
@@ -21,7 +19,9 @@ from orders_core.rules.paging import Page, check_page
 from orders_core.rules.parsing import MAX_CLIENT_ID_DIGITS, id_in
 from orders_core.rules.refusals import Refused
 from orders_core.rules.roles import Person, require
+from orders_core.rules.search_text import search_words
 from orders_core.storage import dialect
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_frame, fetch_one, fetch_value
 from orders_core.storage.schema import REGISTRATION_STATUSES
 
@@ -75,7 +75,7 @@ def _client_where(sql: dialect.Dialect, q: ClientQuery) -> tuple[str, list]:
     return " AND ".join(clauses), params
 
 
-def list_clients(cur: duckdb.DuckDBPyConnection, q: ClientQuery) -> ClientPage:
+def list_clients(cur: Cursor, q: ClientQuery) -> ClientPage:
     """One page of clients (by name) matching ``q``, and how many match in all."""
     q = q.validated()
     where, params = _client_where(dialect.of(cur), q)
@@ -174,14 +174,14 @@ class Client:
         return [p for p in self.policies if p.is_valid_on(day)]
 
 
-def get_client(cur: duckdb.DuckDBPyConnection, client_id: int, person: Person) -> Client | None:
+def get_client(cur: Cursor, client_id: int, person: Person) -> Client | None:
     """The client with their date of birth, active prescription and coverage policies, or None; for
     ``person`` only when their role may see client records (``NotAllowed`` otherwise)."""
     require(person, "view_client_records")
     return load_client(cur, client_id)
 
 
-def load_client(cur: duckdb.DuckDBPyConnection, client_id: int) -> Client | None:
+def load_client(cur: Cursor, client_id: int) -> Client | None:
     """The client with their active prescription and active coverage policies, or None.
 
     For orders_core itself (the checks of a write whose role was already checked); pages and
@@ -225,8 +225,26 @@ def period_bounds(rx: Prescription, day: dt.date) -> tuple[int, dt.date, dt.date
     return allowance.period_bounds(rx.valid_from, rx.valid_until, day)
 
 
+def grams_used(
+    cur: Cursor, client_id: int, start: dt.date, end: dt.date,
+    exclude_order_id: int | None = None,
+) -> Decimal:
+    """Grams counted against the period [start, end]: the client's orders created in it, not released."""
+    value = fetch_value(
+        cur,
+        f"""
+        SELECT coalesce(sum(grams), 0) FROM orders
+        WHERE client_id = ? AND {allowance.COUNTED_SQL}
+          AND created_at >= ?::DATE AND created_at < ?::DATE + INTERVAL '1 day'
+          AND order_id IS DISTINCT FROM ?
+        """,
+        [client_id, list(allowance.RELEASED_STATUSES), start, end, exclude_order_id],
+    )
+    return Decimal(value)
+
+
 def current_period(
-    cur: duckdb.DuckDBPyConnection, client: Client, day: dt.date, exclude_order_id: int | None = None
+    cur: Cursor, client: Client, day: dt.date, exclude_order_id: int | None = None
 ) -> Period | None:
     """The period holding ``day`` with the grams already used in it (None without a valid prescription)."""
     rx = client.prescription
@@ -234,11 +252,11 @@ def current_period(
     if bounds is None:
         return None
     number, start, end = bounds
-    used = allowance.grams_used(cur, client.client_id, start, end, exclude_order_id)
+    used = grams_used(cur, client.client_id, start, end, exclude_order_id)
     return Period(number, start, end, rx.period_allowance, used)
 
 
-def prescription_periods(cur: duckdb.DuckDBPyConnection, client: Client, today: dt.date,
+def prescription_periods(cur: Cursor, client: Client, today: dt.date,
                          person: Person) -> list[Period]:
     """Every period of the active prescription up to the one holding ``today``, newest first (for a
     ``person`` who may see client records)."""
@@ -271,7 +289,7 @@ def prescription_periods(cur: duckdb.DuckDBPyConnection, client: Client, today: 
     return periods[::-1]
 
 
-def period_orders(cur: duckdb.DuckDBPyConnection, order_ids: tuple[int, ...]) -> pd.DataFrame:
+def period_orders(cur: Cursor, order_ids: tuple[int, ...]) -> pd.DataFrame:
     """The orders of one period: id, created, status, grams (blank when no cannabis), total due."""
     return fetch_frame(
         cur,

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
-
 from orders_core.rules import fields as f
 from orders_core.rules.roles import Person, require
 from orders_core.storage import dialect
 from orders_core.storage.actor_columns import who_sql
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_one, fetch_value
 from orders_core.storage.schema import REGISTRATION_STATUSES
@@ -70,7 +69,7 @@ def check_client(raw: dict, today: dt.date | None = None, *, default_status: str
     return c
 
 
-def _event(cur: duckdb.DuckDBPyConnection, client_id: int, actor: Person, kind: str, details: str) -> None:
+def _event(cur: Cursor, client_id: int, actor: Person, kind: str, details: str) -> None:
     cur.execute(
         "INSERT INTO client_events (event_id, client_id, event_at, actor, kind, details, actor_email) "
         "VALUES (nextval('client_event_ids'), ?, now()::TIMESTAMP, ?, ?, ?, ?)",
@@ -81,14 +80,14 @@ def _event(cur: duckdb.DuckDBPyConnection, client_id: int, actor: Person, kind: 
 record_client_event = _event
 
 
-def require_client(cur: duckdb.DuckDBPyConnection, client_id: int) -> None:
+def require_client(cur: Cursor, client_id: int) -> None:
     """RecordRefused (field "client") unless ``client_id`` is a registered client: for a document or a
     policy added to a client."""
     if fetch_one(cur, "SELECT 1 FROM clients WHERE client_id = ?", [client_id]) is None:
         raise f.RecordRefused({"client": f"{client_id} does not exist"}, {"client": "Client"})
 
 
-def _key_owner(cur: duckdb.DuckDBPyConnection, number: str | None) -> int | None:
+def _key_owner(cur: Cursor, number: str | None) -> int | None:
     if number is None:
         return None
     return fetch_value(cur, "SELECT client_id FROM client_keys WHERE previous_system_id = ?", [number])
@@ -98,7 +97,7 @@ def register_client(db: Database, raw: dict, actor: Person, *, today: dt.date | 
     """Register a client; RecordRefused (nothing written) lists every bad field."""
     v = check_client(raw, today).values_or_refuse(LABELS)
 
-    def work(cur: duckdb.DuckDBPyConnection) -> int:
+    def work(cur: Cursor) -> int:
         require(actor, "register_clients")
         owner = _key_owner(cur, v["previous_system_id"])
         if owner is not None:
@@ -120,7 +119,7 @@ def register_client(db: Database, raw: dict, actor: Person, *, today: dt.date | 
     return db.write(work)
 
 
-def _set_key(cur: duckdb.DuckDBPyConnection, client_id: int, old: str | None, new: str | None) -> None:
+def _set_key(cur: Cursor, client_id: int, old: str | None, new: str | None) -> None:
     """Point the previous system's number at the client (the 'edited' event keeps the old number)."""
     if old is not None and new is not None:
         claim_key(cur, "UPDATE client_keys SET previous_system_id = ? WHERE client_id = ?", [new, client_id])
@@ -130,14 +129,14 @@ def _set_key(cur: duckdb.DuckDBPyConnection, client_id: int, old: str | None, ne
         cur.execute("DELETE FROM client_keys WHERE client_id = ?", [client_id])
 
 
-def client_record(cur: duckdb.DuckDBPyConnection, client_id: int, person: Person) -> dict | None:
+def client_record(cur: Cursor, client_id: int, person: Person) -> dict | None:
     """The registration record's fields as stored (with the previous system's number), or None; it holds
     the date of birth, so only for a ``person`` who may see client records."""
     require(person, "view_client_records")
     return _record(cur, client_id)
 
 
-def _record(cur: duckdb.DuckDBPyConnection, client_id: int) -> dict | None:
+def _record(cur: Cursor, client_id: int) -> dict | None:
     row = fetch_one(
         cur,
         f"""SELECT {", ".join("c." + k for k in _COLUMNS)}, k.previous_system_id
@@ -154,7 +153,7 @@ def _record(cur: duckdb.DuckDBPyConnection, client_id: int) -> dict | None:
 def edit_client(db: Database, client_id: int, raw: dict, actor: Person, *, today: dt.date | None = None) -> str:
     """Change a client's record (not the status); the event keeps every previous value. Returns the change."""
 
-    def work(cur: duckdb.DuckDBPyConnection) -> str:
+    def work(cur: Cursor) -> str:
         require(actor, "register_clients")
         old = _record(cur, client_id)
         if old is None:
@@ -186,7 +185,7 @@ def change_status(db: Database, client_id: int, action: str, actor: Person) -> s
         raise ValueError(f"{action!r} is not a registration action ({', '.join(STATUS_ACTIONS)}).")
     before, after, kind = STATUS_ACTIONS[action]
 
-    def work(cur: duckdb.DuckDBPyConnection) -> str:
+    def work(cur: Cursor) -> str:
         require(actor, "register_clients")
         status = fetch_value(cur, "SELECT registration_status::VARCHAR FROM clients WHERE client_id = ?", [client_id])
         if status is None:
@@ -206,7 +205,7 @@ def status_actions(status: str) -> list[str]:
     return [a for a, (before, _, _) in STATUS_ACTIONS.items() if before == status]
 
 
-def client_history(cur: duckdb.DuckDBPyConnection, client_id: int, person: Person) -> list[dict]:
+def client_history(cur: Cursor, client_id: int, person: Person) -> list[dict]:
     """Every change to the client's record, documents and coverage, newest first (who: 'Name (email)');
     only for a ``person`` who may see client records."""
     require(person, "view_client_records")
@@ -218,6 +217,6 @@ def client_history(cur: duckdb.DuckDBPyConnection, client_id: int, person: Perso
     return [dict(zip(("When", "Who", "What", "Details"), r, strict=True)) for r in rows]
 
 
-def has_clients(cur: duckdb.DuckDBPyConnection) -> bool:
+def has_clients(cur: Cursor) -> bool:
     """Whether any client is registered (an empty database says what to do first)."""
     return bool(fetch_value(cur, "SELECT count(*) FROM (SELECT 1 FROM clients LIMIT 1) c"))

@@ -31,8 +31,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-import duckdb
-
 from orders_core.demo.catalogue import (
     CITIES,
     CSRS,
@@ -47,6 +45,7 @@ from orders_core.recurring.generation import JOB_ACTOR
 from orders_core.reports import rollup as metrics_rollup
 from orders_core.rules.roles import FULFILLMENT
 from orders_core.staff.members import DEMO_STAFF, add_demo_staff
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_one, fetch_value
 from orders_core.storage.schema import CARRIERS
 
@@ -69,7 +68,7 @@ def _list(values) -> str:
 
 
 def generate(
-    con: duckdb.DuckDBPyConnection,
+    con: Cursor,
     orders: int,
     *,
     seed: int = 42,
@@ -109,7 +108,7 @@ def generate(
     return {"clients": n_clients, "orders": orders}
 
 
-def _stage_clients(con: duckdb.DuckDBPyConnection, n: int, anchor: dt.date) -> None:
+def _stage_clients(con: Cursor, n: int, anchor: dt.date) -> None:
     """demo_clients: registration on the growth curve, status, daily quantity, orders per period, template day."""
     con.execute(
         f"""
@@ -153,7 +152,7 @@ def _stage_clients(con: duckdb.DuckDBPyConnection, n: int, anchor: dt.date) -> N
     )
 
 
-def _stage_candidates(con: duckdb.DuckDBPyConnection, anchor: dt.date) -> int:
+def _stage_candidates(con: Cursor, anchor: dt.date) -> int:
     """demo_slots: every order a client could make (1 or 2 per prescription period, within the rx and to date)."""
     con.execute(
         f"""
@@ -180,7 +179,7 @@ def _stage_candidates(con: duckdb.DuckDBPyConnection, anchor: dt.date) -> int:
     return fetch_value(con, "SELECT count(*) FROM demo_slots")
 
 
-def _clients(con: duckdb.DuckDBPyConnection, n: int) -> None:
+def _clients(con: Cursor, n: int) -> None:
     con.execute(
         f"""
         INSERT INTO clients
@@ -231,7 +230,7 @@ def _city_list() -> str:
     return "[" + ", ".join(_list(c) for c in CITIES) + "]"
 
 
-def _orders(con: duckdb.DuckDBPyConnection, n: int, anchor: dt.date) -> None:
+def _orders(con: Cursor, n: int, anchor: dt.date) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE demo_orders AS
@@ -270,7 +269,7 @@ def _orders(con: duckdb.DuckDBPyConnection, n: int, anchor: dt.date) -> None:
     _order_rows(con, anchor)
 
 
-def _demo_products(con: duckdb.DuckDBPyConnection) -> None:
+def _demo_products(con: Cursor) -> None:
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE demo_products AS
@@ -279,7 +278,7 @@ def _demo_products(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _lines(con: duckdb.DuckDBPyConnection) -> None:
+def _lines(con: Cursor) -> None:
     """Up to three lines an order, kept while their grams fit the order's budget; a Recurring order's are its template's."""
     n_can, n_acc = fetch_one(
         con, "SELECT count(*) FILTER (is_cannabis), count(*) FILTER (NOT is_cannabis) FROM products"
@@ -319,7 +318,7 @@ def _lines(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _order_rows(con: duckdb.DuckDBPyConnection, anchor: dt.date) -> None:
+def _order_rows(con: Cursor, anchor: dt.date) -> None:
     carriers = _list(CARRIERS)
     con.execute(
         f"""
@@ -419,7 +418,7 @@ def _order_rows(con: duckdb.DuckDBPyConnection, anchor: dt.date) -> None:
         "WHERE o.client_id = r.recurring_order_id")
 
 
-def _recurring(con: duckdb.DuckDBPyConnection, anchor: dt.date) -> None:
+def _recurring(con: Cursor, anchor: dt.date) -> None:
     """A monthly template for every tenth client from a day after registration; its id is the client's id."""
     con.execute(
         f"""
@@ -460,7 +459,7 @@ def _email_of(name_sql: str) -> str:
     return f"(CASE {name_sql} {cases} END)"
 
 
-def _events(con: duckdb.DuckDBPyConnection, anchor: dt.date) -> None:
+def _events(con: Cursor, anchor: dt.date) -> None:
     """Each order's history, every event naming its author and their e-mail (issue 12). A portal order was
     created by the client through the portal (their name and e-mail), a recurring one by the daily job;
     the Fulfillment Associate ships, a CSR does the rest."""
@@ -518,7 +517,7 @@ def _events(con: duckdb.DuckDBPyConnection, anchor: dt.date) -> None:
     """)
 
 
-def _reset_sequences(con: duckdb.DuckDBPyConnection) -> None:
+def _reset_sequences(con: Cursor) -> None:
     """Start each id sequence after the ids the bulk insert used."""
     for seq, table, col in [
         ("order_ids", "orders", "order_id"),

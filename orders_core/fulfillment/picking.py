@@ -28,13 +28,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-import duckdb
-
 from orders_core.fulfillment.picking_pdf import _Line, _Meta, _Order, render
 from orders_core.orders.index import OrderQuery, iter_orders
 from orders_core.rules.roles import Person, require
 from orders_core.storage import dialect
 from orders_core.storage.actor_columns import who_sql
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_one
 from orders_core.storage.transactions import next_id
@@ -97,7 +96,7 @@ def _ids_list(order_ids: Sequence[int]) -> list[int]:
         raise PickingListError("Order IDs are whole numbers, such as 100123.") from None
 
 
-def default_order_ids(cur: duckdb.DuckDBPyConnection) -> list[int]:
+def default_order_ids(cur: Cursor) -> list[int]:
     """Every non-archived order in Order Placed, by Order ID."""
     rows = cur.execute(
         "SELECT order_id FROM orders WHERE status = ? AND archived_at IS NULL ORDER BY order_id",
@@ -106,7 +105,7 @@ def default_order_ids(cur: duckdb.DuckDBPyConnection) -> list[int]:
     return [r[0] for r in rows]
 
 
-def _classify(cur: duckdb.DuckDBPyConnection, ids: list[int]) -> tuple[list[int], list[tuple[int, str]]]:
+def _classify(cur: Cursor, ids: list[int]) -> tuple[list[int], list[tuple[int, str]]]:
     """(ids that can go on a list, [(id, why not)] for the others)."""
     rows = cur.execute(
         """
@@ -129,7 +128,7 @@ def _classify(cur: duckdb.DuckDBPyConnection, ids: list[int]) -> tuple[list[int]
     return ok, refused
 
 
-def eligible_order_ids(cur: duckdb.DuckDBPyConnection, order_ids: Sequence[int]) -> tuple[list[int], list[str]]:
+def eligible_order_ids(cur: Cursor, order_ids: Sequence[int]) -> tuple[list[int], list[str]]:
     """Split ``order_ids`` into those that can go on a picking list and a reason for each other one."""
     ok, refused = _classify(cur, _ids_list(order_ids))
     return ok, [f"{i} ({why})" for i, why in refused]
@@ -142,7 +141,7 @@ def _refusal(refused: list[tuple[int, str]]) -> str:
             f"so these cannot: {shown}{more}.")
 
 
-def resolve_order_ids(cur: duckdb.DuckDBPyConnection, order_ids: Sequence[int] | None) -> list[int]:
+def resolve_order_ids(cur: Cursor, order_ids: Sequence[int] | None) -> list[int]:
     """The orders a list of ``order_ids`` (None: the default set) would hold; PickingListError if any cannot."""
     if order_ids is None:
         return default_order_ids(cur)
@@ -155,7 +154,7 @@ def resolve_order_ids(cur: duckdb.DuckDBPyConnection, order_ids: Sequence[int] |
     return ok
 
 
-def order_ids_for_query(cur: duckdb.DuckDBPyConnection, query: OrderQuery) -> list[int]:
+def order_ids_for_query(cur: Cursor, query: OrderQuery) -> list[int]:
     """The non-archived Order Placed orders among those matching ``query`` (every page of it)."""
     q = query.validated()
     if q.view == "Archived" or (q.statuses and PICKING_STATUS not in q.statuses):
@@ -168,7 +167,7 @@ def order_ids_for_query(cur: duckdb.DuckDBPyConnection, query: OrderQuery) -> li
 
 
 def picking_preview(
-    cur: duckdb.DuckDBPyConnection, order_ids: Sequence[int] | None = None, *, made_list: int | None = None,
+    cur: Cursor, order_ids: Sequence[int] | None = None, *, made_list: int | None = None,
 ) -> PickingPreview:
     """How many orders, lines, units and dried-equivalent grams the list would hold, and how many of them
     are already on an earlier list (``made_list``: the list just made of these orders, which is not earlier)."""
@@ -238,7 +237,7 @@ def generate_picking_list(
     e-mail), whose role must allow picking lists (``NotAllowed`` otherwise, nothing recorded)."""
     holder = licence_holder_name(licence_holder)
 
-    def work(cur: duckdb.DuckDBPyConnection) -> tuple[int, list[int]]:
+    def work(cur: Cursor) -> tuple[int, list[int]]:
         require(actor, "picking_list")
         ids = resolve_order_ids(cur, order_ids)
         if not ids:
@@ -277,14 +276,14 @@ def generate_picking_list(
                        generated_at=meta.generated_at, generated_by=meta.generated_by)
 
 
-def picking_list_pdf(db_or_cur: Database | duckdb.DuckDBPyConnection, number: int) -> bytes:
+def picking_list_pdf(db_or_cur: Database | Cursor, number: int) -> bytes:
     """Kept picking list ``number`` again, exactly as it was generated (from its snapshot)."""
     cur = db_or_cur.cursor() if hasattr(db_or_cur, "write") else db_or_cur  # a database (either engine) or a cursor
     meta, sections = _load(cur, number)
     return render(meta, sections)
 
 
-def recent_picking_lists(cur: duckdb.DuckDBPyConnection, limit: int = 10) -> list[KeptPickingList]:
+def recent_picking_lists(cur: Cursor, limit: int = 10) -> list[KeptPickingList]:
     """The latest kept picking lists, newest first."""
     rows = cur.execute(
         f"""
@@ -297,7 +296,7 @@ def recent_picking_lists(cur: duckdb.DuckDBPyConnection, limit: int = 10) -> lis
     return [KeptPickingList(*r) for r in rows]
 
 
-def _load(cur: duckdb.DuckDBPyConnection, number: int) -> tuple[_Meta, list[_Order]]:
+def _load(cur: Cursor, number: int) -> tuple[_Meta, list[_Order]]:
     head = fetch_one(
         cur,
         f"SELECT picking_list_id, generated_at, {who_sql('generated_by', 'generated_by_email')}, licence_holder "

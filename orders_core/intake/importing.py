@@ -31,7 +31,6 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
 from orders_core.catalogue import products as catalogue
@@ -41,6 +40,7 @@ from orders_core.intake.writers import BadCell, FileReport
 from orders_core.rules import fields as f
 from orders_core.rules.roles import Person, require
 from orders_core.storage import dialect
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.transactions import run_write
 
@@ -278,7 +278,7 @@ def import_file(db: Database, kind: str, data: bytes, actor: Person, *, dry_run:
     bad_rows = {p.row for p in problems}
     clean = [r for r in records if r["_row"] not in bad_rows]
 
-    def work(cur: duckdb.DuckDBPyConnection) -> ImportReport:
+    def work(cur: Cursor) -> ImportReport:
         require(actor, import_action(kind))
         if clean:  # the rows that are right in themselves meet what only the database knows
             _stage(cur, kind, clean)
@@ -305,7 +305,7 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def _stage(cur: duckdb.DuckDBPyConnection, kind: str, records: list[dict]) -> None:
+def _stage(cur: Cursor, kind: str, records: list[dict]) -> None:
     """The clean records as one table ``imp_raw`` (all text; the writers cast)."""
     names = [k for k in records[0] if k != "_row"] if records else []
     frame = pd.DataFrame({

@@ -39,7 +39,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-import duckdb
 import pandas as pd
 
 from orders_core.clients.records import Client, Policy, Prescription, period_bounds
@@ -63,6 +62,7 @@ from orders_core.rules.limits import MAX_UNITS
 from orders_core.rules.parsing import MAX_CLIENT_ID_DIGITS, id_in
 from orders_core.rules.roles import Person, require
 from orders_core.storage import dialect
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.reads import in_list
 from orders_core.storage.transactions import run_write
@@ -112,7 +112,7 @@ def read_orders(data: bytes) -> list:
     return parsed
 
 
-def _check_structure(cur: duckdb.DuckDBPyConnection, items: list, now: dt.datetime
+def _check_structure(cur: Cursor, items: list, now: dt.datetime
                      ) -> tuple[list[_Order], list[BadCell], set[str]]:
     problems: list[BadCell] = []
     numbers = {str(o.get("client_number")).strip() for o in items if isinstance(o, dict) and o.get("client_number")}
@@ -198,7 +198,7 @@ class _Book:
     """What the review reads, loaded once: clients, documents, policies, products; then (``load_usage``, after
     the ledger rows are held) the grams and per-policy coverage already used, by client and period."""
 
-    def __init__(self, cur: duckdb.DuckDBPyConnection, client_ids: list[int]):
+    def __init__(self, cur: Cursor, client_ids: list[int]):
         clause, params = in_list("client_id", client_ids, "INTEGER")
         self._clause, self._params = clause, params
         rx = {r[0]: Prescription(*r[1:]) for r in cur.execute(
@@ -229,7 +229,7 @@ class _Book:
         bounds = period_bounds(rx, day) if rx else None
         return PeriodKey(client_id, bounds[1], bounds[2], rx.period_allowance) if bounds else None
 
-    def load_usage(self, cur: duckdb.DuckDBPyConnection, keys: list[PeriodKey]) -> None:
+    def load_usage(self, cur: Cursor, keys: list[PeriodKey]) -> None:
         """Grams counted, and dollars and grams each policy paid, in each period of ``keys`` (read after the claim)."""
         if not keys:
             return
@@ -312,7 +312,7 @@ def import_orders(db: Database, data: bytes, actor: Person, *, dry_run: bool = F
     now = now or dt.datetime.now()
     report = PortalReport(len(items))
 
-    def work(cur: duckdb.DuckDBPyConnection) -> PortalReport:
+    def work(cur: Cursor) -> PortalReport:
         require(actor, "create_order")
         orders, report.problems, ids = _check_structure(cur, items, now)
         if report.problems:
@@ -344,7 +344,7 @@ def import_orders(db: Database, data: bytes, actor: Person, *, dry_run: bool = F
     return run_write(db.cursor(), work)
 
 
-def _write(cur: duckdb.DuckDBPyConnection, orders: list[_Order], reviews: list[OrderReview], actor: Person) -> None:
+def _write(cur: Cursor, orders: list[_Order], reviews: list[OrderReview], actor: Person) -> None:
     ids = [r[0] for r in cur.execute("SELECT nextval('order_ids') AS id FROM generate_series(1, ?) ORDER BY id",
                                      [len(orders)]).fetchall()]
     head = pd.DataFrame({

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import duckdb
 import pandas as pd
 
 from orders_core.rules.roles import Person
 from orders_core.storage import dialect
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.dialect import Dialect
 from orders_core.storage.reads import fetch_value
 
@@ -104,7 +104,7 @@ class Writer:
         """The event table's column the subject goes in."""
         return "sku" if self.event_table == "product_events" else "client_id"
 
-    def problems(self, cur: duckdb.DuckDBPyConnection, records: list[dict]) -> list[BadCell]:
+    def problems(self, cur: Cursor, records: list[dict]) -> list[BadCell]:
         d = dialect.of(cur)
         cur.execute(d.temp_table_as("imp", _sql(self.typed, d)))
         found = []
@@ -112,7 +112,7 @@ class Writer:
             found += [BadCell(int(r), c, str(v), reason) for r, c, v, reason in cur.execute(_sql(sql, d)).fetchall()]
         return sorted(found, key=lambda p: p.row)
 
-    def write(self, cur: duckdb.DuckDBPyConnection, actor: Person, source: str) -> tuple[int, int, int]:
+    def write(self, cur: Cursor, actor: Person, source: str) -> tuple[int, int, int]:
         d = dialect.of(cur)
         cur.execute(d.temp_table_as("imp_m", f"""
             SELECT DISTINCT ON (i._row) i.*, t.{self.id_col} AS _existing

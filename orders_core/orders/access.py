@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import duckdb
-
 from orders_core.orders.index import INDEX_COLUMNS, VIEWS, OrderPage, OrderQuery, export_csv, list_orders
 from orders_core.rules.roles import Person, may, order_statuses, require, shipping_fields_only
+from orders_core.storage.cursor import Cursor
 
 SHIPPING_INDEX_COLUMNS = ["Order ID", "Client", "Created At", "Shipped On", "Status", "Carrier"]
 
@@ -42,12 +41,12 @@ def index_columns(person: Person) -> list[str]:
     return list(SHIPPING_INDEX_COLUMNS if shipping_fields_only(person) else INDEX_COLUMNS)
 
 
-def list_orders_for(cur: duckdb.DuckDBPyConnection, q: OrderQuery, person: Person) -> OrderPage:
+def list_orders_for(cur: Cursor, q: OrderQuery, person: Person) -> OrderPage:
     """One page of the index as ``person`` may see it (``OrderPage.query`` keeps the limit)."""
     return list_orders(cur, order_query_for(person, q))
 
 
-def export_csv_for(cur: duckdb.DuckDBPyConnection, q: OrderQuery, person: Person) -> bytes:
+def export_csv_for(cur: Cursor, q: OrderQuery, person: Person) -> bytes:
     """The whole filtered result as CSV, for a role that may export (``NotAllowed`` otherwise)."""
     require(person, "export_csv")
     return export_csv(cur, order_query_for(person, q))

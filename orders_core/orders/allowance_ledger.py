@@ -29,7 +29,8 @@ In PostgreSQL (READ COMMITTED, ``db_postgres``) the same statements take row loc
 No in-process lock is involved, so this holds across app servers on one PostgreSQL database.
 
 A period's row is created by the first write that needs it (with the grams already counted), or
-for every period with orders by ``rebuild_ledger`` (for a migration of an existing database).
+for every period with orders by ``storage.migrations.v2_keys_and_coverage.rebuild_ledger`` (a migration of an
+existing database).
 The table is in ``schema``.
 """
 
@@ -40,9 +41,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-import duckdb
-
-from orders_core.rules.allowance import RELEASED_STATUSES, period_allowance, period_bounds, sql_params
+from orders_core.rules.allowance import RELEASED_STATUSES, period_allowance, period_bounds
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_one
 from orders_core.storage.transactions import claim_key
 
@@ -57,7 +57,7 @@ class PeriodKey:
     allowance: Decimal
 
 
-def period_key(cur: duckdb.DuckDBPyConnection, client_id: int, day: dt.date) -> PeriodKey | None:
+def period_key(cur: Cursor, client_id: int, day: dt.date) -> PeriodKey | None:
     """The period of the client's active prescription holding ``day`` (None: no prescription valid then)."""
     rx = fetch_one(
         cur,
@@ -91,7 +91,7 @@ _COUNTED = f"""
 """
 
 
-def claim(cur: duckdb.DuckDBPyConnection, keys: Sequence[PeriodKey]) -> None:
+def claim(cur: Cursor, keys: Sequence[PeriodKey]) -> None:
     """Hold the ledger rows of ``keys`` for this transaction (create the missing ones); call it before reading
     what the periods already count. A concurrent holder makes this (or the commit) raise a retryable conflict."""
     keys = list({(k.client_id, k.start): k for k in keys}.values())
@@ -119,7 +119,7 @@ def claim(cur: duckdb.DuckDBPyConnection, keys: Sequence[PeriodKey]) -> None:
               [*_key_params(missing), list(RELEASED_STATUSES)])  # another writer may have created the row
 
 
-def settle(cur: duckdb.DuckDBPyConnection, keys: Sequence[PeriodKey], grams: Decimal | None = None) -> None:
+def settle(cur: Cursor, keys: Sequence[PeriodKey], grams: Decimal | None = None) -> None:
     """Record in the held rows what their periods count now (after this transaction's writes).
 
     ``grams``: what the one held period counts now, when the caller has just computed it (a new order:
@@ -143,40 +143,9 @@ def settle(cur: duckdb.DuckDBPyConnection, keys: Sequence[PeriodKey], grams: Dec
     ).fetchall()
 
 
-def hold(cur: duckdb.DuckDBPyConnection, client_id: int, day: dt.date) -> PeriodKey | None:
+def hold(cur: Cursor, client_id: int, day: dt.date) -> PeriodKey | None:
     """Claim the client's row for the period holding ``day``; the key to ``settle`` (None without a period)."""
     key = period_key(cur, client_id, day)
     if key is not None:
         claim(cur, [key])
     return key
-
-
-def rebuild_ledger(con: duckdb.DuckDBPyConnection) -> int:
-    """Fill the ledger from existing orders: one row per client and period of their active prescription that
-    holds orders, with the grams it counts (rows already there are recomputed). Returns the rows written.
-    Run inside the caller's transaction (a numbered migration)."""
-    params = {k: v for k, v in sql_params().items() if k != "shipment_cap_grams"}
-    con.execute(
-        """
-        INSERT OR REPLACE INTO allowance_ledger
-        WITH rx AS (
-            SELECT DISTINCT ON (client_id) client_id, grams_per_day, valid_from, valid_until
-            FROM prescriptions WHERE active ORDER BY client_id, valid_from DESC, prescription_id DESC
-        ),
-        placed AS (
-            SELECT o.client_id, o.grams, o.status::VARCHAR AS status, rx.grams_per_day, rx.valid_until,
-                   rx.valid_from + ($days_per_period * (date_diff('day', rx.valid_from, o.created_at::DATE)
-                                                        // $days_per_period))::INTEGER AS period_start
-            FROM orders o JOIN rx USING (client_id)
-            WHERE o.created_at::DATE BETWEEN rx.valid_from AND rx.valid_until
-        )
-        SELECT client_id, period_start,
-               least(period_start + ($days_per_period - 1)::INTEGER, any_value(valid_until)),
-               any_value(grams_per_day) * $days_per_period,
-               coalesce(sum(grams) FILTER (status NOT IN (SELECT unnest($released_statuses::VARCHAR[]))), 0),
-               0, now()::TIMESTAMP
-        FROM placed GROUP BY client_id, period_start
-        """,
-        params,
-    )
-    return con.execute("SELECT count(*) FROM allowance_ledger").fetchall()[0][0]

@@ -10,10 +10,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import duckdb
-
 from orders_core.rules.roles import Person, require
 from orders_core.storage import dialect
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_one, fetch_value
 from orders_core.storage.schema import STATUSES
@@ -45,7 +44,7 @@ class ArchiveResult:
         return done
 
 
-def count_archivable(cur: duckdb.DuckDBPyConnection, status: str) -> int:
+def count_archivable(cur: Cursor, status: str) -> int:
     """How many non-archived orders are in ``status`` (what Archive <status> would archive)."""
     _check_bulk_status(status)
     return fetch_value(
@@ -66,7 +65,7 @@ def archive_status(db: Database, status: str, actor: Person, expected: int | Non
     _check_bulk_status(status)
     batch = f"{status.lower()}-{uuid.uuid4().hex[:12]}"
 
-    def work(cur: duckdb.DuckDBPyConnection) -> int:
+    def work(cur: Cursor) -> int:
         require(actor, "archive")
         _select_targets(cur, """
             SELECT order_id FROM orders WHERE status = ? AND archived_at IS NULL
@@ -96,7 +95,7 @@ def archive_orders(db: Database, order_ids: Sequence[int], actor: Person) -> Arc
     """Archive the given orders (those not archived yet), with an event per order."""
     batch = f"manual-{uuid.uuid4().hex[:12]}"
 
-    def work(cur: duckdb.DuckDBPyConnection) -> int:
+    def work(cur: Cursor) -> int:
         require(actor, "archive")
         _select_targets(cur, """
             SELECT order_id FROM orders
@@ -107,7 +106,7 @@ def archive_orders(db: Database, order_ids: Sequence[int], actor: Person) -> Arc
     return ArchiveResult(batch=batch, count=db.write(work))
 
 
-def _select_targets(cur: duckdb.DuckDBPyConnection, select: str, params: list) -> None:
+def _select_targets(cur: Cursor, select: str, params: list) -> None:
     """The orders ``select`` finds, as the transaction's ``archive_targets`` table (``dialect.temp_table_as``).
 
     On PostgreSQL the rows are locked as they are read (``dialect.lock_row``): a second server archiving
@@ -117,7 +116,7 @@ def _select_targets(cur: duckdb.DuckDBPyConnection, select: str, params: list) -
     cur.execute(sql.temp_table_as("archive_targets", select.rstrip() + sql.lock_row), params)
 
 
-def _archive_targets(cur: duckdb.DuckDBPyConnection, batch: str, actor: Person, what: str) -> int:
+def _archive_targets(cur: Cursor, batch: str, actor: Person, what: str) -> int:
     count = fetch_value(cur, "SELECT count(*) FROM archive_targets")
     if count == 0:
         return 0
@@ -133,7 +132,7 @@ def _archive_targets(cur: duckdb.DuckDBPyConnection, batch: str, actor: Person, 
     return count
 
 
-def _events_for_targets(cur: duckdb.DuckDBPyConnection, actor: Person, kind: str, details: str) -> None:
+def _events_for_targets(cur: Cursor, actor: Person, kind: str, details: str) -> None:
     cur.execute(
         """
         INSERT INTO order_events (event_id, order_id, event_at, actor, kind, details, actor_email)
@@ -146,7 +145,7 @@ def _events_for_targets(cur: duckdb.DuckDBPyConnection, actor: Person, kind: str
 def unarchive_batch(db: Database, batch: str, actor: Person) -> int:
     """Undo one archive batch: unarchive the orders it archived that are still archived."""
 
-    def work(cur: duckdb.DuckDBPyConnection) -> int:
+    def work(cur: Cursor) -> int:
         require(actor, "archive")
         _select_targets(cur, """
             SELECT order_id FROM orders WHERE archive_batch = ? AND archived_at IS NOT NULL
@@ -159,7 +158,7 @@ def unarchive_batch(db: Database, batch: str, actor: Person) -> int:
 def unarchive_orders(db: Database, order_ids: Sequence[int], actor: Person) -> int:
     """Unarchive the given orders (those that are archived)."""
 
-    def work(cur: duckdb.DuckDBPyConnection) -> int:
+    def work(cur: Cursor) -> int:
         require(actor, "archive")
         _select_targets(cur, """
             SELECT order_id FROM orders
@@ -170,7 +169,7 @@ def unarchive_orders(db: Database, order_ids: Sequence[int], actor: Person) -> i
     return db.write(work)
 
 
-def _unarchive_targets(cur: duckdb.DuckDBPyConnection, actor: Person, what: str) -> int:
+def _unarchive_targets(cur: Cursor, actor: Person, what: str) -> int:
     count = fetch_value(cur, "SELECT count(*) FROM archive_targets")
     if count == 0:
         return 0

@@ -18,10 +18,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-import duckdb
-
 from orders_core.rules.allowance import COUNTED_SQL, RELEASED_STATUSES
 from orders_core.storage import dialect
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import in_list
 
 
@@ -34,7 +33,7 @@ class PolicyPayment:
     note: str
 
 
-def write_coverage(cur: duckdb.DuckDBPyConnection, order_id: int, lines: Iterable) -> None:
+def write_coverage(cur: Cursor, order_id: int, lines: Iterable) -> None:
     """Make ``lines`` (each with policy_id, insurer, amount, grams, note) the order's coverage rows."""
     rows = [[order_id, ln.policy_id, ln.insurer, ln.amount, ln.grams, ln.note or ""]
             for ln in lines if ln.policy_id is not None]
@@ -54,7 +53,7 @@ def write_coverage(cur: duckdb.DuckDBPyConnection, order_id: int, lines: Iterabl
         )
 
 
-def order_payments(cur: duckdb.DuckDBPyConnection, order_id: int) -> list[PolicyPayment]:
+def order_payments(cur: Cursor, order_id: int) -> list[PolicyPayment]:
     """The order's coverage rows, by policy."""
     rows = cur.execute(
         "SELECT policy_id, insurer, amount, grams, note FROM order_coverage WHERE order_id = ? ORDER BY policy_id",
@@ -64,7 +63,7 @@ def order_payments(cur: duckdb.DuckDBPyConnection, order_id: int) -> list[Policy
 
 
 def policy_usage(
-    cur: duckdb.DuckDBPyConnection, client_id: int, start: dt.date, end: dt.date, exclude_order_id: int | None,
+    cur: Cursor, client_id: int, start: dt.date, end: dt.date, exclude_order_id: int | None,
 ) -> dict[int, tuple[Decimal, Decimal]]:
     """Per policy: dollars and grams it paid for the client's other non-cancelled orders from start to end."""
     rows = cur.execute(
@@ -80,7 +79,7 @@ def policy_usage(
     return {pid: (Decimal(d), Decimal(g)) for pid, d, g in rows}
 
 
-def coverage_by_order(cur: duckdb.DuckDBPyConnection, order_ids: Sequence[int]) -> dict[int, str]:
+def coverage_by_order(cur: Cursor, order_ids: Sequence[int]) -> dict[int, str]:
     """'Blue Cross $84.00; Manulife $10.50' per order that a policy paid for (for exports)."""
     if not order_ids:
         return {}

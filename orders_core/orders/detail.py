@@ -22,7 +22,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-import duckdb
 import pandas as pd
 
 from orders_core.clients.records import Client, load_client
@@ -32,6 +31,7 @@ from orders_core.rules.parsing import id_in
 from orders_core.rules.refusals import Refused
 from orders_core.rules.roles import Person, require, shipping_fields_only
 from orders_core.storage.actor_columns import who_sql
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_frame, fetch_one
 
 SHIPPING_LINE_COLUMNS = ["Line", "SKU", "Product", "Brand", "Units", "Lot"]
@@ -141,7 +141,7 @@ _HEAD = """
 """
 
 
-def get_order(cur: duckdb.DuckDBPyConnection, order_id: int, person: Person) -> OrderDetail | None:
+def get_order(cur: Cursor, order_id: int, person: Person) -> OrderDetail | None:
     """The order as ``person`` may see it (module docstring), or None when there is no such order;
     ``NotAllowed`` (one sentence) when their role may not see it at all."""
     require(person, "view_orders")
@@ -161,7 +161,7 @@ _SHIPPING_FIELDS = {"order_id", "status", "source", "created_at", "updated_at", 
                     "tracking_number", "shipped_on", "delivered_on", "archived_at", "recurring_order_id"}
 
 
-def _shipping_view(cur: duckdb.DuckDBPyConnection, row: tuple) -> OrderDetail:
+def _shipping_view(cur: Cursor, row: tuple) -> OrderDetail:
     """The order with only its shipping fields (a Fulfillment Associate's view; module docstring)."""
     names = [f.name for f in dataclasses.fields(OrderDetail)][: len(row) - 1]
     kept = {n: (v if n in _SHIPPING_FIELDS else None) for n, v in zip(names, row[:-1], strict=True)}
@@ -173,7 +173,7 @@ def _shipping_view(cur: duckdb.DuckDBPyConnection, row: tuple) -> OrderDetail:
     return OrderDetail(**kept, client=client, lines=lines, events=events, shipping_only=True)
 
 
-def order_lines(cur: duckdb.DuckDBPyConnection, order_id: int) -> pd.DataFrame:
+def order_lines(cur: Cursor, order_id: int) -> pd.DataFrame:
     return fetch_frame(
         cur,
         """
@@ -190,7 +190,7 @@ def order_lines(cur: duckdb.DuckDBPyConnection, order_id: int) -> pd.DataFrame:
     )
 
 
-def order_events(cur: duckdb.DuckDBPyConnection, order_id: int) -> pd.DataFrame:
+def order_events(cur: Cursor, order_id: int) -> pd.DataFrame:
     return fetch_frame(
         cur,
         f"""

@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-import duckdb
 import pandas as pd
 
 from orders_core.orders.coverage import coverage_by_order
@@ -37,14 +35,15 @@ from orders_core.rules import formatting
 from orders_core.rules.csv_text import csv_bytes
 from orders_core.rules.limits import MAX_SEARCH_CHARS
 from orders_core.rules.paging import Page, check_page
+from orders_core.rules.search_text import fold, search_words
 from orders_core.storage import dialect
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_frame, fetch_value, in_list, iter_frames
 from orders_core.storage.schema import SOURCES, STATUSES
 
 VIEWS = ("All", "Unverified", "Archived")
 SORTS = {"Created At": "o.created_at", "Order ID": "o.order_id", "Status": "o.status"}
 NATURAL_DESCENDING = {"Created At": True, "Order ID": True, "Status": False}
-MAX_SEARCH_WORDS = 8
 ORDER_NUMBER = re.compile(r"#?\s*\d[\d\s,.\-\u00a0\u202f]*")
 PAGE_SIZES = (25, 50, 100, 200)
 TRACKING_MIN_CHARS = 8
@@ -101,7 +100,7 @@ class OrderPage(Page):
     query: OrderQuery
 
 
-def _where(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> tuple[str, list]:
+def _where(cur: Cursor, q: OrderQuery) -> tuple[str, list]:
     clauses: list[str] = []
     params: list = []
     if q.view == "Archived":
@@ -143,7 +142,7 @@ def _where(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> tuple[str, list]:
     return " AND ".join(clauses), params
 
 
-def _search_clause(cur: duckdb.DuckDBPyConnection, text: str) -> tuple[str, list]:
+def _search_clause(cur: Cursor, text: str) -> tuple[str, list]:
     """Exact Order ID, or a case- and accent-insensitive substring of client name, carrier or tracking.
 
     The few clients and carriers whose names match are found first (small tables), so the scan of
@@ -181,18 +180,6 @@ def _search_clause(cur: duckdb.DuckDBPyConnection, text: str) -> tuple[str, list
     return "(" + " OR ".join(parts) + ")", params
 
 
-def search_words(text: str) -> list[str]:
-    """The folded words of a name search, each of which must be in the name, in any order ("Côté François")."""
-    folded = fold(text)
-    return [w for w in re.split(r"[\s,;]+", folded) if w][:MAX_SEARCH_WORDS] or [folded]
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, the way ``clients.name_key`` is stored ("Côté" -> "cote")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-
-
 _SELECT = """
     SELECT o.order_id AS "Order ID", c.name AS "Client", o.grams AS "Quantity",
            o.total_due AS "Total Due", o.created_at AS "Created At",
@@ -208,7 +195,7 @@ def _order_by(q: OrderQuery) -> str:
     return f"{column} {direction}{tie}"
 
 
-def list_orders(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> OrderPage:
+def list_orders(cur: Cursor, q: OrderQuery) -> OrderPage:
     """One page of the index for ``q`` and how many orders match in all."""
     q = q.validated()
     where, params = _where(cur, q)
@@ -269,7 +256,7 @@ def _searched_page(cur, where: str, params: list, q: OrderQuery, offset: int) ->
     return frame.drop(columns="_total"), int(frame["_total"].iloc[0])
 
 
-def iter_orders(cur: duckdb.DuckDBPyConnection, q: OrderQuery, batch: int = 50_000) -> Iterator[pd.DataFrame]:
+def iter_orders(cur: Cursor, q: OrderQuery, batch: int = 50_000) -> Iterator[pd.DataFrame]:
     """Every order matching ``q`` (all pages), in the index's order, a batch at a time."""
     q = q.validated()
     where, params = _where(cur, q)
@@ -277,7 +264,7 @@ def iter_orders(cur: duckdb.DuckDBPyConnection, q: OrderQuery, batch: int = 50_0
     yield from iter_frames(cur, sql, params, batch)
 
 
-def export_csv(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> bytes:
+def export_csv(cur: Cursor, q: OrderQuery) -> bytes:
     """The whole filtered result as CSV (UTF-8 with BOM, see ``csv_text``): the index's columns as plain
     numbers, and what each policy paid."""
     side = cur.cursor()  # the batches stream from ``cur`` (on PostgreSQL: a second cursor on its connection)
@@ -292,31 +279,5 @@ def export_csv(cur: duckdb.DuckDBPyConnection, q: OrderQuery) -> bytes:
     return csv_bytes(batches(), [*INDEX_COLUMNS, COVERAGE_COLUMN])
 
 
-def upgrade(con) -> None:
-    """Migration 5: the indexes the search uses where the engine has them (``dialect.search_indexes``:
-    trigram indexes on PostgreSQL, nothing on DuckDB), the pages' lookups (``dialect.lookup_indexes``) and the
-    Metrics page's date ranges (``dialect.metrics_indexes``): B-tree indexes on PostgreSQL, nothing on DuckDB."""
-    sql = dialect.of(con)
-    ddl = sql.search_indexes + sql.lookup_indexes + sql.metrics_indexes
-    if ddl:
-        con.execute(ddl)
-
-
-def upgrade_sorts(con) -> None:
-    """Migration 6: the indexes that serve the index's sorts and counts where the engine needs them
-    (``dialect.sort_indexes``: partial B-tree indexes on PostgreSQL, nothing on DuckDB)."""
-    ddl = dialect.of(con).sort_indexes
-    if ddl:
-        con.execute(ddl)
-
-
-def upgrade_counts(con) -> None:
-    """Migration 7: the per-status summary the unfiltered views are counted from where the engine needs it
-    (``dialect.order_counts``: a table kept by triggers on PostgreSQL, nothing on DuckDB)."""
-    ddl = dialect.of(con).order_counts
-    if ddl:
-        con.execute(ddl)
-
-
-def distinct_carriers(cur: duckdb.DuckDBPyConnection) -> list[str]:
+def distinct_carriers(cur: Cursor) -> list[str]:
     return [r[0] for r in cur.execute("SELECT name FROM carriers ORDER BY name").fetchall()]

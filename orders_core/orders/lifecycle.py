@@ -25,8 +25,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-import duckdb
-
 from orders_core.orders import allowance_ledger
 from orders_core.orders.coverage import write_coverage
 from orders_core.orders.events import record_event
@@ -42,6 +40,7 @@ from orders_core.rules import formatting
 from orders_core.rules.limits import MAX_NOTE_CHARS, MAX_REFERENCE_CHARS
 from orders_core.rules.roles import Person, require
 from orders_core.storage import dialect
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_one, fetch_value
 
@@ -101,7 +100,7 @@ def allowed_actions(status: str, archived: bool = False) -> list[str]:
     return [action for action, (starts, _) in TRANSITIONS.items() if status in starts]
 
 
-def _load(cur: duckdb.DuckDBPyConnection, order_id: int) -> _Order:
+def _load(cur: Cursor, order_id: int) -> _Order:
     row = fetch_one(
         cur,
         f"""
@@ -141,7 +140,7 @@ def _check(order: _Order, action: str, expected_version: int | None) -> str:
 
 def _transition(
     db: Database, order_id: int, actor: Person, action: str, expected_version: int | None,
-    apply: Callable[[duckdb.DuckDBPyConnection, _Order], tuple[dict, str, str]],
+    apply: Callable[[Cursor, _Order], tuple[dict, str, str]],
 ) -> ActionResult:
     """Run one action: role, load, check, ``apply`` (returns columns to set, event kind, details), write, event.
 
@@ -149,7 +148,7 @@ def _transition(
     (a Fulfillment Associate sees only orders in Order Placed, Shipped, Delivered): ``NotAllowed``
     otherwise, checked in the write's transaction before anything is written."""
 
-    def work(cur: duckdb.DuckDBPyConnection) -> ActionResult:
+    def work(cur: Cursor) -> ActionResult:
         require(actor, ROLE_ACTIONS[action])
         order = _load(cur, order_id)
         require(actor, "view_orders", status=order.status)
@@ -202,7 +201,7 @@ def verify_order(
     """Unverified -> Open after the same checks as creation; LifecycleError lists every failure."""
     today = today or dt.date.today()
 
-    def apply(cur: duckdb.DuckDBPyConnection, order: _Order) -> tuple[dict, str, str]:
+    def apply(cur: Cursor, order: _Order) -> tuple[dict, str, str]:
         draft = stored_draft(cur, order.order_id)
         review = review_order(cur, draft, today=today, order_day=order.created_on,
                               exclude_order_id=order.order_id, csr_fields=False,
@@ -215,7 +214,7 @@ def verify_order(
     return _transition(db, order_id, actor, "Verify", expected_version, apply)
 
 
-def stored_draft(cur: duckdb.DuckDBPyConnection, order_id: int) -> OrderDraft:
+def stored_draft(cur: Cursor, order_id: int) -> OrderDraft:
     """The order as a draft, with its stored prices and discounts (to re-run the checks)."""
     head = fetch_one(
         cur,
@@ -239,7 +238,7 @@ def edit_order(
     """Change an Open order's lines, discounts and shipping; the same checks as creation, totals recomputed."""
     today = today or dt.date.today()
 
-    def apply(cur: duckdb.DuckDBPyConnection, order: _Order) -> tuple[dict, str, str]:
+    def apply(cur: Cursor, order: _Order) -> tuple[dict, str, str]:
         before = stored_draft(cur, order.order_id)
         draft = OrderDraft(order.client_id, list(lines), order_discount, carrier, shipping_charge,
                            before.placed_by, before.return_policy_agreed, prices_confirmed)
@@ -297,7 +296,7 @@ def place_order(
     if reasons:
         raise LifecycleError(reasons)
 
-    def apply(cur: duckdb.DuckDBPyConnection, order: _Order) -> tuple[dict, str, str]:
+    def apply(cur: Cursor, order: _Order) -> tuple[dict, str, str]:
         if fetch_value(cur, "SELECT carrier FROM orders WHERE order_id = ?", [order.order_id]) is None:
             raise LifecycleError([f"Order {order.order_id} has no carrier: Edit it to choose one before placing "
                                   f"it, so that the picking list says how it ships."])
@@ -330,7 +329,7 @@ def ship_order(
     if reasons:
         raise LifecycleError(reasons)
 
-    def apply(cur: duckdb.DuckDBPyConnection, order: _Order) -> tuple[dict, str, str]:
+    def apply(cur: Cursor, order: _Order) -> tuple[dict, str, str]:
         problems: list[str] = []
         if not fetch_value(cur, "SELECT count(*) FROM carriers WHERE name = ?", [carrier]):
             problems.append(f"'{carrier[:40]}' is not one of our carriers.")
@@ -350,7 +349,7 @@ def deliver_order(
     """Shipped -> Delivered (the carrier confirmed delivery, or a CSR marks it)."""
     today = today or dt.date.today()
 
-    def apply(cur: duckdb.DuckDBPyConnection, order: _Order) -> tuple[dict, str, str]:
+    def apply(cur: Cursor, order: _Order) -> tuple[dict, str, str]:
         problems: list[str] = []
         day = _day(delivered_on, "delivered-on", order.shipped_on, today, problems)
         if problems:
@@ -369,7 +368,7 @@ def cancel_order(
     if problems:
         raise LifecycleError(problems)
 
-    def apply(cur: duckdb.DuckDBPyConnection, order: _Order) -> tuple[dict, str, str]:
+    def apply(cur: Cursor, order: _Order) -> tuple[dict, str, str]:
         back = f"; {formatting.grams(order.grams)} given back to the period" if order.grams is not None else ""
         return {"cancel_reason": text}, "status", f"{order.status} → Cancelled: {text}{back}"
 

@@ -32,8 +32,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-import duckdb
-
 from orders_core.clients.records import Client, Period, Policy, current_period, load_client
 from orders_core.orders import allowance_ledger
 from orders_core.orders.coverage import policy_usage, write_coverage
@@ -42,6 +40,7 @@ from orders_core.rules import allowance, formatting
 from orders_core.rules.limits import MAX_MONEY, MAX_NAME_CHARS, MAX_UNITS
 from orders_core.rules.numbers import NumberError, far_from, parse_money, parse_units
 from orders_core.rules.roles import Person, require
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_one, fetch_value
 from orders_core.storage.transactions import next_id
@@ -278,7 +277,7 @@ def _quote(value: object) -> str:
     return "'" + (text[:40] + "…" if len(text) > 40 else text) + "'"
 
 
-def _product(cur: duckdb.DuckDBPyConnection, sku: str) -> tuple | None:
+def _product(cur: Cursor, sku: str) -> tuple | None:
     return fetch_one(
         cur,
         """
@@ -290,7 +289,7 @@ def _product(cur: duckdb.DuckDBPyConnection, sku: str) -> tuple | None:
 
 
 def _price_lines(
-    cur: duckdb.DuckDBPyConnection, lines: Sequence[DraftLine], reasons: list[str], kept_skus: frozenset[str],
+    cur: Cursor, lines: Sequence[DraftLine], reasons: list[str], kept_skus: frozenset[str],
     warnings: list[str] | None = None,
 ) -> list[PricedLine]:
     priced = []
@@ -327,7 +326,7 @@ def _price_lines(
 
 
 def _policy_uses(
-    cur: duckdb.DuckDBPyConnection, client: Client, period: Period | None, day: dt.date,
+    cur: Cursor, client: Client, period: Period | None, day: dt.date,
     exclude_order_id: int | None,
 ) -> list[PolicyUse]:
     policies = client.active_policies(day)
@@ -371,7 +370,7 @@ def _order_reasons(draft: OrderDraft, reasons: list[str], csr: bool) -> tuple[De
 
 
 def review_order(
-    cur: duckdb.DuckDBPyConnection,
+    cur: Cursor,
     draft: OrderDraft,
     *,
     today: dt.date | None = None,
@@ -426,7 +425,7 @@ def review_order(
 # --------------------------------------------------------------------------- writing
 
 
-def insert_lines(cur: duckdb.DuckDBPyConnection, order_id: int, lines: Sequence[PricedLine]) -> None:
+def insert_lines(cur: Cursor, order_id: int, lines: Sequence[PricedLine]) -> None:
     cur.executemany(
         "INSERT INTO order_lines VALUES (?, ?, ?, ?, ?, ?)",
         [[order_id, n, ln.sku, ln.units, ln.unit_price, ln.line_discount] for n, ln in enumerate(lines, 1)],
@@ -441,7 +440,7 @@ def create_order(
 
     day = today or dt.date.today()
 
-    def work(cur: duckdb.DuckDBPyConnection) -> int:
+    def work(cur: Cursor) -> int:
         require(actor, "create_order")
         held = allowance_ledger.hold(cur, draft.client_id, day)  # first: a concurrent writer conflicts here
         review = review_order(cur, draft, today=day)
@@ -487,7 +486,7 @@ def describe_lines(lines: Iterable[PricedLine]) -> str:
     )
 
 
-def catalogue(cur: duckdb.DuckDBPyConnection) -> list[dict]:
+def catalogue(cur: Cursor) -> list[dict]:
     """The active products a CSR can order, by name: sku, name, brand, category, price, grams per unit."""
     rows = cur.execute(
         """

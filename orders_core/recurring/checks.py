@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-import duckdb
 import pandas as pd
 
 from orders_core.recurring.dates import scheduled_on_or_after
@@ -23,6 +22,7 @@ from orders_core.recurring.templates import (
 )
 from orders_core.rules import allowance
 from orders_core.rules.limits import MAX_UNITS
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_frame
 
 
@@ -40,7 +40,7 @@ def _line_reasons(lines: Sequence[TemplateLine]) -> list[str]:
     return reasons
 
 
-def _priced_lines(cur: duckdb.DuckDBPyConnection, lines: Sequence[TemplateLine]) -> pd.DataFrame:
+def _priced_lines(cur: Cursor, lines: Sequence[TemplateLine]) -> pd.DataFrame:
     """Each line with its product (missing products have NULL name)."""
     return fetch_frame(
         cur,
@@ -122,7 +122,7 @@ def _next_order_on(
     return nxt
 
 
-def check_template(cur: duckdb.DuckDBPyConnection, draft: TemplateDraft, today: dt.date | None = None) -> TemplateCheck:
+def check_template(cur: Cursor, draft: TemplateDraft, today: dt.date | None = None) -> TemplateCheck:
     """Weigh ``draft`` against the client's allowance and the shipment cap; every reason it cannot be saved."""
     today = today or dt.date.today()
     client = client_rules(cur, draft.client_id)

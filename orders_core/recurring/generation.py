@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
 from orders_core.orders import allowance_ledger
@@ -29,6 +28,7 @@ from orders_core.recurring import generation_sql as sql
 from orders_core.rules import allowance
 from orders_core.rules.roles import CSR, Person, require
 from orders_core.storage import dialect
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_frame, fetch_one
 from orders_core.storage.transactions import claim_key
@@ -68,7 +68,7 @@ class GenerationResult:
         return text + "."
 
 
-def _stage_due(cur: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[allowance_ledger.PeriodKey]:
+def _stage_due(cur: Cursor, as_of: dt.date) -> list[allowance_ledger.PeriodKey]:
     """Stage what is due; the ledger keys of the templates that may generate (their periods' rows to hold)."""
     cur.execute(sql.stage_due(dialect.of(cur)),
                 [as_of, allowance.DAYS_PER_PERIOD, allowance.SHIPMENT_CAP_GRAMS, as_of]).fetchall()
@@ -79,7 +79,7 @@ def _stage_due(cur: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[allowance
     return [allowance_ledger.PeriodKey(*row) for row in rows]
 
 
-def _apply_allowance(cur: duckdb.DuckDBPyConnection) -> None:
+def _apply_allowance(cur: Cursor) -> None:
     """Count what each client's period already holds, then skip (with ``allowance``'s reason) what no longer fits."""
     cur.execute(sql.STAGE_USED, [list(allowance.RELEASED_STATUSES)]).fetchall()
     rows = cur.execute(
@@ -98,13 +98,13 @@ def _apply_allowance(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute(statement).fetchall()
 
 
-def _lock_due(cur: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+def _lock_due(cur: Cursor, as_of: dt.date) -> None:
     """Hold the due templates' rows until the run commits (PostgreSQL; see the module's docstring)."""
     cur.execute("SELECT recurring_order_id FROM recurring_orders WHERE enabled AND next_order_on <= ? "
                 "ORDER BY recurring_order_id" + dialect.of(cur).lock_row, [as_of]).fetchall()
 
 
-def preview_due(cur: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> pd.DataFrame:
+def preview_due(cur: Cursor, as_of: dt.date | None = None) -> pd.DataFrame:
     """What a run on ``as_of`` would do, one row per due template (writes nothing).
 
     ``Skipped`` says whether the template will be skipped; ``Action`` says what happens, for people.
@@ -119,7 +119,7 @@ def preview_due(cur: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) ->
         cur.execute("ROLLBACK")
 
 
-def generate_work(cur: duckdb.DuckDBPyConnection, as_of: dt.date, actor: Person,
+def generate_work(cur: Cursor, as_of: dt.date, actor: Person,
                   created_at: dt.datetime) -> GenerationResult:
     require(actor, "generate_due")
     _lock_due(cur, as_of)
@@ -153,7 +153,7 @@ def generate_work(cur: duckdb.DuckDBPyConnection, as_of: dt.date, actor: Person,
     return GenerationResult(as_of, due, generated, orders, skipped, already)
 
 
-def _write(cur: duckdb.DuckDBPyConnection, values: dict) -> None:
+def _write(cur: Cursor, values: dict) -> None:
     """Advance the templates, record generations and skips, write the orders, their lines and events."""
 
     def params(names: tuple[str, ...]) -> list:

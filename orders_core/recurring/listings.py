@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
 from orders_core.rules.limits import MAX_SEARCH_CHARS
 from orders_core.rules.paging import Page, check_page
 from orders_core.storage import dialect
 from orders_core.storage.actor_columns import who_sql
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_frame, fetch_value
 
 STATUS_FILTERS = ("All", "Enabled", "Disabled")
@@ -85,7 +85,7 @@ ORDER BY r.enabled DESC, r.next_order_on NULLS LAST, c.name, r.recurring_order_i
 """
 
 
-def list_templates(cur: duckdb.DuckDBPyConnection, q: TemplateQuery) -> TemplatePage:
+def list_templates(cur: Cursor, q: TemplateQuery) -> TemplatePage:
     """One page of the Recurring Orders index (due first) and how many templates match."""
     q = q.validated()
     today = q.today or dt.date.today()
@@ -100,7 +100,7 @@ def list_templates(cur: duckdb.DuckDBPyConnection, q: TemplateQuery) -> Template
     return TemplatePage(rows=rows, total=total, query=q)
 
 
-def count_due(cur: duckdb.DuckDBPyConnection, today: dt.date | None = None, days: int = DUE_WINDOW_DAYS) -> int:
+def count_due(cur: Cursor, today: dt.date | None = None, days: int = DUE_WINDOW_DAYS) -> int:
     """Enabled templates whose next order date falls before ``today`` + ``days`` (overdue ones included)."""
     today = today or dt.date.today()
     return fetch_value(
@@ -111,7 +111,7 @@ def count_due(cur: duckdb.DuckDBPyConnection, today: dt.date | None = None, days
 
 
 def generated_orders(
-    cur: duckdb.DuckDBPyConnection, recurring_order_id: int | None = None, limit: int = 50
+    cur: Cursor, recurring_order_id: int | None = None, limit: int = 50
 ) -> pd.DataFrame:
     """Orders made from recurring templates, newest first (of one template, or of all)."""
     where = "o.source = 'Recurring'" if recurring_order_id is None else "o.recurring_order_id = ?"
@@ -131,7 +131,7 @@ def generated_orders(
     )
 
 
-def skip_history(cur: duckdb.DuckDBPyConnection, recurring_order_id: int) -> pd.DataFrame:
+def skip_history(cur: Cursor, recurring_order_id: int) -> pd.DataFrame:
     return fetch_frame(
         cur,
         f"""
@@ -143,7 +143,7 @@ def skip_history(cur: duckdb.DuckDBPyConnection, recurring_order_id: int) -> pd.
     )
 
 
-def active_products(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def active_products(cur: Cursor) -> pd.DataFrame:
     """The catalogue a template can draw on."""
     return fetch_frame(
         cur,
@@ -154,6 +154,6 @@ def active_products(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     )
 
 
-def carriers(cur: duckdb.DuckDBPyConnection) -> list[str]:
+def carriers(cur: Cursor) -> list[str]:
     return [r[0] for r in cur.execute("SELECT name FROM carriers ORDER BY name").fetchall()]
 

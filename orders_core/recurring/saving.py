@@ -16,8 +16,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-import duckdb
-
 from orders_core.recurring.checks import check_template
 from orders_core.recurring.templates import (
     Template,
@@ -29,6 +27,7 @@ from orders_core.recurring.templates import (
     get_template,
 )
 from orders_core.rules.roles import Person, require
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_value
 from orders_core.storage.transactions import claim_key
@@ -39,7 +38,7 @@ def save_template(db: Database, draft: TemplateDraft, actor: Person, today: dt.d
 
     creating: list[bool] = []  # what the first attempt found: no template yet (a create) or one (an edit)
 
-    def work(cur: duckdb.DuckDBPyConnection) -> int:
+    def work(cur: Cursor) -> int:
         require(actor, "manage_recurring")
         check = check_template(cur, draft, today)
         if not check.ok:
@@ -81,14 +80,14 @@ def save_template(db: Database, draft: TemplateDraft, actor: Person, today: dt.d
     return db.write(work)
 
 
-def _created_meanwhile(cur: duckdb.DuckDBPyConnection, current: Template) -> str:
+def _created_meanwhile(cur: Cursor, current: Template) -> str:
     who = fetch_value(cur, "SELECT created_by FROM recurring_orders WHERE recurring_order_id = ?",
                       [current.recurring_order_id])
     return (f"{who} created a recurring order (#{current.recurring_order_id}) for this client a moment ago, "
             "so yours was not saved; reload to see it and make your change there.")
 
 
-def _write_lines(cur: duckdb.DuckDBPyConnection, rid: int, lines: Sequence[TemplateLine]) -> None:
+def _write_lines(cur: Cursor, rid: int, lines: Sequence[TemplateLine]) -> None:
     """Make ``lines`` the template's lines. Nothing is deleted: a line no longer wanted keeps its row
     with 0 units (every reader counts only units > 0); the template's events say what changed."""
     existing = {r[0] for r in cur.execute(
@@ -114,7 +113,7 @@ def set_enabled(db: Database, client_id: int, enabled: bool, actor: Person, toda
     return save_template(db, draft, actor, today)
 
 
-def _record_template_event(cur: duckdb.DuckDBPyConnection, rid: int, actor: Person, kind: str, details: str) -> None:
+def _record_template_event(cur: Cursor, rid: int, actor: Person, kind: str, details: str) -> None:
     cur.execute(
         "INSERT INTO recurring_events (event_id, recurring_order_id, event_at, actor, kind, details, actor_email) "
         "VALUES (nextval('recurring_event_ids'), ?, now()::TIMESTAMP, ?, ?, ?, ?)",

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import duckdb
 import pandas as pd
 
 from orders_core.rules import allowance, formatting
 from orders_core.storage.actor_columns import who_sql
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_frame, fetch_one, fetch_value
 
 SCHEDULES = ("period", "day_of_month")
@@ -111,7 +111,7 @@ _RX_SQL = """
 """
 
 
-def client_rules(cur: duckdb.DuckDBPyConnection, client_id: int) -> ClientRules | None:
+def client_rules(cur: Cursor, client_id: int) -> ClientRules | None:
     """The client's registration status and active prescription (None if there is no such client)."""
     row = fetch_one(
         cur, "SELECT client_id, name, registration_status::VARCHAR FROM clients WHERE client_id = ?",
@@ -123,7 +123,7 @@ def client_rules(cur: duckdb.DuckDBPyConnection, client_id: int) -> ClientRules 
     return ClientRules(row[0], row[1], row[2], *(rx[1:] if rx else (None, None, None)))
 
 
-def get_template(cur: duckdb.DuckDBPyConnection, client_id: int) -> Template | None:
+def get_template(cur: Cursor, client_id: int) -> Template | None:
     """The client's recurring order, or None."""
     rid = fetch_value(
         cur, "SELECT min(recurring_order_id) FROM recurring_orders WHERE client_id = ?", [client_id]
@@ -131,7 +131,7 @@ def get_template(cur: duckdb.DuckDBPyConnection, client_id: int) -> Template | N
     return None if rid is None else get_template_by_id(cur, rid)
 
 
-def get_template_by_id(cur: duckdb.DuckDBPyConnection, recurring_order_id: int) -> Template | None:
+def get_template_by_id(cur: Cursor, recurring_order_id: int) -> Template | None:
     row = fetch_one(
         cur,
         """
@@ -151,7 +151,7 @@ def get_template_by_id(cur: duckdb.DuckDBPyConnection, recurring_order_id: int) 
 
 
 
-def generated_periods(cur: duckdb.DuckDBPyConnection, rid: int) -> set[dt.date]:
+def generated_periods(cur: Cursor, rid: int) -> set[dt.date]:
     rows = cur.execute(
         "SELECT period_start FROM recurring_generations WHERE recurring_order_id = ?", [rid]
     ).fetchall()
@@ -159,7 +159,7 @@ def generated_periods(cur: duckdb.DuckDBPyConnection, rid: int) -> set[dt.date]:
 
 
 
-def template_events(cur: duckdb.DuckDBPyConnection, recurring_order_id: int) -> pd.DataFrame:
+def template_events(cur: Cursor, recurring_order_id: int) -> pd.DataFrame:
     return fetch_frame(
         cur,
         f"""

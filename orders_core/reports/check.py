@@ -37,12 +37,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
-
 from orders_core.reports import rollup as metrics_rollup
 from orders_core.rules.allowance import DAYS_PER_PERIOD, SHIPMENT_CAP_GRAMS
 from orders_core.rules.roles import require
 from orders_core.storage import dialect
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_value
 from orders_core.storage.transactions import run_write
 
@@ -207,7 +206,7 @@ def recount_summaries(cur, person) -> str:
     return " ".join(said)
 
 
-def check(cur: duckdb.DuckDBPyConnection) -> list[Breach]:
+def check(cur: Cursor) -> list[Breach]:
     """Every breach in the database (empty: it is clean)."""
     breaches = []
     for name, sql in checks(dialect.of(cur)).items():

@@ -55,11 +55,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 
-import duckdb
 import pandas as pd
 
 from orders_core.reports import rollup as metrics_rollup
 from orders_core.storage import dialect
+from orders_core.storage.cursor import Cursor
 from orders_core.storage.errors import DatabaseError
 from orders_core.storage.reads import fetch_frame, in_list
 from orders_core.storage.schema import CATEGORIES, SOURCES, STATUSES
@@ -149,7 +149,7 @@ def bucket_grain(f: MetricsFilter, asked: str | None) -> tuple[str, str | None]:
                    f"instead ({_buckets(f, grain):,} bars).")
 
 
-def data_version(cur: duckdb.DuckDBPyConnection) -> tuple:
+def data_version(cur: Cursor) -> tuple:
     """A cheap fingerprint that changes whenever an order changes (every write records an event)."""
     return tuple(cur.execute("SELECT (SELECT max(event_id) FROM order_events), (SELECT count(*) FROM orders)")
                  .fetchall()[0])
@@ -300,7 +300,7 @@ class Headline:
         return (now - before) * 100
 
 
-def headline(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, now: dt.datetime | None = None) -> Headline:
+def headline(cur: Cursor, f: MetricsFilter, now: dt.datetime | None = None) -> Headline:
     """Headline figures of the period and of the period of the same length just before it.
 
     With ``now`` inside the range's last day (today, not over), both periods stop at the same elapsed
@@ -363,7 +363,7 @@ def headline(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, now: dt.datetime 
 # --- Orders and revenue per day or week, by source --------------------------------------------
 
 
-def volume_by_source(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, grain: str | None = None,
+def volume_by_source(cur: Cursor, f: MetricsFilter, grain: str | None = None,
                      today: dt.date | None = None) -> pd.DataFrame:
     """Orders and Total Due per day, week or month and source (cancelled excluded), every period and source.
 
@@ -428,7 +428,7 @@ def period_trends(volume: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def grams_shipped_per_period(cur: duckdb.DuckDBPyConnection, f: MetricsFilter,
+def grams_shipped_per_period(cur: Cursor, f: MetricsFilter,
                              grain: str | None = None) -> pd.DataFrame:
     """Grams shipped per day or week of shipped on, every period of the range. Columns: period, grams."""
     f = f.validated()
@@ -455,7 +455,7 @@ def grams_shipped_per_period(cur: duckdb.DuckDBPyConnection, f: MetricsFilter,
 # --- Status funnel ----------------------------------------------------------------------------
 
 
-def status_funnel(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataFrame:
+def status_funnel(cur: Cursor, f: MetricsFilter) -> pd.DataFrame:
     """Orders created in the range by their status now, in lifecycle order (every status, zeros kept)."""
     f = f.validated()
     daily, daily_params, where, params = _read(cur, f, metrics_rollup.DAILY)
@@ -500,7 +500,7 @@ def _histogram_quantiles(d: dialect.Dialect, histogram: str, keys: str) -> str:
     """
 
 
-def lead_times(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataFrame:
+def lead_times(cur: Cursor, f: MetricsFilter) -> pd.DataFrame:
     """Median and 90th percentile of days created -> shipped and shipped -> delivered, per week.
 
     Columns: stage, week (Monday), orders, median_days, p90_days. A step counts in the week it
@@ -535,7 +535,7 @@ def lead_times(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataFrame
 # --- Unverified backlog -----------------------------------------------------------------------
 
 
-def unverified_backlog(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, today: dt.date) -> pd.DataFrame:
+def unverified_backlog(cur: Cursor, f: MetricsFilter, today: dt.date) -> pd.DataFrame:
     """Orders in Unverified now, by whole calendar days waited since created (the date range does not apply).
 
     Buckets: "Created today" (0 days), "1 day", "2 days", "3+ days". Columns: bucket, orders,
@@ -568,7 +568,7 @@ def waited_at_least(backlog: pd.DataFrame, days: int) -> int:
 # --- Carriers ---------------------------------------------------------------------------------
 
 
-def carrier_summary(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataFrame:
+def carrier_summary(cur: Cursor, f: MetricsFilter) -> pd.DataFrame:
     """Orders created in the range that have shipped, per carrier: count, share and days to deliver.
 
     Columns: carrier, shipped_orders, share (0-1), delivered_orders, median_days_to_deliver,
@@ -604,7 +604,7 @@ def carrier_summary(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.Data
 # --- Top products -----------------------------------------------------------------------------
 
 
-def product_totals(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataFrame:
+def product_totals(cur: Cursor, f: MetricsFilter) -> pd.DataFrame:
     """Units and grams (dried-cannabis equivalent) of every product ordered in the range, cancelled excluded:
     the one aggregation both rankings of ``top_products`` read (a row per product, a small result).
 
@@ -650,7 +650,7 @@ def rank_products(totals: pd.DataFrame, by: str = "units", limit: int = 10) -> p
     return rows.drop(columns="_key").head(limit).reset_index(drop=True)
 
 
-def top_products(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, by: str = "units",
+def top_products(cur: Cursor, f: MetricsFilter, by: str = "units",
                  limit: int = 10) -> pd.DataFrame:
     """The products ordered most, by units or by grams (dried-cannabis equivalent), cancelled excluded.
 
@@ -664,7 +664,7 @@ def top_products(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, by: str = "un
 # --- Policy coverage --------------------------------------------------------------------------
 
 
-def coverage_by_insurer(cur: duckdb.DuckDBPyConnection, f: MetricsFilter) -> pd.DataFrame:
+def coverage_by_insurer(cur: Cursor, f: MetricsFilter) -> pd.DataFrame:
     """Policy coverage of paid orders per month (of created at) and insurer.
 
     Columns: month (first day), insurer, orders (that the insurer paid for), coverage (Decimal),
@@ -709,7 +709,7 @@ class PageMetrics:
     coverage: pd.DataFrame
 
 
-def page_metrics(cur: duckdb.DuckDBPyConnection, f: MetricsFilter, today: dt.date,
+def page_metrics(cur: Cursor, f: MetricsFilter, today: dt.date,
                  grain: str | None = None, top: int = 10, now: dt.datetime | None = None) -> PageMetrics:
     """Run every aggregation of the Metrics page (``now``: compare a partial today like with like).
 

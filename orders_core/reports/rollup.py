@@ -47,16 +47,12 @@ from orders_core.storage.transactions import run_write
 class Rollup:
     """One summary table: its columns and the SELECT that aggregates orders ``o`` (a ``{where}``) into them."""
 
-    table: str
-    columns: str     # the CREATE TABLE column list
+    table: str       # its columns: storage.migrations.v8_metrics_summaries
     select: str      # aggregates ``FROM orders o ... WHERE {where}`` into the table's columns, in order
 
 
 DAILY = Rollup(
     "metrics_daily",
-    """created_on DATE NOT NULL, source VARCHAR NOT NULL, carrier VARCHAR, status VARCHAR NOT NULL,
-       shipped_on DATE, delivered_on DATE, orders BIGINT NOT NULL, versions BIGINT NOT NULL,
-       total_due DECIMAL(18,2) NOT NULL, grams DECIMAL(18,3) NOT NULL""",
     """SELECT o.created_at::DATE AS created_on, o.source::VARCHAR AS source, o.carrier, o.status::VARCHAR AS status,
               o.shipped_on, o.delivered_on, count(*)::BIGINT AS orders, sum(o.version)::BIGINT AS versions,
               coalesce(sum(o.total_due), 0)::DECIMAL(18,2) AS total_due,
@@ -66,7 +62,6 @@ DAILY = Rollup(
 )
 PRODUCTS = Rollup(
     "metrics_daily_products",
-    "created_on DATE NOT NULL, source VARCHAR NOT NULL, carrier VARCHAR, sku VARCHAR NOT NULL, units BIGINT NOT NULL",
     """SELECT o.created_at::DATE AS created_on, o.source::VARCHAR AS source, o.carrier, l.sku,
               sum(l.units)::BIGINT AS units
        FROM orders o JOIN order_lines l ON l.order_id = o.order_id
@@ -75,8 +70,6 @@ PRODUCTS = Rollup(
 )
 COVERAGE = Rollup(
     "metrics_daily_coverage",
-    """created_on DATE NOT NULL, source VARCHAR NOT NULL, carrier VARCHAR, insurer VARCHAR NOT NULL,
-       orders BIGINT NOT NULL, coverage DECIMAL(18,2) NOT NULL""",
     """SELECT o.created_at::DATE AS created_on, o.source::VARCHAR AS source, o.carrier,
               coalesce(c.insurer, '{unknown}') AS insurer, count(DISTINCT o.order_id)::BIGINT AS orders,
               sum(coalesce(c.amount, o.coverage_amount))::DECIMAL(18,2) AS coverage
@@ -86,23 +79,12 @@ COVERAGE = Rollup(
 )
 ROLLUPS = (DAILY, PRODUCTS, COVERAGE)
 UNKNOWN_INSURER = "Unknown insurer"
-STATE_TABLE = "metrics_rollup_state"
+STATE_TABLE = "metrics_rollup_state"  # its one row: every refresh updates it
 
 
 def aggregate(rollup: Rollup, where: str) -> str:
     """The rollup's SELECT over the orders meeting ``where`` (our own SQL fragment; its values are ``?``)."""
     return rollup.select.format(where=where, unknown=UNKNOWN_INSURER)
-
-
-def upgrade(con) -> None:
-    """Migration 8: the three summary tables (empty: stale days are read from the orders until a refresh)."""
-    for r in ROLLUPS:
-        con.execute(f"CREATE TABLE IF NOT EXISTS {r.table} ({r.columns})")
-    if dialect.of(con).summary_indexes:
-        con.execute(dialect.of(con).summary_indexes)
-    con.execute(f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), "
-                "refreshed_at TIMESTAMP, days_refreshed BIGINT NOT NULL DEFAULT 0)")
-    con.execute(f"INSERT INTO {STATE_TABLE} (id) VALUES (1) ON CONFLICT (id) DO NOTHING")
 
 
 _STALE = f"""

@@ -28,10 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-import duckdb
-
 from orders_core.rules import formatting
-from orders_core.storage.reads import fetch_value
 
 DAYS_PER_PERIOD = 30
 SHIPMENT_CAP_GRAMS = Decimal("150")
@@ -92,24 +89,6 @@ def period_bounds(valid_from: dt.date, valid_until: dt.date, day: dt.date) -> tu
 
 
 COUNTED_SQL = "status::VARCHAR NOT IN (SELECT unnest(?::VARCHAR[]))"  # one parameter: RELEASED_STATUSES
-
-
-def grams_used(
-    cur: duckdb.DuckDBPyConnection, client_id: int, start: dt.date, end: dt.date,
-    exclude_order_id: int | None = None,
-) -> Decimal:
-    """Grams counted against the period [start, end]: the client's orders created in it, not released."""
-    value = fetch_value(
-        cur,
-        f"""
-        SELECT coalesce(sum(grams), 0) FROM orders
-        WHERE client_id = ? AND {COUNTED_SQL}
-          AND created_at >= ?::DATE AND created_at < ?::DATE + INTERVAL '1 day'
-          AND order_id IS DISTINCT FROM ?
-        """,
-        [client_id, list(RELEASED_STATUSES), start, end, exclude_order_id],
-    )
-    return Decimal(value)
 
 
 # --------------------------------------------------------------------------- the rule, in sentences

@@ -25,52 +25,12 @@ import getpass
 import re
 from dataclasses import dataclass
 
-import duckdb
-
 from orders_core.rules.refusals import Refused
 from orders_core.rules.roles import ADMIN, ROLES, NotAllowed, Person, article, require
 from orders_core.storage.cursor import Cursor
 
 MAX_NAME = 100
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-DDL = f"""
-CREATE TABLE IF NOT EXISTS staff (
-    email VARCHAR PRIMARY KEY,          -- lower case; the identity provider's email claim
-    name VARCHAR NOT NULL,
-    role VARCHAR NOT NULL CHECK (role IN ({", ".join("'" + r + "'" for r in ROLES)})),
-    active BOOLEAN NOT NULL,
-    version INTEGER NOT NULL,           -- the staff_history row this row is
-    changed_by VARCHAR NOT NULL,        -- email of who made this version
-    changed_by_name VARCHAR NOT NULL,   -- their name then
-    changed_at TIMESTAMP NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS staff_history (
-    email VARCHAR NOT NULL,
-    version INTEGER NOT NULL,
-    name VARCHAR NOT NULL,
-    role VARCHAR NOT NULL,
-    active BOOLEAN NOT NULL,
-    change VARCHAR NOT NULL,            -- one sentence: what this version changed
-    changed_by VARCHAR NOT NULL,
-    changed_by_name VARCHAR NOT NULL,
-    changed_at TIMESTAMP NOT NULL,
-    PRIMARY KEY (email, version)
-);
-
--- One row every staff change updates: concurrent changes conflict and are retried.
-CREATE TABLE IF NOT EXISTS staff_revision (
-    only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
-    revision BIGINT NOT NULL
-);
-INSERT INTO staff_revision VALUES (TRUE, 0) ON CONFLICT DO NOTHING;
-"""
-
-
-def upgrade(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the staff tables when they are missing (idempotent)."""
-    con.execute(DDL)
 
 
 @dataclass(frozen=True)
@@ -96,23 +56,23 @@ class StaffError(Refused, ValueError):
 _COLUMNS = "email, name, role, active, changed_by_name, changed_at"
 
 
-def _rows(cur: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[StaffMember]:
+def _rows(cur: Cursor, sql: str, params: list | None = None) -> list[StaffMember]:
     return [StaffMember(*row) for row in cur.execute(sql, params or []).fetchall()]
 
 
-def list_staff(cur: duckdb.DuckDBPyConnection, *, include_inactive: bool = True) -> list[StaffMember]:
+def list_staff(cur: Cursor, *, include_inactive: bool = True) -> list[StaffMember]:
     """Everyone on the staff list, active first, by name."""
     where = "" if include_inactive else "WHERE active"
     return _rows(cur, f"SELECT {_COLUMNS} FROM staff {where} ORDER BY NOT active, name, email")
 
 
-def member(cur: duckdb.DuckDBPyConnection, email: str) -> StaffMember | None:
+def member(cur: Cursor, email: str) -> StaffMember | None:
     """The staff row of ``email`` (any case), active or not; None when not on the list."""
     found = _rows(cur, f"SELECT {_COLUMNS} FROM staff WHERE email = ?", [normal_email(email)])
     return found[0] if found else None
 
 
-def active_person(cur: duckdb.DuckDBPyConnection, email: str | None) -> Person | None:
+def active_person(cur: Cursor, email: str | None) -> Person | None:
     """The Person signed in as ``email`` when they are on the list and active, else None."""
     if not email:
         return None
@@ -135,12 +95,12 @@ def acting(cur: Cursor, email: str | None, action: str | None = None) -> Person:
     return row.person
 
 
-def administrators(cur: duckdb.DuckDBPyConnection) -> list[str]:
+def administrators(cur: Cursor) -> list[str]:
     """The active administrators' names (whom to ask for access)."""
     return [m.name for m in list_staff(cur, include_inactive=False) if m.role == ADMIN]
 
 
-def history(cur: duckdb.DuckDBPyConnection, email: str | None = None) -> list[tuple]:
+def history(cur: Cursor, email: str | None = None) -> list[tuple]:
     """Every version of the staff list (or of one person), newest first:
     (changed_at, email, name, role, active, change, changed_by_name, changed_by)."""
     where, params = ("WHERE email = ?", [normal_email(email)]) if email else ("", [])
@@ -183,7 +143,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
 
-def _acting_admin(cur: duckdb.DuckDBPyConnection, actor: Person) -> Person:
+def _acting_admin(cur: Cursor, actor: Person) -> Person:
     """The actor as the staff table has them now, if they are an active Administrator."""
     now = active_person(cur, actor.email)
     if now is None:
@@ -192,7 +152,7 @@ def _acting_admin(cur: duckdb.DuckDBPyConnection, actor: Person) -> Person:
     return now
 
 
-def _bump(cur: duckdb.DuckDBPyConnection) -> None:
+def _bump(cur: Cursor) -> None:
     cur.execute("UPDATE staff_revision SET revision = revision + 1")
 
 
@@ -210,7 +170,7 @@ def _write_version(cur, email: str, name: str, role: str, active: bool, change: 
         [email, name, role, active, version, by.email, by.name, now])
 
 
-def _keep_an_administrator(cur: duckdb.DuckDBPyConnection) -> None:
+def _keep_an_administrator(cur: Cursor) -> None:
     if not cur.execute("SELECT count(*) FROM staff WHERE active AND role = ?", [ADMIN]).fetchall()[0][0]:
         raise StaffError("The staff list must keep one active Administrator; make another one first.")
 
@@ -312,7 +272,7 @@ def add_first_administrator(db, email: str, name: str) -> Person:
     return db.write(work)
 
 
-def add_demo_staff(con: duckdb.DuckDBPyConnection, at: dt.datetime) -> None:
+def add_demo_staff(con: Cursor, at: dt.datetime) -> None:
     """The demo's people, one per role (``orders-core demo`` is the only writer without a signed-in person)."""
     demo = Person("demo@orders.invalid", "orders-core demo", ADMIN)
     con.execute("BEGIN TRANSACTION")

@@ -14,8 +14,6 @@ Decisions:
 
 from __future__ import annotations
 
-import duckdb
-
 # table, the column holding the name, the new column holding the e-mail
 COLUMNS = (
     ("order_events", "actor", "actor_email"),
@@ -29,12 +27,6 @@ COLUMNS = (
     ("product_prices", "changed_by", "changed_by_email"),
     ("portal_imports", "imported_by", "imported_by_email"),
 )
-
-
-def upgrade(con: duckdb.DuckDBPyConnection) -> None:
-    """Schema 3 -> 4: an e-mail column beside every recorded name (inside the migration's transaction)."""
-    for table, _name, email in COLUMNS:  # our own names, never user text
-        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {email} VARCHAR")
 
 
 def who_sql(name: str, email: str) -> str:

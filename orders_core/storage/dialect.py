@@ -28,7 +28,7 @@ What cannot be written once is a method here, never an ``if engine == ...`` in a
   with the part's backslash, ``%`` and ``_`` escaped in SQL (both take the part as a plain string: ``%``,
   ``_`` and quotes are never patterns). Not ``strpos() > 0``: a trigram index serves ``LIKE``, never
   ``strpos``;
-- ``search_indexes``: the indexes the Orders search uses, made by migration 5 (``index.upgrade``):
+- ``search_indexes``: the indexes the Orders search uses, made by migration 5 (``migrations.v5_search_indexes``):
   none on DuckDB (it scans the columns; its ART indexes do not serve a substring), and on PostgreSQL
   ``pg_trgm`` GIN indexes on ``clients.name_key`` and ``orders.tracking_number`` (``pg_trgm`` is a
   trusted extension, as ``unaccent``);
@@ -48,7 +48,7 @@ What cannot be written once is a method here, never an ``if engine == ...`` in a
   raised to REPEATABLE READ for it;
 - ``sort_indexes``: partial B-tree indexes that serve the Orders index's sorts with LIMIT and its counts
   by an index-only scan (newest first among the unarchived and the archived orders, per status, per
-  carrier with the status included, per client), made by migration 6 (``index.upgrade_sorts``): none on
+  carrier with the status included, per client), made by migration 6 (``migrations.v6_sort_indexes``): none on
   DuckDB (it gains nothing: a top-N over its columns), and on PostgreSQL, which otherwise read and sorted
   every unarchived order for a page of 50 (280 ms at 1,000,000 orders);
 - ``search_in_one_scan``: whether a search's matches are gathered once (``WITH ... AS MATERIALIZED``) and
@@ -57,7 +57,7 @@ What cannot be written once is a method here, never an ``if engine == ...`` in a
   first index until it has 50 matches; materializing a carrier's 150,000 orders took 360 ms);
 - ``order_counts``: a summary of how many orders there are per archived or not, status and slot (16
   slots, by order id, so that concurrent writers of new orders seldom wait on one row), made by
-  migration 7 (``index.upgrade_counts``) on PostgreSQL only and kept exact by triggers on ``orders``
+  migration 7 (``migrations.v7_order_counts``) on PostgreSQL only and kept exact by triggers on ``orders``
   (for each INSERT, UPDATE, DELETE statement, from its transition tables, in the writer's own
   transaction, so a rollback takes the change back with it; TRUNCATE empties it). The index counts
   an unfiltered view from it (``index.list_orders``): an index-only count of 909,000 unarchived orders
@@ -369,6 +369,7 @@ class PostgresDialect(Dialect):
         return (f"DO $$ BEGIN CREATE TYPE {name} AS ENUM ({self.quote_values(values)}); "
                 "EXCEPTION WHEN duplicate_object THEN NULL; END $$;")
 
+    # psycopg is imported only when PostgreSQL is in use: a DuckDB process never loads the driver.
     @property
     def error(self) -> type[Exception]:
         import psycopg

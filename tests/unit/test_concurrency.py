@@ -23,6 +23,7 @@ from orders_core.recurring import api as rec
 from orders_core.recurring import saving as recurring_saving
 from orders_core.recurring.api import TemplateDraft, TemplateLine, TemplateRefused
 from orders_core.storage.database import Database
+from orders_core.storage.migrations.v2_keys_and_coverage import rebuild_ledger
 from orders_core.storage.reads import fetch_value
 from tests.order_helpers import TODAY, make_client, make_product
 from tests.people import MANAGER_PERSON, acting
@@ -247,7 +248,7 @@ def test_rebuild_ledger_fills_every_period_from_the_orders(db, client):
     create_order(db, _draft(client, 3), acting("CSR A"))
     cur = db.cursor()
     cur.execute("DELETE FROM allowance_ledger")
-    assert allowance_ledger.rebuild_ledger(cur) == 1
+    assert rebuild_ledger(cur) == 1
     row = cur.execute("SELECT period_start, period_end, allowance, grams FROM allowance_ledger").fetchall()
     start = TODAY - dt.timedelta(days=5)
     assert row == [(start, start + dt.timedelta(days=29), Decimal("150.000"), Decimal("45.000"))]
@@ -261,7 +262,7 @@ def test_the_demo_database_ledger_rebuilds_to_the_client_profile_periods(tmp_pat
     db = Database(str(tmp_path / "demo.duckdb"))
     generate(db.con, 500, seed=7, anchor=anchor)
     cur = db.cursor()
-    assert allowance_ledger.rebuild_ledger(cur) > 0
+    assert rebuild_ledger(cur) > 0
     ledger = {(c, s): (e, g) for c, s, e, g in cur.execute(
         "SELECT client_id, period_start, period_end, grams FROM allowance_ledger").fetchall()}
     checked = 0

@@ -13,6 +13,7 @@ from orders_core.cli.main import main
 from orders_core.rules.roles import NotAllowed, Person
 from orders_core.staff import members as staff
 from orders_core.staff.members import DEMO_STAFF, StaffError
+from orders_core.storage.migrations import v3_staff
 from tests.conftest import ENGINES
 
 
@@ -131,8 +132,8 @@ def test_first_administrator_only_while_there_is_none(empty_db):
 
 
 def test_upgrade_is_idempotent(db):
-    db.write(staff.upgrade)
-    db.write(staff.upgrade)
+    db.write(v3_staff.apply)
+    db.write(v3_staff.apply)
     assert len(staff.list_staff(db.cursor())) == 4
 
 
