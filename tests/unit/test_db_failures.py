@@ -84,8 +84,9 @@ def test_a_conflict_that_never_clears_is_one_sentence_after_the_retries(tmp_path
     import duckdb as _duckdb
 
     from orders_core.storage import database as dbmod
+    from orders_core.storage import transactions
 
-    monkeypatch.setattr(dbmod.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(transactions.time, "sleep", lambda _s: None)
     database = dbmod.Database(str(tmp_path / "busy.duckdb"))
     attempts = []
 
@@ -97,7 +98,7 @@ def test_a_conflict_that_never_clears_is_one_sentence_after_the_retries(tmp_path
     try:
         with pytest.raises(dbmod.DatabaseError, match="^Other changes to the same records kept getting in first"):
             database.write(work)
-        assert len(attempts) == dbmod.WRITE_RETRIES
+        assert len(attempts) == transactions.WRITE_RETRIES
         assert database.cursor().execute(
             "SELECT count(*) FROM carriers WHERE name = 'Busy Carrier'").fetchall() == [(0,)]
     finally:
