@@ -1,1 +1,3 @@
-"""catalogue."""
+"""The product catalogue: products with their regulatory class and dried-cannabis equivalent.
+May import: rules, storage, staff.
+"""

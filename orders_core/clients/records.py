@@ -281,9 +281,8 @@ def prescription_periods(cur: Cursor, client: Client, today: dt.date,
     ).fetchall()
     by_k = {k: (Decimal(used), tuple(orders)) for k, used, orders in rows}
     periods = []
-    for k in range((last - rx.valid_from).days // DAYS_PER_PERIOD + 1):
-        start = rx.valid_from + dt.timedelta(days=k * DAYS_PER_PERIOD)
-        end = min(start + dt.timedelta(days=DAYS_PER_PERIOD - 1), rx.valid_until)
+    for k in range(allowance.period_index(rx.valid_from, last) + 1):
+        start, end = allowance.period_span(rx.valid_from, rx.valid_until, k)
         used, orders = by_k.get(k, (Decimal("0"), ()))
         periods.append(Period(k + 1, start, end, rx.period_allowance, used, orders))
     return periods[::-1]

@@ -1,1 +1,3 @@
-"""demo."""
+"""The demo data set: deterministic, realistic, consistent with every rule, generated in bulk.
+May import: every capability package below it.
+"""

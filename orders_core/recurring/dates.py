@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from orders_core.rules.allowance import DAYS_PER_PERIOD
+from orders_core.rules.allowance import period_index, period_start
 
 
 def clip_to_month(year: int, month: int, day_of_month: int) -> dt.date:
@@ -43,16 +43,14 @@ def day_of_month_on_or_after(day_of_month: int, day: dt.date) -> dt.date:
 
 def period_start_on_or_before(origin: dt.date, day: dt.date) -> dt.date:
     """The start of the 30-day period (counted from ``origin``) holding ``day`` (``day`` >= ``origin``)."""
-    k = (day - origin).days // DAYS_PER_PERIOD
-    return origin + dt.timedelta(days=k * DAYS_PER_PERIOD)
+    return period_start(origin, period_index(origin, day))
 
 
 def period_start_on_or_after(origin: dt.date, day: dt.date) -> dt.date:
     """The first period start (``origin`` + 30 k, k >= 0) on or after ``day``."""
     if day <= origin:
         return origin
-    k = -((origin - day).days // DAYS_PER_PERIOD)  # ceiling of (day - origin) / 30
-    return origin + dt.timedelta(days=k * DAYS_PER_PERIOD)
+    return period_start(origin, -period_index(day, origin))  # the ceiling of (day - origin) / 30
 
 
 def scheduled_on_or_after(

@@ -78,14 +78,28 @@ class Period:
         return f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
 
 
+def period_index(origin: dt.date, day: dt.date) -> int:
+    """Which 30-day period counted from ``origin`` holds ``day`` (0 for the first; negative before ``origin``)."""
+    return (day - origin).days // DAYS_PER_PERIOD
+
+
+def period_start(origin: dt.date, k: int) -> dt.date:
+    """The first day of period ``k`` (0 for the first) counted from ``origin``: the one place a period starts."""
+    return origin + dt.timedelta(days=k * DAYS_PER_PERIOD)
+
+
+def period_span(valid_from: dt.date, valid_until: dt.date, k: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of the prescription's period ``k`` (the last one ends with the prescription)."""
+    start = period_start(valid_from, k)
+    return start, min(period_start(valid_from, k + 1) - dt.timedelta(days=1), valid_until)
+
+
 def period_bounds(valid_from: dt.date, valid_until: dt.date, day: dt.date) -> tuple[int, dt.date, dt.date] | None:
     """The number, first and last day of the prescription period holding ``day`` (None outside the prescription)."""
     if not valid_from <= day <= valid_until:
         return None
-    k = (day - valid_from).days // DAYS_PER_PERIOD
-    start = valid_from + dt.timedelta(days=k * DAYS_PER_PERIOD)
-    end = min(start + dt.timedelta(days=DAYS_PER_PERIOD - 1), valid_until)
-    return k + 1, start, end
+    k = period_index(valid_from, day)
+    return k + 1, *period_span(valid_from, valid_until, k)
 
 
 COUNTED_SQL = "status::VARCHAR NOT IN (SELECT unnest(?::VARCHAR[]))"  # one parameter: RELEASED_STATUSES
