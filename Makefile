@@ -7,7 +7,7 @@ DEMO_ORDERS ?= 100000
 PORT ?= 8501
 export ORDERS_DB
 
-.PHONY: run test install install-test browser demo bench lint clean
+.PHONY: run test test-fast checks install install-test browser tools demo bench lint clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,12 +34,28 @@ demo: $(ORDERS_DB)
 run: install demo
 	$(BIN)/python -m orders_core.serve --port $(PORT)
 
+# The PDF tools the tests read labels, picking lists and manifests with (zbarimg decodes their barcodes).
+tools:
+	@bash scripts/ensure-tools.sh
+
 browser:
 	@bash scripts/ensure-chromium.sh $(BIN)/python
+	@bash scripts/ensure-axe.sh
 
-test: install-test browser
+# The static checks both test targets run first: ruff, the packages' layers (lint-imports) and no import
+# cycle between modules (scripts/import_cycles.py).
+checks: install-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/import_cycles.py
+
+# What CI runs (.ci/run): the checks, then the whole suite, browser tests included.
+test: checks browser tools
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# The checks, then the suite without the browser tests (no Chromium needed).
+test-fast: checks tools
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not browser"
 
 bench: install-test
 	$(BIN)/python -m bench.run_all

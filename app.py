@@ -1,5 +1,9 @@
 """The Orders dashboard: the index of every order, its filters, and the Orders menu.
 
+Export CSV is produced when it is clicked, for the person signed in at that moment (``ui.session.download_for``:
+their sign-in live, on the staff list, active, and their role allowing exports then), never for the person
+the menu was drawn for.
+
 What the signed-in role sees is ``orders_core.orders.access`` (the statuses and columns) and ``roles.may``
 (the menu entries): a Fulfillment Associate sees orders in Order Placed, Shipped and Delivered with
 shipping columns only, and a menu with only View Picking List."""
@@ -27,10 +31,10 @@ from orders_core.rules.dates import FIRST_DATE, LAST_DATE
 from orders_core.rules.roles import may, order_statuses
 from orders_core.storage.schema import SOURCES, STATUSES
 from ui import frame
-from ui.components.links import ORDER_LINK, with_order_links
+from ui.components.links import ORDER_NUMBER, orders_table
 from ui.components.pager import pager
 from ui.components.picking import render_picking_panel
-from ui.session import acting_person, cursor, database, viewer
+from ui.session import acting_person, cursor, database, download_for, viewer
 from ui.text import literal
 from ui.url_state import params_from_query, problems_sentence, query_from_params, shown
 
@@ -111,7 +115,7 @@ def _menu_choice(key: str, value: object) -> None:
 
 def orders_menu(q: OrderQuery, total: int) -> None:
     """The "⋮" menu, with only the entries the signed-in role may use (none: no menu)."""
-    db, who = database(), viewer()
+    who = viewer()
     archive_ok, picking_ok, export_ok = (may(who, a) for a in ("archive", "picking_list", "export_csv"))
     if not (archive_ok or picking_ok or export_ok):
         return
@@ -127,7 +131,7 @@ def orders_menu(q: OrderQuery, total: int) -> None:
         if export_ok:
             st.download_button(
                 "Export CSV", key="menu_export", width="stretch", mime="text/csv",
-                data=lambda: export_csv_for(db.cursor(), q, who),
+                data=download_for("export_csv", lambda cur, now: export_csv_for(cur, q, now)),
                 file_name=f"orders-{dt.date.today().isoformat()}.csv",
                 help=f"All {formatting.count_label(total)} of the current result, every page",
             )
@@ -181,19 +185,18 @@ def archive_messages() -> None:
 
 
 def order_table(rows, multi: bool) -> None:
-    """The index; the Order ID is a link to the Order Profile, a row's tick opens it too (or, in multi mode,
-    ticks rows for the picking list)."""
+    """The index: each Order ID a link to its Order Profile (``links.orders_table``); in multi-select mode a
+    grid whose ticked rows feed the picking list instead."""
     columns = index_columns(viewer())  # only these reach the browser, not just the screen
-    event = st.dataframe(
-        with_order_links(formatting.index_rows(rows))[columns], hide_index=True, width="stretch",
-        key="orders_table", column_order=columns, on_select="rerun",
-        selection_mode="multi-row" if multi else "single-row",
-        column_config={"Order ID": ORDER_LINK},
+    shown = formatting.index_rows(rows)[columns]
+    if not multi:
+        orders_table(shown, columns)
+        return
+    st.dataframe(
+        shown, hide_index=True, width="stretch", key="orders_table", column_order=columns, on_select="rerun",
+        selection_mode="multi-row", column_config={"Order ID": ORDER_NUMBER},
         height=min(38 + 35 * max(len(rows), 1), 38 + 35 * 25),
     )
-    chosen = [int(rows.iloc[i]["Order ID"]) for i in event.selection.rows]
-    if chosen and not multi:
-        st.switch_page("pages/order.py", query_params={"id": str(chosen[0])})
 
 
 def main() -> None:
@@ -212,7 +215,7 @@ def main() -> None:
             ss["orders_page"] = result.pages
             result = list_orders_for(cur, q.at_page(result.pages), who)
     except InvalidQuery as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return
     with menu:
         orders_menu(result.query, result.total)

@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from bench.common import check_page_shown, demo_database, median_ms, signed_in_app, table
-from orders_core.orders.index import TRACKING_MIN_CHARS, OrderQuery, fold, list_orders
+from orders_core.orders.index import TRACKING_MIN_CHARS, OrderQuery, list_orders
+from orders_core.rules.search_text import fold
 from orders_core.serve import answers
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_frame

@@ -15,8 +15,9 @@ from pathlib import Path
 from bench.common import BENCH, check_page_shown, demo_database, median_ms, signed_in_app, table
 from orders_core.clients.records import ClientQuery, get_client, list_clients, prescription_periods
 from orders_core.orders.detail import get_order
+from orders_core.orders.drafts import DraftLine, OrderDraft, review_order
 from orders_core.orders.lifecycle import deliver_order, place_order, ship_order
-from orders_core.orders.ordering import DraftLine, OrderDraft, create_order, review_order
+from orders_core.orders.ordering import create_order
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_value
 

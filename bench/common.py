@@ -10,13 +10,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from orders_core.demo.generate import generate
-from orders_core.rules.roles import MANAGER, Person
+from orders_core.rules.roles import MANAGER
+from orders_core.staff.members import DEMO_STAFF
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_value
 
 ANCHOR = dt.date(2026, 11, 26)
-# Who the benchmarks act as: a role that may make every write they time (issue 12: a Person, not a name).
-BENCH = Person("bench@orders.invalid", "Bench", MANAGER)
+# Who the benchmarks act as: a role that may make every write they time, on the staff list of every demo
+# database (orders_core checks the person against the list): the demo Operations Manager.
+BENCH = next(p for p in DEMO_STAFF if p.role == MANAGER)
 BENCH_DIR = Path(os.environ.get("ORDERS_BENCH_DIR", "/tmp/orders-bench"))  # one per checkout if several run
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from orders_core.clients import document_release
 from orders_core.clients import policies as coverage
 from orders_core.clients import prescriptions as documents
 from orders_core.clients.records import (
@@ -25,15 +26,16 @@ from orders_core.clients.registration import (
     edit_client,
     status_actions,
 )
+from orders_core.orders.drafts import OrderRefused, review_order
 from orders_core.orders.index import INDEX_COLUMNS, OrderQuery, list_orders
-from orders_core.orders.ordering import OrderRefused, create_order, review_order
+from orders_core.orders.ordering import create_order
 from orders_core.rules import formatting
 from orders_core.rules.fields import RecordRefused
 from orders_core.rules.roles import may
 from ui import frame
 from ui.components.intake_forms import client_fields as registration_fields
 from ui.components.intake_forms import document_fields, policy_fields, show_refusal
-from ui.components.links import ORDER_LINK, with_order_links
+from ui.components.links import orders_table
 from ui.components.order_form import draft_from_state, render_form, render_summary, show_reasons, start_form
 from ui.components.pager import pager
 from ui.components.recurring_tab import render_recurring_tab
@@ -179,14 +181,7 @@ def orders_tab(client: Client) -> None:
     if result.total == 0:
         st.info("This client has no orders here yet.")
         return
-    event = st.dataframe(
-        with_order_links(formatting.index_rows(result.rows)), hide_index=True, width="stretch", key="client_orders",
-        column_order=INDEX_COLUMNS, on_select="rerun", selection_mode="single-row",
-        column_config={"Order ID": ORDER_LINK},
-    )
-    if event.selection.rows:
-        order_id = int(result.rows.iloc[event.selection.rows[0]]["Order ID"])
-        st.switch_page("pages/order.py", query_params={"id": str(order_id)})
+    orders_table(formatting.index_rows(result.rows), INDEX_COLUMNS, caption=f"Orders of {client.name}")
     pager(page_key, result.pages, key="client")
 
 
@@ -220,6 +215,28 @@ def documents_section(client: Client) -> None:
     if docs:
         _end_form("a document early", ":material/event_busy:", "end_document", "doc", "Document",
                   [d["prescription_id"] for d in docs], "Last valid day", "End the document", documents.end_document)
+        release_form([d["prescription_id"] for d in docs])
+    released = document_release.releases(cursor(), client.client_id, acting_person())
+    if released:
+        st.caption("Transferred or returned: " + "; ".join(
+            literal(f"document {r['prescription_id']} {r['kind']} on {r['released_on']:%Y-%m-%d}"
+                    + (f" to {r['to_seller']}" if r["to_seller"] else "")) for r in released))
+
+
+def release_form(ids: list[int]) -> None:
+    """Transfer a medical document to another seller (s. 287) or return it to the client (s. 286(6))."""
+
+    def draw() -> tuple[int, dict]:
+        picked = st.selectbox("Document", ids, key="release_doc")
+        kind = st.radio("What happened", list(document_release.KINDS), key="release_kind",
+                        format_func=document_release.KINDS.get, horizontal=True)
+        day = st.date_input("Day", value=dt.date.today(), key="release_day", format="YYYY-MM-DD")
+        seller = st.text_input("Holder of a licence for sale it went to (for a transfer)", key="release_seller")
+        return picked, {"kind": kind, "released_on": day, "to_seller": seller}
+
+    _form_in_expander("Transfer or return a medical document", ":material/forward_to_inbox:", "release_document",
+                      "Record it", lambda picked: document_release.release_document(
+                          database(), picked[0], picked[1], acting_person()), draw=draw, primary=False)
 
 
 def policies_section(client: Client) -> None:

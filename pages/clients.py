@@ -11,9 +11,10 @@ from orders_core.rules.fields import RecordRefused
 from orders_core.storage.schema import REGISTRATION_STATUSES
 from ui import frame
 from ui.components.intake_forms import client_fields, show_refusal
-from ui.components.links import CLIENT_LINK, with_client_links
+from ui.components.links import clients_table
 from ui.components.pager import pager
 from ui.session import acting_person, cursor, database
+from ui.text import literal
 
 ss = st.session_state
 PAGE_SIZE = 25
@@ -67,21 +68,14 @@ def main() -> None:
     try:
         result = list_clients(cursor(), q)
     except InvalidClientQuery as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return
     st.markdown(f"**{formatting.count_label(result.total, 'client')}**")
     if result.total == 0:
         st.info("No clients match. Search by part of a name (accents optional), a client ID or an email.")
         return
-    st.caption("Select a client to open their profile; create new orders from its Orders tab.")
-    event = st.dataframe(
-        with_client_links(shown(result.rows)), hide_index=True, width="stretch", key="clients_table",
-        column_order=CLIENT_COLUMNS, on_select="rerun", selection_mode="single-row",
-        column_config={"Client ID": st.column_config.NumberColumn("Client ID", format="%d"), "Name": CLIENT_LINK},
-    )
-    if event.selection.rows:
-        client_id = int(result.rows.iloc[event.selection.rows[0]]["Client ID"])
-        st.switch_page("pages/client.py", query_params={"id": str(client_id)})
+    st.caption("Open a client's profile from their name; create new orders from its Orders tab.")
+    clients_table(shown(result.rows), CLIENT_COLUMNS)
     pager("clients_page", result.pages, key="clients")
 
 

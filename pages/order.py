@@ -11,8 +11,10 @@ import datetime as dt
 
 import streamlit as st
 
+from orders_core.fulfillment.labels import LABEL_STATUSES
 from orders_core.orders.archive import archive_orders, unarchive_orders
 from orders_core.orders.detail import BadOrderId, OrderDetail, get_order, parse_order_id
+from orders_core.orders.drafts import OrderRefused, review_order
 from orders_core.orders.index import distinct_carriers
 from orders_core.orders.lifecycle import (
     PAYMENT_METHODS,
@@ -24,13 +26,14 @@ from orders_core.orders.lifecycle import (
     stored_draft,
     verify_order,
 )
-from orders_core.orders.ordering import OrderRefused, review_order
 from orders_core.rules import formatting
 from orders_core.rules.dates import FIRST_DATE
 from orders_core.rules.roles import NotAllowed, may
 from ui import frame
+from ui.components.labels import render_label_printing
 from ui.components.order_form import draft_from_state, render_form, render_summary, show_reasons, start_form
 from ui.components.picking import render_order_picking_button
+from ui.components.returns_panel import render_returns
 from ui.session import acting_person, cursor, database, person
 from ui.text import literal
 
@@ -112,7 +115,7 @@ def record(o: OrderDetail) -> None:
 
 def money(o: OrderDetail) -> None:
     st.markdown("**Money**")
-    st.table({"": [label for label, _ in o.money_rows()],
+    st.table({"": [literal(label) for label, _ in o.money_rows()],  # st.table reads Markdown: an insurer's name
               "Amount": [formatting.money(v) for _, v in o.money_rows()]})
     st.markdown(f"Quantity: **{formatting.grams(o.grams) or 'no cannabis'}**"
                 + (f" of {formatting.grams(o.client.prescription.shipment_cap)} allowed per order"
@@ -198,6 +201,8 @@ def action_bar(o: OrderDetail) -> None:
                 st.button("Archive", key="order_archive", on_click=_archive, args=(o.order_id, True))
         if may(who, "picking_list"):
             render_order_picking_button(o.order_id)
+    if may(who, "print_labels") and o.status in LABEL_STATUSES and not o.archived:
+        render_label_printing(f"labels_{o.order_id}", [o.order_id])
     if o.archived:
         st.caption("This order is archived: unarchive it to change it.")
     if not offered and not o.actions and not o.archived:
@@ -275,7 +280,7 @@ def main() -> None:
     try:
         o = get_order(cursor(), order_id, acting_person())
     except NotAllowed as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return
     if o is None:
         st.error(f"There is no order {order_id}: check the number, or find the order on the Orders page.")
@@ -302,6 +307,7 @@ def main() -> None:
     action_bar(o)
     outcome()
     action_panel(o)
+    render_returns(o.order_id)
     if not o.shipping_only:
         events(o)
     ss[f"order_seen_{order_id}"] = o.version

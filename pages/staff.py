@@ -14,6 +14,7 @@ from orders_core.rules.roles import ROLES, NotAllowed
 from orders_core.staff import members as staff
 from ui import frame
 from ui.session import acting_person, cursor, database
+from ui.text import literal
 
 ss = st.session_state
 
@@ -45,7 +46,7 @@ def outcome() -> None:
     result = ss.pop("staff_outcome", None)
     if result:
         kind, text = result
-        (st.success if kind == "ok" else st.error)(text)
+        (st.success if kind == "ok" else st.error)(literal(text))
 
 
 def staff_table(rows: list[staff.StaffMember]) -> None:

@@ -1,12 +1,13 @@
 """Shared fixtures: a demo database built once per run, copied fresh for every test.
 
-PostgreSQL (issue 15): ``postgres_server`` starts one throwaway server per test process, only when a
-test asks for it (``tests/postgres_server.py``), and skips those tests with the reason when there is no
-PostgreSQL. ``engine_empty_db`` and ``engine_db`` run a test on each engine: on DuckDB they are
-``empty_db`` and ``db``; on PostgreSQL a fresh database cloned from a template made once (the schema, and
-for ``engine_db`` the demo catalogue: the products the tests order; no demo orders yet).
-``engine_demo_db`` gives the whole 2,000-order demo on both engines: on PostgreSQL the rows of the
-DuckDB demo template loaded with COPY (``_copy_demo``), so a test sees the same data on each.
+PostgreSQL: ``postgres_server`` starts one throwaway server per test process, only when a test asks for it
+(``tests/postgres_server.py``), and skips those tests with the reason when there is no PostgreSQL; with
+``ORDERS_REQUIRE_POSTGRES=1`` (CI) they fail with that reason instead. ``engine_empty_db`` and ``engine_db``
+run a test on each engine: on DuckDB they are ``empty_db`` and ``db``; on PostgreSQL a fresh database cloned
+from a template made once (the schema, and for ``engine_db`` the demo catalogue: the products the tests
+order; no demo orders yet). ``engine_demo_db`` gives the whole 2,000-order demo on both engines: on
+PostgreSQL the rows of the DuckDB demo template loaded with COPY (``_copy_demo``), so a test sees the same
+data on each.
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ os.environ.setdefault("ORDERS_RECURRING_JOB", "0")
 
 ANCHOR = dt.date(2026, 11, 26)
 DEMO_ORDERS = 2000
+
+
+@pytest.fixture(autouse=True)
+def test_people_on_the_staff_list(monkeypatch):
+    """The people tests act as are on the staff list of the database they act on (``tests.staff_enrolment``)."""
+    from orders_core.staff import verification
+    from tests.staff_enrolment import enrolling_member
+
+    monkeypatch.setattr(verification, "member", enrolling_member)
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +107,7 @@ def app_db(db_path: Path, monkeypatch) -> Path:
     return db_path
 
 
-# --------------------------------------------------------------------------- PostgreSQL (issue 15)
+# --------------------------------------------------------------------------- PostgreSQL
 
 ENGINES = ["duckdb", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 _databases = itertools.count(1)
@@ -110,8 +120,11 @@ def postgres_server():
 
     bin_dir = find_bin_dir()
     if bin_dir is None:
-        pytest.skip("PostgreSQL is not installed (no initdb/pg_ctl): install Debian's postgresql package "
-                    "to run the PostgreSQL tests")
+        reason = ("PostgreSQL is not installed (no initdb/pg_ctl): install Debian's postgresql package "
+                  "to run the PostgreSQL tests")
+        if os.environ.get("ORDERS_REQUIRE_POSTGRES") == "1":  # CI: a PostgreSQL test must run, never be skipped
+            pytest.fail(reason + " (ORDERS_REQUIRE_POSTGRES=1)", pytrace=False)
+        pytest.skip(reason)
     server = TempPostgres(bin_dir).start()
     yield server
     server.stop()

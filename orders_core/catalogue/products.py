@@ -24,7 +24,8 @@ from decimal import Decimal
 
 from orders_core.rules import fields as f
 from orders_core.rules.equivalents import dried_equivalent
-from orders_core.rules.roles import Person, require
+from orders_core.rules.roles import Person
+from orders_core.staff.verification import verify
 from orders_core.storage.actor_columns import who_sql
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
@@ -125,7 +126,7 @@ def add_product(db: Database, raw: dict, actor: Person) -> str:
     v = check_product(raw).values_or_refuse(LABELS)
 
     def work(cur: Cursor) -> str:
-        require(actor, "manage_catalogue")
+        verify(cur, actor, "manage_catalogue")
         if product(cur, v["sku"]) is not None:
             raise f.RecordRefused({"sku": f"{v['sku']} is already in the catalogue; edit that product"}, LABELS)
         claim_key(cur, f"INSERT INTO products (sku, {', '.join(_COLUMNS)}) VALUES (?{', ?' * len(_COLUMNS)})",
@@ -145,7 +146,7 @@ def edit_product(db: Database, sku_: str, raw: dict, actor: Person) -> str:
     new = check_product({**raw, "sku": sku_}).values_or_refuse(LABELS)
 
     def work(cur: Cursor) -> str:
-        require(actor, "manage_catalogue")
+        verify(cur, actor, "manage_catalogue")
         old = product(cur, sku_)
         if old is None:
             raise f.RecordRefused({"sku": f"{sku_} is not in the catalogue"}, LABELS)

@@ -1,7 +1,8 @@
 """`orders-core demo` and `orders-core init`: a database made from nothing.
 
 ``demo`` is the one writer without a person: it builds demo data, demo staff included, into a new file, or
-into an empty PostgreSQL database (``storage.bulk_load``). ``init`` needs none either: it makes an empty
+into an empty PostgreSQL database (``storage.bulk_load``), and marks the database as demo data
+(``storage.demo_mark``), the only kind the demo sign-in serves. ``init`` needs none either: it makes an empty
 database, with no staff, no clients and no personal information, and there is nobody to check yet. Its
 first administrator is made next with ``orders-core staff add EMAIL NAME --first-admin``.
 """
@@ -19,6 +20,7 @@ from orders_core.cli.options import add_db_option, bounded_int, count_arg, date_
 from orders_core.demo.generate import generate
 from orders_core.storage.bulk_load import LoadRefused, load, problem
 from orders_core.storage.database import Database, open_database
+from orders_core.storage.demo_mark import mark_demo
 from orders_core.storage.dialect import is_postgres_url
 
 
@@ -70,6 +72,7 @@ def _demo_postgres(args: argparse.Namespace) -> int:
         database = open_database(args.db)  # an empty database gets the schema here
         try:
             load(building, database)
+            database.write(mark_demo)  # the target keeps its own app_meta (bulk_load): marked here
         except LoadRefused as exc:
             print(str(exc), file=sys.stderr)
             return 2
@@ -85,6 +88,7 @@ def _build_demo(path: Path, args: argparse.Namespace):
     db = Database(str(path), new_only=True)
     try:
         made = generate(db.con, args.orders, seed=args.seed, anchor=args.anchor)
+        mark_demo(db.con)  # what lets `python -m orders_core.serve` offer the demo sign-in
         db.con.execute("CHECKPOINT")
     finally:
         db.close()

@@ -11,12 +11,27 @@ from __future__ import annotations
 import argparse
 import sys
 
-from orders_core.cli import backup, check, demo, importing, picking, recurring, staff
+from orders_core.cli import (
+    audit,
+    backup,
+    check,
+    demo,
+    export,
+    importing,
+    labels,
+    picking,
+    recurring,
+    report,
+    returns,
+    ship,
+    staff,
+)
 from orders_core.rules.refusals import Refused
 from orders_core.storage.dialect import driver_errors
 from orders_core.storage.errors import explain_failure
 
-COMMAND_GROUPS = (demo, picking, recurring, check, importing, staff, backup)
+COMMAND_GROUPS = (demo, picking, recurring, check, importing, staff, backup, export, audit, report, returns,
+                  labels, ship)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -15,7 +15,8 @@ import datetime as dt
 from orders_core.clients.record_ending import EndableRecord, end_record
 from orders_core.clients.registration import record_client_event, require_client
 from orders_core.rules import fields as f
-from orders_core.rules.roles import Person, require
+from orders_core.rules.roles import Person
+from orders_core.staff.verification import verify
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.transactions import next_id
@@ -59,7 +60,7 @@ def add_policy(db: Database, client_id: int, raw: dict, actor: Person) -> int:
     v = check_policy(raw).values_or_refuse(LABELS)
 
     def work(cur: Cursor) -> int:
-        require(actor, "register_clients")
+        verify(cur, actor, "register_clients")
         require_client(cur, client_id)
         pid = next_id(cur, "policy_ids")
         cur.execute(
@@ -91,7 +92,7 @@ _COLUMNS = ("policy_id", "insurer", "share", "max_dollars_per_period", "max_gram
 
 def policies(cur: Cursor, client_id: int, person: Person) -> list[dict]:
     """The client's active policies, newest first (for a ``person`` who may see client records)."""
-    require(person, "view_client_records")
+    verify(cur, person, "view_client_records")
     rows = cur.execute(
         f"SELECT {', '.join(_COLUMNS)} FROM coverage_policies WHERE client_id = ? AND active "
         "ORDER BY valid_from DESC, policy_id DESC",

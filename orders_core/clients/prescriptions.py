@@ -21,7 +21,8 @@ from decimal import Decimal
 from orders_core.clients.record_ending import EndableRecord, end_record
 from orders_core.clients.registration import record_client_event, require_client
 from orders_core.rules import fields as f
-from orders_core.rules.roles import Person, require
+from orders_core.rules.roles import Person
+from orders_core.staff.verification import verify
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_one
@@ -71,7 +72,7 @@ def add_document(db: Database, client_id: int, raw: dict, actor: Person, *, kind
     v = check_document(raw).values_or_refuse(LABELS)
 
     def work(cur: Cursor) -> int:
-        require(actor, "register_clients")
+        verify(cur, actor, "register_clients")
         require_client(cur, client_id)
         clash = _overlap(cur, client_id, v["valid_from"], v["valid_until"])
         if clash:
@@ -126,7 +127,7 @@ def latest_document(cur: Cursor, client_id: int, person: Person) -> dict | None:
 
 def documents(cur: Cursor, client_id: int, person: Person) -> list[dict]:
     """The client's active documents, latest first (for a ``person`` who may see client records)."""
-    require(person, "view_client_records")
+    verify(cur, person, "view_client_records")
     rows = cur.execute(
         f"""SELECT {", ".join(_DOC_COLUMNS)} FROM prescriptions LEFT JOIN prescription_practitioners
             USING (prescription_id) WHERE client_id = ? AND active

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from orders_core.clients.registration import record_client_event
 from orders_core.rules import fields as f
-from orders_core.rules.roles import Person, require
+from orders_core.rules.roles import Person
+from orders_core.staff.verification import verify
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_one
@@ -34,7 +35,7 @@ def end_record(db: Database, kind: EndableRecord, record_id: int, last_day: obje
     day = f.end_day(last_day)
 
     def work(cur: Cursor) -> str:
-        require(actor, "register_clients")
+        verify(cur, actor, "register_clients")
         row = fetch_one(cur, f"SELECT client_id, valid_from, valid_until FROM {kind.table} "  # noqa: S608
                              f"WHERE {kind.key} = ? AND active", [record_id])
         if row is None:

@@ -1,5 +1,9 @@
 """Clients: the searchable index, one client's record, and their prescription periods.
 
+The index's search takes part of a name (words in any order, accents optional), part of an e-mail, a
+client id ("1001", "#1001", spaces around it), or a pasted link: to a Client Profile (that client) or to
+an Order Profile (the client of that order; ``rules.parsing.linked_id``).
+
 Prescription periods, what counts against them and the shipment cap are ``allowance``'s rule;
 this module reads a client's periods with it.
 """
@@ -16,10 +20,12 @@ from orders_core.rules import allowance, formatting
 from orders_core.rules.allowance import COUNTED_SQL, DAYS_PER_PERIOD, RELEASED_STATUSES, Period
 from orders_core.rules.limits import MAX_SEARCH_CHARS
 from orders_core.rules.paging import Page, check_page
-from orders_core.rules.parsing import MAX_CLIENT_ID_DIGITS, id_in
+from orders_core.rules.parsing import MAX_CLIENT_ID_DIGITS, id_in, linked_id
 from orders_core.rules.refusals import Refused
-from orders_core.rules.roles import Person, require
+from orders_core.rules.roles import Person
 from orders_core.rules.search_text import search_words
+from orders_core.staff import access_log
+from orders_core.staff.verification import verify
 from orders_core.storage import dialect
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_frame, fetch_one, fetch_value
@@ -60,8 +66,13 @@ def _client_where(sql: dialect.Dialect, q: ClientQuery) -> tuple[str, list]:
         clauses.append("c.registration_status::VARCHAR IN (SELECT unnest(?::VARCHAR[]))")
         params.append(list(q.registration))
     text = q.search.strip()
-    if len(text) > MAX_SEARCH_CHARS:
+    link = linked_id(text) if len(text) <= MAX_SEARCH_CHARS else None
+    if len(text) > MAX_SEARCH_CHARS or "\x00" in text:
         clauses.append("FALSE")
+    elif link is not None:  # a pasted link: that client, or the client of that order
+        clauses.append("c.client_id = ?" if link.page == "client"
+                       else "c.client_id = (SELECT o.client_id FROM orders o WHERE o.order_id = ?)")
+        params.append(link.id)
     elif text:
         words = search_words(text)
         parts = ["(" + " AND ".join(sql.contains("c.name_key", "?") for _ in words) + ")",
@@ -176,9 +187,13 @@ class Client:
 
 def get_client(cur: Cursor, client_id: int, person: Person) -> Client | None:
     """The client with their date of birth, active prescription and coverage policies, or None; for
-    ``person`` only when their role may see client records (``NotAllowed`` otherwise)."""
-    require(person, "view_client_records")
-    return load_client(cur, client_id)
+    ``person`` only when they are on the staff list and their role may see client records (``NotAllowed``
+    otherwise). Opening a client's profile is recorded in the access log (``staff.access_log``)."""
+    person = verify(cur, person, "view_client_records")
+    client = load_client(cur, client_id)
+    if client is not None:
+        access_log.record(cur, person, access_log.CLIENT_PROFILE, client_id=client_id)
+    return client
 
 
 def load_client(cur: Cursor, client_id: int) -> Client | None:
@@ -259,8 +274,8 @@ def current_period(
 def prescription_periods(cur: Cursor, client: Client, today: dt.date,
                          person: Person) -> list[Period]:
     """Every period of the active prescription up to the one holding ``today``, newest first (for a
-    ``person`` who may see client records)."""
-    require(person, "view_client_records")
+    ``person`` on the staff list who may see client records)."""
+    verify(cur, person, "view_client_records")
     rx = client.prescription
     if rx is None:
         return []

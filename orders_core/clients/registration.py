@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 
 from orders_core.rules import fields as f
-from orders_core.rules.roles import Person, require
+from orders_core.rules.roles import Person
+from orders_core.staff.verification import verify
 from orders_core.storage import dialect
 from orders_core.storage.actor_columns import who_sql
 from orders_core.storage.cursor import Cursor
@@ -98,7 +99,7 @@ def register_client(db: Database, raw: dict, actor: Person, *, today: dt.date | 
     v = check_client(raw, today).values_or_refuse(LABELS)
 
     def work(cur: Cursor) -> int:
-        require(actor, "register_clients")
+        verify(cur, actor, "register_clients")
         owner = _key_owner(cur, v["previous_system_id"])
         if owner is not None:
             raise f.RecordRefused({"previous_system_id": f"{v['previous_system_id']} already belongs to "
@@ -132,7 +133,7 @@ def _set_key(cur: Cursor, client_id: int, old: str | None, new: str | None) -> N
 def client_record(cur: Cursor, client_id: int, person: Person) -> dict | None:
     """The registration record's fields as stored (with the previous system's number), or None; it holds
     the date of birth, so only for a ``person`` who may see client records."""
-    require(person, "view_client_records")
+    verify(cur, person, "view_client_records")
     return _record(cur, client_id)
 
 
@@ -154,7 +155,7 @@ def edit_client(db: Database, client_id: int, raw: dict, actor: Person, *, today
     """Change a client's record (not the status); the event keeps every previous value. Returns the change."""
 
     def work(cur: Cursor) -> str:
-        require(actor, "register_clients")
+        verify(cur, actor, "register_clients")
         old = _record(cur, client_id)
         if old is None:
             raise f.RecordRefused({"client": f"{client_id} does not exist"}, {"client": "Client"})
@@ -186,7 +187,7 @@ def change_status(db: Database, client_id: int, action: str, actor: Person) -> s
     before, after, kind = STATUS_ACTIONS[action]
 
     def work(cur: Cursor) -> str:
-        require(actor, "register_clients")
+        verify(cur, actor, "register_clients")
         status = fetch_value(cur, "SELECT registration_status::VARCHAR FROM clients WHERE client_id = ?", [client_id])
         if status is None:
             raise ValueError(f"There is no client {client_id}.")
@@ -208,7 +209,7 @@ def status_actions(status: str) -> list[str]:
 def client_history(cur: Cursor, client_id: int, person: Person) -> list[dict]:
     """Every change to the client's record, documents and coverage, newest first (who: 'Name (email)');
     only for a ``person`` who may see client records."""
-    require(person, "view_client_records")
+    verify(cur, person, "view_client_records")
     rows = cur.execute(
         f"""SELECT event_at, {who_sql("actor", "actor_email")}, kind, details FROM client_events WHERE client_id = ?
            ORDER BY event_at DESC, event_id DESC""",

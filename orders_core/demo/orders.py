@@ -201,7 +201,10 @@ def _order_rows(con: Cursor, anchor: dt.date) -> None:
     )
     con.execute(
         f"""
-        INSERT INTO orders
+        INSERT INTO orders (order_id, client_id, source, placed_by, created_at, status, subtotal, line_discount_total,
+            order_discount, coverage_amount, shipping_charge, total_due, grams, carrier, tracking_number, shipped_on,
+            delivered_on, payment_method, payment_reference, return_policy_agreed, cancel_reason, archived_at,
+            archive_batch, recurring_order_id, version, updated_at)  -- by name: later migrations add columns
         SELECT o.order_id, o.client_id, o.source,
                CASE o.source WHEN 'Client Portal' THEN c.name
                              WHEN 'CSR' THEN {_list(CSRS)}[pick(o.i, 'csr', {len(CSRS)})]

@@ -30,7 +30,8 @@ from decimal import Decimal
 
 from orders_core.fulfillment.picking_pdf import _Line, _Meta, _Order, render
 from orders_core.orders.index import OrderQuery, iter_orders
-from orders_core.rules.roles import Person, require
+from orders_core.rules.roles import Person
+from orders_core.staff.verification import verify
 from orders_core.storage import dialect
 from orders_core.storage.actor_columns import who_sql
 from orders_core.storage.cursor import Cursor
@@ -238,7 +239,7 @@ def generate_picking_list(
     holder = licence_holder_name(licence_holder)
 
     def work(cur: Cursor) -> tuple[int, list[int]]:
-        require(actor, "picking_list")
+        verify(cur, actor, "picking_list")
         ids = resolve_order_ids(cur, order_ids)
         if not ids:
             raise EmptyPickingList(_no_orders_sentence(order_ids))

@@ -38,13 +38,18 @@ from orders_core.clients import policies, prescriptions, registration
 from orders_core.intake.writers import WRITERS as _WRITERS
 from orders_core.intake.writers import BadCell, FileReport
 from orders_core.rules import fields as f
+from orders_core.rules.parsing import FOREIGN_DIGIT, foreign_digit
 from orders_core.rules.roles import Person, require
+from orders_core.staff.verification import verify
 from orders_core.storage import dialect
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.transactions import run_write
 
 KINDS = ("clients", "prescriptions", "policies", "products")
+# The columns of each kind that hold an id (a digit in them must be 0-9: ``rules.parsing.foreign_digit``).
+ID_COLUMNS = {"clients": ("client_number",), "prescriptions": ("client_number",), "policies": ("client_number",),
+              "products": ("sku",)}
 MAX_BYTES = 200 * 1024 * 1024
 
 
@@ -228,9 +233,14 @@ def check_rows(kind: str, rows: Rows, today: dt.date) -> tuple[list[dict], list[
     fields_ = [spec.columns[c] for c in rows.columns]
     records, problems = [], []
     check = spec.check
+    ids = [(rows.columns.index(c), spec.columns[c]) for c in ID_COLUMNS[kind] if c in rows.columns]
     for i, values in enumerate(rows.rows):
         row = i + 2
         c = check(dict(zip(fields_, values, strict=True)), today)
+        for at, name in ids:  # an id with a digit that is not 0-9 ("²", "٣") is refused, whatever else it is
+            odd = foreign_digit(values[at])
+            if odd is not None:
+                c.errors[name] = FOREIGN_DIGIT.format(odd)
         if c.errors:
             raw = dict(zip(rows.columns, values, strict=True))
             for name, reason in c.errors.items():
@@ -279,7 +289,7 @@ def import_file(db: Database, kind: str, data: bytes, actor: Person, *, dry_run:
     clean = [r for r in records if r["_row"] not in bad_rows]
 
     def work(cur: Cursor) -> ImportReport:
-        require(actor, import_action(kind))
+        verify(cur, actor, import_action(kind))
         if clean:  # the rows that are right in themselves meet what only the database knows
             _stage(cur, kind, clean)
             report.problems = sorted(problems + _WRITERS[kind].problems(cur, clean), key=lambda p: p.row)

@@ -46,21 +46,16 @@ from orders_core.intake.importing import ImportRefused, decode
 from orders_core.intake.writers import BadCell, FileReport
 from orders_core.orders import allowance_ledger
 from orders_core.orders.allowance_ledger import PeriodKey
-from orders_core.orders.ordering import (
-    OrderReview,
-    PolicyUse,
-    PricedLine,
-    _client_reasons,
-    describe_creation,
-    order_coverage,
-    order_totals,
-)
+from orders_core.orders.drafts import OrderReview, PricedLine, _client_reasons
+from orders_core.orders.ordering import describe_creation
+from orders_core.orders.totals import PolicyUse, order_coverage, order_totals
 from orders_core.rules import allowance, dates
 from orders_core.rules import fields as f
 from orders_core.rules.allowance import RELEASED_STATUSES, Period
 from orders_core.rules.limits import MAX_UNITS
-from orders_core.rules.parsing import MAX_CLIENT_ID_DIGITS, id_in
+from orders_core.rules.parsing import FOREIGN_DIGIT, MAX_CLIENT_ID_DIGITS, foreign_digit, id_in
 from orders_core.rules.roles import Person, require
+from orders_core.staff.verification import verify
 from orders_core.storage import dialect
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
@@ -100,16 +95,40 @@ def example_json() -> str:
     return json.dumps(EXAMPLE, indent=2, ensure_ascii=False)
 
 
+ID_FIELDS = ("portal_order_id", "client_number", "client_id")  # and each line's sku
+MAX_NESTING = 16  # a portal file nests 4 levels ({"orders": [{"lines": [{...}]}]}); deeper is not an order file
+TOO_DEEP = (f"The file nests lists or objects more than {MAX_NESTING} levels deep, which no Client Portal file "
+            "does; export the orders from the portal again.")
+
+
 def read_orders(data: bytes) -> list:
+    """The file's orders as parsed JSON; ImportRefused in one sentence for a file that is not a list of orders
+    (not JSON, not UTF-8, or nested deeper than any portal file: ``MAX_NESTING``, at any depth)."""
     try:
         parsed = json.loads(decode(data))
     except json.JSONDecodeError as exc:
         raise ImportRefused(f"The file is not JSON we can read (line {exc.lineno}: {exc.msg}).") from None
+    except RecursionError:  # Python's JSON reader recurses once per level: about 1,000 levels stop it
+        raise ImportRefused(TOO_DEEP) from None
+    if _deeper_than(parsed, MAX_NESTING):
+        raise ImportRefused(TOO_DEEP)
     if isinstance(parsed, dict):
         parsed = parsed.get("orders")
     if not isinstance(parsed, list):
         raise ImportRefused('The file must hold a list of orders (or {"orders": [...]}).')
     return parsed
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether ``value`` nests lists or objects more than ``limit`` levels deep (walked without recursion, so
+    the check itself, and everything after it that prints or compares a value, cannot run out of stack)."""
+    level = [value]
+    for _ in range(limit + 1):
+        level = [child for item in level if isinstance(item, list | dict)
+                 for child in (item.values() if isinstance(item, dict) else item)]
+        if not level:
+            return False
+    return True
 
 
 def _check_structure(cur: Cursor, items: list, now: dt.datetime
@@ -127,6 +146,11 @@ def _check_structure(cur: Cursor, items: list, now: dt.datetime
         bad = lambda col, val, why, n=n: problems.append(BadCell(n, col, f.show(val)[:80], why))  # noqa: E731
         if not isinstance(item, dict):
             bad("order", item, "is not an order (an object with portal_order_id, client_number, placed_at, lines)")
+            continue
+        odd = {k: d for k in ID_FIELDS if isinstance(item.get(k), str) and (d := foreign_digit(item[k]))}
+        for key, digit in odd.items():  # an id with a digit that is not 0-9 ("²", "٣"): refused as such
+            bad(key, item[key], FOREIGN_DIGIT.format(digit))
+        if odd:
             continue
         pid = item.get("portal_order_id")
         pid = None if f.blank(pid) else str(pid).strip()
@@ -179,6 +203,9 @@ def _lines(value: object, skus: set[str], bad) -> list[tuple[str, int]] | None:
     out = []
     for i, line in enumerate(value, start=1):
         sku = str(line.get("sku", "")).strip() if isinstance(line, dict) else ""
+        if foreign_digit(sku):
+            bad(f"lines[{i}].sku", sku, FOREIGN_DIGIT.format(foreign_digit(sku)))
+            continue
         if sku not in skus:
             bad(f"lines[{i}].sku", sku, "is not a product in our catalogue")
             continue
@@ -238,7 +265,7 @@ class _Book:
         key_params = [[k.client_id for k in keys], [k.start for k in keys], [k.end for k in keys]]
         in_period = ("o.client_id = k.client_id AND o.created_at >= k.period_start "
                      "AND o.created_at < k.period_end + INTERVAL '1 day' "
-                     "AND o.status::VARCHAR NOT IN (SELECT unnest(?::VARCHAR[]))")
+                     "AND o.status::VARCHAR NOT IN (SELECT unnest(?::VARCHAR[])) AND o.replaces_return_id IS NULL")
         released = list(RELEASED_STATUSES)
         for client_id, start, grams in cur.execute(
                 f"""SELECT k.client_id, k.period_start, coalesce(sum(o.grams), 0)
@@ -313,7 +340,7 @@ def import_orders(db: Database, data: bytes, actor: Person, *, dry_run: bool = F
     report = PortalReport(len(items))
 
     def work(cur: Cursor) -> PortalReport:
-        require(actor, "create_order")
+        verify(cur, actor, "create_order")
         orders, report.problems, ids = _check_structure(cur, items, now)
         if report.problems:
             return report

@@ -87,6 +87,7 @@ _COUNTED = f"""
     LEFT JOIN orders o ON o.client_id = k.client_id
          AND o.status::VARCHAR NOT IN (SELECT unnest(?::VARCHAR[]))
          AND o.created_at >= k.period_start AND o.created_at < k.period_end + INTERVAL '1 day'
+         AND o.replaces_return_id IS NULL  -- a replacement (s. 293) does not count: rules.allowance
     GROUP BY k.client_id, k.period_start, k.period_end, k.allowance
 """
 

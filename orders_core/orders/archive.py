@@ -10,7 +10,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from orders_core.rules.roles import Person, require
+from orders_core.rules.roles import Person
+from orders_core.staff.verification import verify
 from orders_core.storage import dialect
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
@@ -66,7 +67,7 @@ def archive_status(db: Database, status: str, actor: Person, expected: int | Non
     batch = f"{status.lower()}-{uuid.uuid4().hex[:12]}"
 
     def work(cur: Cursor) -> int:
-        require(actor, "archive")
+        verify(cur, actor, "archive")
         _select_targets(cur, """
             SELECT order_id FROM orders WHERE status = ? AND archived_at IS NULL
             """, [status])
@@ -96,7 +97,7 @@ def archive_orders(db: Database, order_ids: Sequence[int], actor: Person) -> Arc
     batch = f"manual-{uuid.uuid4().hex[:12]}"
 
     def work(cur: Cursor) -> int:
-        require(actor, "archive")
+        verify(cur, actor, "archive")
         _select_targets(cur, """
             SELECT order_id FROM orders
             WHERE order_id IN (SELECT unnest(?::BIGINT[])) AND archived_at IS NULL
@@ -146,7 +147,7 @@ def unarchive_batch(db: Database, batch: str, actor: Person) -> int:
     """Undo one archive batch: unarchive the orders it archived that are still archived."""
 
     def work(cur: Cursor) -> int:
-        require(actor, "archive")
+        verify(cur, actor, "archive")
         _select_targets(cur, """
             SELECT order_id FROM orders WHERE archive_batch = ? AND archived_at IS NOT NULL
             """, [batch])
@@ -159,7 +160,7 @@ def unarchive_orders(db: Database, order_ids: Sequence[int], actor: Person) -> i
     """Unarchive the given orders (those that are archived)."""
 
     def work(cur: Cursor) -> int:
-        require(actor, "archive")
+        verify(cur, actor, "archive")
         _select_targets(cur, """
             SELECT order_id FROM orders
             WHERE order_id IN (SELECT unnest(?::BIGINT[])) AND archived_at IS NOT NULL

@@ -65,10 +65,12 @@ def order_payments(cur: Cursor, order_id: int) -> list[PolicyPayment]:
 def policy_usage(
     cur: Cursor, client_id: int, start: dt.date, end: dt.date, exclude_order_id: int | None,
 ) -> dict[int, tuple[Decimal, Decimal]]:
-    """Per policy: dollars and grams it paid for the client's other non-cancelled orders from start to end."""
+    """Per policy: dollars and grams it paid for the client's other non-cancelled orders from start to end; dollars
+    net of what refunds gave back to it (``orders_core.returns.refunds``)."""
     rows = cur.execute(
         f"""
-        SELECT c.policy_id, sum(c.amount), sum(c.grams)
+        SELECT c.policy_id, sum(c.amount) - coalesce(sum((SELECT sum(r.amount) FROM order_refund_policies r
+                                   WHERE r.order_id = c.order_id AND r.policy_id = c.policy_id)), 0), sum(c.grams)
         FROM order_coverage c JOIN orders o USING (order_id)
         WHERE o.client_id = ? AND o.{COUNTED_SQL} AND o.order_id IS DISTINCT FROM ?
           AND o.created_at >= ?::DATE AND o.created_at < ?::DATE + INTERVAL '1 day'

@@ -30,6 +30,8 @@ from orders_core.orders.lifecycle import allowed_actions
 from orders_core.rules.parsing import id_in
 from orders_core.rules.refusals import Refused
 from orders_core.rules.roles import Person, require, shipping_fields_only
+from orders_core.staff import access_log
+from orders_core.staff.verification import verify
 from orders_core.storage.actor_columns import who_sql
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_frame, fetch_one
@@ -143,18 +145,22 @@ _HEAD = """
 
 def get_order(cur: Cursor, order_id: int, person: Person) -> OrderDetail | None:
     """The order as ``person`` may see it (module docstring), or None when there is no such order;
-    ``NotAllowed`` (one sentence) when their role may not see it at all."""
-    require(person, "view_orders")
+    ``NotAllowed`` (one sentence) when their role may not see it at all or they are not on the staff list
+    (``staff.verification``). Opening an order is recorded in the access log (``staff.access_log``)."""
+    person = verify(cur, person, "view_orders")
     row = fetch_one(cur, _HEAD, [order_id])
     if row is None:
         return None
     require(person, "view_orders", status=row[1])
     if shipping_fields_only(person):
-        return _shipping_view(cur, row)
-    require(person, "view_client_records")
-    client = load_client(cur, row[-1])
-    return OrderDetail(*row[:-1], client=client, lines=order_lines(cur, order_id), events=order_events(cur, order_id),
-                       payments=tuple(order_payments(cur, order_id)))
+        detail = _shipping_view(cur, row)
+    else:
+        require(person, "view_client_records")
+        client = load_client(cur, row[-1])
+        detail = OrderDetail(*row[:-1], client=client, lines=order_lines(cur, order_id),
+                             events=order_events(cur, order_id), payments=tuple(order_payments(cur, order_id)))
+    access_log.record(cur, person, access_log.ORDER, client_id=row[-1], order_id=order_id)
+    return detail
 
 
 _SHIPPING_FIELDS = {"order_id", "status", "source", "created_at", "updated_at", "version", "carrier",

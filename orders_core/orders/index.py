@@ -16,7 +16,16 @@ Decisions (the issue is silent):
 - Each sort has a natural first direction (``NATURAL_DESCENDING``): newest first, highest Order ID
   first, Status in lifecycle order (Unverified first, Cancelled last: the status ENUM's order).
 - Search words may come in any order: each word must be in the client's name ("Côté François").
-  Text made only of digits and spaces, commas, dots or dashes ("150 000", "150,000") is an Order ID.
+  Text made only of digits and spaces, commas, dots or dashes ("150 000", "150,000"), with or without a
+  leading "#" ("#100123"), is an Order ID.
+- What people paste: a link to an Order Profile of this app ("http://host/order?id=100123") finds that
+  order and nothing else; a link to a Client Profile ("/client?id=1001") finds that client's orders
+  (``rules.parsing.linked_id``). A tracking number is looked for as the carrier prints it, spaces and
+  dashes and all: without its spaces (as it is stored, ``lifecycle.normalise_tracking``) and without its
+  dashes too ("1Z 999-AA1" finds "1Z999AA1...").
+- The Returns view lists every order something came back of (archived or not); the Returns column says
+  "Returned" (every unit came back) or "Partly returned"; the Status column keeps the lifecycle status. The
+  export adds the units returned and the money refunded to the client and to insurers.
 - A search holding a NUL character matches nothing, on both engines (no stored text holds one, and
   PostgreSQL refuses it as a parameter).
 """
@@ -35,13 +44,14 @@ from orders_core.rules import formatting
 from orders_core.rules.csv_text import csv_bytes
 from orders_core.rules.limits import MAX_SEARCH_CHARS
 from orders_core.rules.paging import Page, check_page
+from orders_core.rules.parsing import linked_id
 from orders_core.rules.search_text import fold, search_words
 from orders_core.storage import dialect
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_frame, fetch_value, in_list, iter_frames
 from orders_core.storage.schema import SOURCES, STATUSES
 
-VIEWS = ("All", "Unverified", "Archived")
+VIEWS = ("All", "Unverified", "Archived", "Returns")
 SORTS = {"Created At": "o.created_at", "Order ID": "o.order_id", "Status": "o.status"}
 NATURAL_DESCENDING = {"Created At": True, "Order ID": True, "Status": False}
 ORDER_NUMBER = re.compile(r"#?\s*\d[\d\s,.\-\u00a0\u202f]*")
@@ -49,7 +59,14 @@ PAGE_SIZES = (25, 50, 100, 200)
 TRACKING_MIN_CHARS = 8
 
 COVERAGE_COLUMN = "Policy Coverage"  # the export's extra column: what each policy paid, e.g. "Blue Cross $84.00"
-INDEX_COLUMNS = ["Order ID", "Client", "Quantity", "Total Due", "Created At", "Shipped On", "Status", "Carrier"]
+INDEX_COLUMNS = ["Order ID", "Client", "Quantity", "Total Due", "Created At", "Shipped On", "Status", "Carrier",
+                 "Returns"]
+# The export's extra columns on returns (``orders_core.returns``): units back, and money refunded to each party.
+RETURN_COLUMNS = ["Returned Units", "Refunded to Client", "Refunded to Insurers"]
+# "Returned" / "Partly returned" (blank: nothing came back), from the order's running return totals.
+RETURNS_SQL = """(SELECT CASE WHEN rs.units_returned > 0 AND rs.units_returned >= rs.units_ordered THEN 'Returned'
+                             WHEN rs.units_returned > 0 THEN 'Partly returned' END
+                  FROM order_return_state rs WHERE rs.order_id = o.order_id)"""
 
 
 class InvalidQuery(ValueError):
@@ -105,6 +122,8 @@ def _where(cur: Cursor, q: OrderQuery) -> tuple[str, list]:
     params: list = []
     if q.view == "Archived":
         clauses.append("o.archived_at IS NOT NULL")
+    elif q.view == "Returns":  # every order something came back of, archived or not
+        clauses.append("o.order_id IN (SELECT order_id FROM order_return_state WHERE units_returned > 0)")
     else:
         clauses.append("o.archived_at IS NULL")
         if q.view == "Unverified":
@@ -153,6 +172,9 @@ def _search_clause(cur: Cursor, text: str) -> tuple[str, list]:
     """
     if len(text) > MAX_SEARCH_CHARS or "\x00" in text:
         return "FALSE", []
+    link = linked_id(text)
+    if link is not None:  # a pasted link to a profile: that order, or that client's orders, only
+        return ("o.order_id = ?" if link.page == "order" else "o.client_id = ?"), [link.id]
     d = dialect.of(cur)
     folded = fold(text)
     parts: list[str] = []
@@ -172,19 +194,33 @@ def _search_clause(cur: Cursor, text: str) -> tuple[str, list]:
     if carriers:
         parts.append("o.carrier IN (SELECT unnest(?::VARCHAR[]))")
         params.append(carriers)
-    if len(text) >= TRACKING_MIN_CHARS and any(ch.isdigit() for ch in text):
+    for tracking in tracking_forms(text):
         parts.append(d.contains("o.tracking_number", "?"))
-        params.append(text.upper())
+        params.append(tracking)
     if not parts:
         return "FALSE", []
     return "(" + " OR ".join(parts) + ")", params
+
+
+def tracking_forms(text: str) -> list[str]:
+    """The forms a piece of a tracking number typed as the carrier prints it is looked for in: upper case
+    without spaces (as stored), and without dashes as well; none for text that cannot be a piece of one
+    (shorter than TRACKING_MIN_CHARS once its spaces are gone, or without a digit)."""
+    compact = re.sub(r"\s+", "", text).upper()
+    if len(compact) < TRACKING_MIN_CHARS or not any(ch.isdigit() for ch in compact):
+        return []
+    forms = [compact]
+    bare = compact.replace("-", "")
+    if bare != compact and len(bare) >= TRACKING_MIN_CHARS:
+        forms.append(bare)
+    return forms
 
 
 _SELECT = """
     SELECT o.order_id AS "Order ID", c.name AS "Client", o.grams AS "Quantity",
            o.total_due AS "Total Due", o.created_at AS "Created At",
            CASE WHEN o.status IN ('Shipped', 'Delivered') THEN o.shipped_on END AS "Shipped On",
-           o.status::VARCHAR AS "Status", o.carrier AS "Carrier"
+           o.status::VARCHAR AS "Status", o.carrier AS "Carrier", """ + RETURNS_SQL + """ AS "Returns"
 """
 
 
@@ -266,17 +302,41 @@ def iter_orders(cur: Cursor, q: OrderQuery, batch: int = 50_000) -> Iterator[pd.
 
 def export_csv(cur: Cursor, q: OrderQuery) -> bytes:
     """The whole filtered result as CSV (UTF-8 with BOM, see ``csv_text``): the index's columns as plain
-    numbers, and what each policy paid."""
+    numbers, and what each policy paid. Pages and commands export with ``access.export_csv_for`` (the
+    person checked, the export recorded in the access log)."""
+    return export_csv_counted(cur, q)[0]
+
+
+def export_csv_counted(cur: Cursor, q: OrderQuery) -> tuple[bytes, int]:
+    """``export_csv``'s file and how many orders (rows) it holds."""
     side = cur.cursor()  # the batches stream from ``cur`` (on PostgreSQL: a second cursor on its connection)
+    count = [0]
 
     def batches():
         for chunk in iter_orders(cur, q):
             chunk = formatting.csv_frame(chunk, grams_columns=["Quantity"], money_columns=["Total Due"])
             paid = coverage_by_order(side, chunk["Order ID"].tolist())
             chunk[COVERAGE_COLUMN] = [paid.get(int(oid), "") for oid in chunk["Order ID"]]
+            back = returns_by_order(side, chunk["Order ID"].tolist())
+            for i, column in enumerate(RETURN_COLUMNS):
+                chunk[column] = [back.get(int(oid), ("", "", ""))[i] for oid in chunk["Order ID"]]
+            chunk["Returns"] = chunk["Returns"].fillna("")
+            count[0] += len(chunk)
             yield chunk
 
-    return csv_bytes(batches(), [*INDEX_COLUMNS, COVERAGE_COLUMN])
+    data = csv_bytes(batches(), [*INDEX_COLUMNS, COVERAGE_COLUMN, *RETURN_COLUMNS])
+    return data, count[0]
+
+
+def returns_by_order(cur: Cursor, order_ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """Per order with a return or a refund: units returned, refunded to the client and to insurers (CSV text)."""
+    if not order_ids:
+        return {}
+    clause, params = in_list("order_id", [int(i) for i in order_ids], "BIGINT")
+    rows = cur.execute(f"SELECT order_id, units_returned, client_refunded, insurer_refunded FROM order_return_state "
+                       f"WHERE {clause}", params).fetchall()
+    return {oid: (str(units), formatting.money(client, csv=True), formatting.money(insurers, csv=True))
+            for oid, units, client, insurers in rows}
 
 
 def distinct_carriers(cur: Cursor) -> list[str]:

@@ -25,20 +25,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+import pandas as pd
+
 from orders_core.orders import allowance_ledger
 from orders_core.orders.coverage import write_coverage
+from orders_core.orders.drafts import DraftLine, OrderDraft, OrderRefused, review_order
 from orders_core.orders.events import record_event
-from orders_core.orders.ordering import (
-    DraftLine,
-    OrderDraft,
-    OrderRefused,
-    describe_lines,
-    insert_lines,
-    review_order,
-)
+from orders_core.orders.ordering import describe_lines, insert_lines
 from orders_core.rules import formatting
 from orders_core.rules.limits import MAX_NOTE_CHARS, MAX_REFERENCE_CHARS
 from orders_core.rules.roles import Person, require
+from orders_core.staff.verification import verify
 from orders_core.storage import dialect
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
@@ -149,7 +146,7 @@ def _transition(
     otherwise, checked in the write's transaction before anything is written."""
 
     def work(cur: Cursor) -> ActionResult:
-        require(actor, ROLE_ACTIONS[action])
+        verify(cur, actor, ROLE_ACTIONS[action])
         order = _load(cur, order_id)
         require(actor, "view_orders", status=order.status)
         to = _check(order, action, expected_version)
@@ -311,6 +308,14 @@ def normalise_tracking(text: str | None) -> str:
     return re.sub(r"\s+", "", text or "").upper()
 
 
+def shipped_details(day: dt.date, carrier: str, tracking: str) -> str:
+    return f"Order Placed → Shipped on {day:%Y-%m-%d} by {carrier}, tracking {tracking}"
+
+
+def delivered_details(day: dt.date) -> str:
+    return f"Shipped → Delivered on {day:%Y-%m-%d}"
+
+
 def ship_order(
     db: Database, order_id: int, actor: Person, *, carrier: str | None, tracking_number: str | None,
     shipped_on: dt.date | None = None, expected_version: int | None = None, today: dt.date | None = None,
@@ -337,7 +342,7 @@ def ship_order(
         if problems:
             raise LifecycleError(problems)
         sets = {"carrier": carrier, "tracking_number": tracking, "shipped_on": day}
-        return sets, "status", f"Order Placed → Shipped on {day:%Y-%m-%d} by {carrier}, tracking {tracking}"
+        return sets, "status", shipped_details(day, carrier, tracking)
 
     return _transition(db, order_id, actor, "Mark as Shipped", expected_version, apply)
 
@@ -354,7 +359,7 @@ def deliver_order(
         day = _day(delivered_on, "delivered-on", order.shipped_on, today, problems)
         if problems:
             raise LifecycleError(problems)
-        return {"delivered_on": day}, "status", f"Shipped → Delivered on {day:%Y-%m-%d}"
+        return {"delivered_on": day}, "status", delivered_details(day)
 
     return _transition(db, order_id, actor, "Mark as Delivered", expected_version, apply)
 
@@ -373,3 +378,88 @@ def cancel_order(
         return {"cancel_reason": text}, "status", f"{order.status} → Cancelled: {text}{back}"
 
     return _transition(db, order_id, actor, "Cancel", expected_version, apply)
+
+
+# --------------------------------------------------------------------------- many orders at once
+# Mark as Shipped / Delivered for a carrier's file (``fulfillment.bulk_ship``): the checks and writes of
+# ``ship_order`` / ``deliver_order`` (status, archive, dates, carrier, tracking; version + 1, one 'status'
+# event each, the same words), set-based in the caller's transaction: thousands of orders, all or nothing.
+_DAY_WORD = {"Mark as Shipped": "shipped-on", "Mark as Delivered": "delivered-on"}
+
+
+@dataclass(frozen=True)
+class BulkItem:
+    row: int  # the file's row, for the problem report
+    order_id: int
+    day: dt.date
+    carrier: str = ""
+    tracking: str = ""
+
+
+def bulk_problems(cur: Cursor, action: str, items: Sequence[BulkItem], today: dt.date) -> list[tuple[int, str]]:
+    """(row, sentence) for every item ``action`` refuses, as the one-order action says it; the items stay
+    staged (``bulk_items``) for ``apply_bulk`` in the same transaction."""
+    starts, _ = TRANSITIONS[action]
+    ship, word = action == "Mark as Shipped", _DAY_WORD[action]
+    frame = pd.DataFrame({
+        "row_no": pd.array([it.row for it in items], dtype="int64"),
+        "order_id": pd.array([it.order_id for it in items], dtype="int64"),
+        **{c: pd.array(v, dtype="str") for c, v in (
+            ("day", [it.day.isoformat() for it in items]), ("carrier", [it.carrier for it in items]),
+            ("tracking", [it.tracking for it in items]),
+            ("details", [shipped_details(it.day, it.carrier, it.tracking) if ship else delivered_details(it.day)
+                         for it in items]))},
+    })
+    d = dialect.of(cur)
+    with d.frame_table(cur, "bulk_frame", frame, {"row_no": "BIGINT", "order_id": "BIGINT"}):
+        cur.execute(d.temp_table_as("bulk_items", "SELECT row_no, order_id, day::DATE AS day, carrier, tracking, "
+                                                  "details FROM bulk_frame"))
+    rows = cur.execute(
+        """
+        SELECT s.row_no, s.order_id, s.day, s.carrier, s.tracking, s.carrier IN (SELECT name FROM carriers),
+               o.status::VARCHAR, o.archived_at IS NOT NULL, o.created_at::DATE, o.shipped_on
+        FROM bulk_items s LEFT JOIN orders o ON o.order_id = s.order_id ORDER BY s.row_no
+        """
+    ).fetchall()
+    problems: list[tuple[int, str]] = []
+    for row, order_id, day, carrier, tracking, known, status, archived, created, shipped in rows:
+        why = []
+        if ship and not known:
+            why.append(f"'{carrier[:40]}' is not one of our carriers.")
+        if ship and not TRACKING_PATTERN.match(tracking):
+            why.append("A tracking number has 4 to 40 letters, digits or dashes.")
+        if day > today:
+            why.append(f"The {word} date {day:%Y-%m-%d} is in the future.")
+        earliest = created if ship else shipped
+        if status is None:
+            why.append(f"There is no order {order_id}.")
+        elif status not in starts:
+            why.append(f"Order {order_id} is {status}; '{action}' is only possible for orders that are "
+                       f"{' or '.join(starts)}.")
+        elif archived:
+            why.append(f"Order {order_id} is archived; unarchive it before '{action}'.")
+        elif earliest and day < earliest:
+            why.append(f"The {word} date {day:%Y-%m-%d} is before {earliest:%Y-%m-%d}.")
+        problems += [(row, w) for w in why]
+    return problems
+
+
+def apply_bulk(cur: Cursor, actor: Person, action: str, count: int) -> int:
+    """Write the ``count`` staged ``bulk_items`` that ``bulk_problems`` found right in this transaction;
+    ``StaleOrder`` (the caller's transaction rolls back) if another writer changed one meanwhile."""
+    verify(cur, actor, ROLE_ACTIONS[action])
+    starts, to = TRANSITIONS[action]
+    sets = ("carrier = s.carrier, tracking_number = s.tracking, shipped_on = s.day" if action == "Mark as Shipped"
+            else "delivered_on = s.day")
+    cur.execute(f"UPDATE orders SET status = ?, {sets}, version = orders.version + 1, updated_at = now()::TIMESTAMP "
+                "FROM bulk_items s WHERE orders.order_id = s.order_id AND orders.status = ? "
+                "AND orders.archived_at IS NULL", [to, starts[0]])
+    done = fetch_value(cur, "SELECT count(*) FROM orders o JOIN bulk_items s ON o.order_id = s.order_id "
+                            "WHERE o.status = ?", [to])
+    if done != count:
+        raise StaleOrder([f"{count - done:,} of the orders were changed by someone else meanwhile; nothing was "
+                          "changed. Check the file again."])
+    cur.execute("INSERT INTO order_events (event_id, order_id, event_at, actor, kind, details, actor_email) "
+                "SELECT nextval('event_ids'), order_id, now()::TIMESTAMP, ?, 'status', details, ? FROM bulk_items "
+                "ORDER BY row_no", [actor.name, actor.email])
+    return count

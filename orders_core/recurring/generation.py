@@ -27,6 +27,7 @@ from orders_core.orders import allowance_ledger
 from orders_core.recurring import generation_sql as sql
 from orders_core.rules import allowance
 from orders_core.rules.roles import CSR, Person, require
+from orders_core.staff.verification import verify
 from orders_core.storage import dialect
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
@@ -121,7 +122,10 @@ def preview_due(cur: Cursor, as_of: dt.date | None = None) -> pd.DataFrame:
 
 def generate_work(cur: Cursor, as_of: dt.date, actor: Person,
                   created_at: dt.datetime) -> GenerationResult:
-    require(actor, "generate_due")
+    if actor is JOB_ACTOR:  # the daily job's own system person, never on the staff list (staff.verification)
+        require(actor, "generate_due")
+    else:
+        verify(cur, actor, "generate_due")
     _lock_due(cur, as_of)
     keys = _stage_due(cur, as_of)
     allowance_ledger.claim(cur, keys)  # before counting what is used: a concurrent writer conflicts here
@@ -174,8 +178,9 @@ def _write(cur: Cursor, values: dict) -> None:
 def generate_due(db: Database, actor: Person, as_of: dt.date | None = None) -> GenerationResult:
     """Generate every due template's order(s) for ``as_of`` (default today) in one transaction; idempotent.
 
-    ``actor`` (a person whose role may generate due orders, or ``JOB_ACTOR``) is recorded on every
-    generation, skip and 'created' event; ``NotAllowed`` and nothing written otherwise."""
+    ``actor`` (a person on the staff list whose role may generate due orders, or the very ``JOB_ACTOR``
+    object) is recorded on every generation, skip and 'created' event; ``NotAllowed`` and nothing written
+    otherwise."""
     as_of = as_of or dt.date.today()
     now = dt.datetime.now()
     created_at = dt.datetime.combine(as_of, now.time()) if as_of != now.date() else now

@@ -100,7 +100,7 @@ FROM (
     SELECT x.rid, sum(o.grams) AS used_grams
     FROM rec_due x JOIN orders o ON o.client_id = x.client_id
     WHERE x.rx_period_start IS NOT NULL AND o.grams IS NOT NULL
-      AND o.status::VARCHAR NOT IN (SELECT unnest(?::VARCHAR[]))
+      AND o.status::VARCHAR NOT IN (SELECT unnest(?::VARCHAR[])) AND o.replaces_return_id IS NULL
       AND o.created_at >= x.rx_period_start AND o.created_at < x.rx_period_end + INTERVAL '1 day'
     GROUP BY x.rid
 ) u

@@ -27,6 +27,7 @@ from orders_core.recurring.templates import (
     get_template,
 )
 from orders_core.rules.roles import Person, require
+from orders_core.staff.verification import verify
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_value
@@ -39,7 +40,7 @@ def save_template(db: Database, draft: TemplateDraft, actor: Person, today: dt.d
     creating: list[bool] = []  # what the first attempt found: no template yet (a create) or one (an edit)
 
     def work(cur: Cursor) -> int:
-        require(actor, "manage_recurring")
+        verify(cur, actor, "manage_recurring")
         check = check_template(cur, draft, today)
         if not check.ok:
             raise TemplateRefused(check.reasons)

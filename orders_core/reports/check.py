@@ -18,6 +18,10 @@ Decisions (the issue is silent):
 - Beyond the issue's list: an order over its shipment cap (the lesser of 30 x grams/day and 150 g
   of the prescription valid that day), an order without lines, and an order or template whose
   carrier is not one of ours (the schema has no foreign key there, see ``schema``).
+- Returns (``orders_core.returns``): a line's units returned never exceed its units shipped; the client's
+  refunds never exceed what they paid (Total Due), nor what a policy is given back what it paid; a
+  replacement holds at most 150 g (s. 293(1)) for a return of the same client, one per return; the order's
+  running return totals match its returns.
 - The breaches' sentences name clients and quote their prescriptions' grams (personal health
   information), so the command prints them only ``--as`` a staff member whose role may see client
   records (issue 12). Without ``--as`` it still checks the whole database and exits the same way, but
@@ -38,8 +42,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orders_core.reports import rollup as metrics_rollup
-from orders_core.rules.allowance import DAYS_PER_PERIOD, SHIPMENT_CAP_GRAMS
-from orders_core.rules.roles import require
+from orders_core.rules.allowance import DAYS_PER_PERIOD, REPLACEMENT_LIMIT_GRAMS, SHIPMENT_CAP_GRAMS
+from orders_core.staff.verification import verify
 from orders_core.storage import dialect
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_value
@@ -62,7 +66,7 @@ _LINE_TOTALS = """
 # The prescription each order counts under: the latest-starting active one valid on its day.
 _ORDER_RX = """
     SELECT * FROM (
-        SELECT o.order_id, o.client_id, o.created_at::DATE AS day, o.status, o.grams,
+        SELECT o.order_id, o.client_id, o.created_at::DATE AS day, o.status, o.grams, o.replaces_return_id,
                rx.prescription_id, rx.valid_from, rx.valid_until, rx.grams_per_day,
                row_number() OVER (PARTITION BY o.order_id ORDER BY rx.valid_from DESC, rx.prescription_id DESC) AS rank
         FROM orders o
@@ -120,6 +124,7 @@ def checks(d: dialect.Dialect) -> dict[str, str]:
                    max(grams_per_day) * {DAYS_PER_PERIOD} AS allowance, sum(grams) AS used,
                    string_agg(order_id::VARCHAR, ', ' ORDER BY order_id) AS orders
             FROM ({_ORDER_RX}) rx WHERE status NOT IN ('Cancelled', 'Unverified') AND grams IS NOT NULL
+              AND replaces_return_id IS NULL
             GROUP BY client_id, prescription_id, day - ((day - valid_from) % {DAYS_PER_PERIOD})::INTEGER
             HAVING sum(grams) > max(grams_per_day) * {DAYS_PER_PERIOD}
         ) x JOIN clients c USING (client_id)
@@ -130,7 +135,7 @@ def checks(d: dialect.Dialect) -> dict[str, str]:
                'Order ' || order_id || ' holds ' || grams || ' g, over the shipment cap of '
                || least(grams_per_day * {DAYS_PER_PERIOD}, {SHIPMENT_CAP_GRAMS}::DECIMAL(6, 2)) || ' g.'
         FROM ({_ORDER_RX}) rx
-        WHERE status NOT IN ('Cancelled', 'Unverified')
+        WHERE status NOT IN ('Cancelled', 'Unverified') AND replaces_return_id IS NULL
           AND grams > least(grams_per_day * {DAYS_PER_PERIOD}, {SHIPMENT_CAP_GRAMS}::DECIMAL(6, 2))
         ORDER BY order_id
     """,
@@ -167,7 +172,68 @@ def checks(d: dialect.Dialect) -> dict[str, str]:
                'Recurring order ' || recurring_order_id || '''s carrier ''' || carrier || ''' is not one of ours.'
         FROM recurring_orders WHERE carrier IS NOT NULL AND carrier NOT IN (SELECT name FROM carriers)
     """,
-    } | ({"order counts": _ORDER_COUNTS} if d.order_counts_tables else {})
+    } | _RETURN_CHECKS | ({"order counts": _ORDER_COUNTS} if d.order_counts_tables else {})
+
+
+# Returns, refunds and replacements (``orders_core.returns``): what no write of the module can leave behind.
+_RETURN_CHECKS = {
+    "returned units": """
+        SELECT 'order ' || l.order_id,
+               'Order ' || l.order_id || ', line ' || l.line_no || ' (' || l.sku || '): ' || r.units
+               || ' units came back but ' || l.units || ' were shipped.'
+        FROM order_lines l JOIN (SELECT order_id, line_no, sum(units) AS units FROM order_return_lines
+                                 GROUP BY order_id, line_no) r USING (order_id, line_no)
+        WHERE r.units > l.units
+        UNION ALL
+        SELECT 'return ' || r.return_id, 'Return ' || r.return_id || ' names line ' || r.line_no || ' of order '
+               || r.order_id || ', which has no such line of ' || r.sku || '.'
+        FROM order_return_lines r
+        WHERE NOT EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = r.order_id AND l.line_no = r.line_no
+                          AND l.sku = r.sku)
+    """,
+    "refunds": """
+        SELECT 'order ' || o.order_id,
+               'Order ' || o.order_id || ': the client was refunded $' || f.client || ' but paid $' || o.total_due || '.'
+        FROM orders o JOIN (SELECT order_id, sum(client_amount + shipping_amount) AS client FROM order_refunds
+                            GROUP BY order_id) f USING (order_id)
+        WHERE f.client > o.total_due
+        UNION ALL
+        SELECT 'order ' || c.order_id,
+               'Order ' || c.order_id || ': ' || c.insurer || ' (policy ' || c.policy_id || ') was given back $' || g.back
+               || ' but paid $' || c.amount || '.'
+        FROM order_coverage c JOIN (SELECT order_id, policy_id, sum(amount) AS back FROM order_refund_policies
+                                    GROUP BY order_id, policy_id) g USING (order_id, policy_id)
+        WHERE g.back > c.amount
+        UNION ALL
+        SELECT 'refund ' || f.refund_id, 'Refund ' || f.refund_id || ' gives $' || f.insurer_amount
+               || ' back to insurers but its policies were given $' || coalesce(p.back, 0) || '.'
+        FROM order_refunds f LEFT JOIN (SELECT refund_id, sum(amount) AS back FROM order_refund_policies
+                                        GROUP BY refund_id) p USING (refund_id)
+        WHERE f.insurer_amount <> coalesce(p.back, 0)
+    """,
+    "replacements": f"""
+        SELECT 'order ' || o.order_id,
+               'Order ' || o.order_id || ' replaces return ' || o.replaces_return_id || CASE
+                 WHEN r.return_id IS NULL THEN ', which does not exist.'
+                 WHEN x.client_id <> o.client_id THEN ' of another client''s order.'
+                 ELSE ' with ' || o.grams || ' g, over the {REPLACEMENT_LIMIT_GRAMS} g a replacement may hold.' END
+        FROM orders o LEFT JOIN order_returns r ON r.return_id = o.replaces_return_id
+             LEFT JOIN orders x ON x.order_id = r.order_id
+        WHERE o.replaces_return_id IS NOT NULL
+          AND (r.return_id IS NULL OR x.client_id <> o.client_id OR o.grams > {REPLACEMENT_LIMIT_GRAMS})
+        UNION ALL
+        SELECT 'return ' || replaces_return_id, 'Return ' || replaces_return_id || ' is replaced by '
+               || count(*) || ' orders; a return has one replacement.'
+        FROM orders WHERE replaces_return_id IS NOT NULL GROUP BY replaces_return_id HAVING count(*) > 1
+    """,
+    "return totals": """
+        SELECT 'order ' || s.order_id, 'Order ' || s.order_id || ': its return totals say ' || s.units_returned
+               || ' units came back, but its returns hold ' || coalesce(r.units, 0) || '.'
+        FROM order_return_state s LEFT JOIN (SELECT order_id, sum(units) AS units FROM order_return_lines
+                                             GROUP BY order_id) r USING (order_id)
+        WHERE s.units_returned <> coalesce(r.units, 0)
+    """,
+}
 
 
 # PostgreSQL's summary of the orders (``dialect.order_counts``, kept by triggers) against the orders themselves.
@@ -193,7 +259,7 @@ def recount_summaries(cur, person) -> str:
     write past the orders module that changes an order without its version leaves them describing the
     order as it was, and ``check`` lists those days. It changes no order, so it records no order event;
     only an Administrator may run it (``recount``)."""
-    require(person, "recount")
+    verify(cur, person, "recount")
     said = []
     if dialect.of(cur).order_counts_tables:
         def work(c) -> int:

@@ -15,8 +15,19 @@ the command line) asks this module; SQL that needs a constant takes it as a para
   grams until verified or cancelled); archived orders count. Cancelling gives the grams back.
 - **Edits**: an edited order counts with its new grams in the period of its creation date (its old
   grams are not "already used" while it is re-checked).
-- **Returns** (decision; the lifecycle has no Returned status): grams of a delivered order stay
-  counted; they were dispensed.
+- **Returns** (decision; the lifecycle has no Returned status): grams of a shipped or delivered order
+  stay counted in its period when units come back; they were sold. A return is a record of its own
+  (``orders_core.returns``), never a change to the order.
+- **Replacements** (Cannabis Regulations s. 293(1), decided from its text): a holder of a licence for sale
+  to which cannabis products (other than plants or seeds) are returned under s. 292 *may replace them*
+  with cannabis products whose total quantity does not exceed the equivalent of 150 g of dried cannabis.
+  That is an authorisation of its own, with its own limit, beside the sale under a purchase order
+  (s. 289) to which the shipment cap and the period allowance apply; the client was already counted for
+  the grams they bought and is only made whole. So a replacement order (``orders.replaces_return_id``
+  set) does **not** count against the client's 30-day period allowance (``COUNTED_SQL`` and the ledger
+  leave it out) and is not held to the per-order shipment cap of 30 x the daily quantity; it is held to
+  ``REPLACEMENT_LIMIT_GRAMS`` for its return (``replacement_reasons``), and plants and seeds are not
+  replaced this way (s. 293(2) counts them in plants under production; refused with the reason).
 - A product that is no longer sold (``products.active`` false) cannot be put on a new order or a
   template; a line already on an order may stay when the order is edited or verified.
 """
@@ -102,7 +113,22 @@ def period_bounds(valid_from: dt.date, valid_until: dt.date, day: dt.date) -> tu
     return k + 1, *period_span(valid_from, valid_until, k)
 
 
-COUNTED_SQL = "status::VARCHAR NOT IN (SELECT unnest(?::VARCHAR[]))"  # one parameter: RELEASED_STATUSES
+# One parameter: RELEASED_STATUSES. Replacement orders (``replaces_return_id``) are not counted (s. 293, above).
+# Written for ``orders`` alone or prefixed ``o.`` (the second column is then unambiguous in the callers' joins).
+COUNTED_SQL = "status::VARCHAR NOT IN (SELECT unnest(?::VARCHAR[])) AND replaces_return_id IS NULL"
+REPLACEMENT_LIMIT_GRAMS = Decimal("150")  # s. 293(1): the most one return's replacement may hold
+NOT_REPLACEABLE_CLASSES = ("Seeds", "Plants", "seeds", "plants")  # s. 293(1) excludes plants and seeds
+
+
+def replacement_reasons(grams: Decimal, returned_grams: Decimal) -> list[str]:
+    """Why a replacement holding ``grams`` cannot be sent for a return (s. 293(1)); ``returned_grams``: what came back."""
+    reasons = []
+    if grams > REPLACEMENT_LIMIT_GRAMS:
+        reasons.append(f"The replacement holds {formatting.grams(grams)} (dried equivalent), over the "
+                       f"{formatting.grams(REPLACEMENT_LIMIT_GRAMS)} a replacement may hold (Cannabis Regulations s. 293).")
+    if returned_grams <= 0 < grams:
+        reasons.append("Nothing of cannabis came back on this return, so no cannabis can replace it.")
+    return reasons
 
 
 # --------------------------------------------------------------------------- the rule, in sentences

@@ -106,6 +106,8 @@ def index_rows(rows: pd.DataFrame) -> pd.DataFrame:
     shown["Created At"] = [timestamp(v) for v in rows["Created At"]]
     shown["Shipped On"] = [date(v) for v in rows["Shipped On"]]
     shown["Carrier"] = rows["Carrier"].fillna("").astype(str)
+    if "Returns" in rows:
+        shown["Returns"] = rows["Returns"].fillna("").astype(str)
     return shown
 
 

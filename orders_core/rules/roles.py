@@ -13,6 +13,10 @@ Decisions the issue left open:
   ``generate_due`` (the "Create, edit, ..." row).
 - A role outside ``ROLES`` (a staff row written by a newer version, say) may do nothing.
 - An action name that is not in the table is a programming error (``KeyError``), never a refusal.
+- Returns: receiving a parcel and recording what came back is ``receive_return`` (CSR and Fulfillment
+  Associate); deciding a refund or a replacement is ``refund_order`` (CSR only). Managers see returns,
+  refunds and replacements wherever they see the order (``view_orders``) but record none; Administrators
+  do no order work.
 """
 
 from __future__ import annotations
@@ -54,6 +58,14 @@ ACTIONS = {
     "manage_catalogue": "change the catalogue",
     "backup": "back up the database",
     "recount": "recount the summaries of the orders",
+    "read_access_log": "read the access log",
+    "receive_return": "record what came back of an order",
+    "refund_order": "refund orders or send replacements",
+    "print_labels": "print client labels",
+    "pack_orders": "pack orders at the packing station",
+    "shipping_manifest": "print shipping manifests",
+    "view_monthly_reports": "open the monthly reports to Health Canada",
+    "submit_monthly_reports": "mark a monthly report as submitted",
 }
 
 #        the issue's row,                                                         its actions,
@@ -93,6 +105,24 @@ TABLE = (
     ("Recount the summaries of the orders: the Orders index's counts, the Metrics page's days (`orders-core check --recount`)",
      ("recount",),
      (NO, NO, NO, YES)),
+    ("Access log: who opened which client's profile, which order, which report, and every export",
+     ("read_access_log",),
+     (NO, NO, NO, YES)),
+    ("Returns: record a parcel that came back and what was in it (managers see them on the order)",
+     ("receive_return",),
+     (YES, YES, NO, NO)),
+    ("Refunds and replacements of returned orders, goodwill refunds",
+     ("refund_order",),
+     (YES, NO, NO, NO)),
+    ("Client labels: print and reprint each unit's label",
+     ("print_labels",),
+     (YES, YES, YES, NO)),
+    ("Packing station (scan to verify); end-of-day shipping manifests",
+     ("pack_orders", "shipping_manifest"),
+     (NO, YES, YES, NO)),
+    ("Monthly reports to Health Canada (s. 297, CTLS sales, practitioners): open, download, mark as submitted",
+     ("view_monthly_reports", "submit_monthly_reports"),
+     (NO, NO, YES, YES)),
 )
 
 GRANTS: dict[tuple[str, str], str] = {

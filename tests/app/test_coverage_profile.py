@@ -6,7 +6,7 @@ import pytest
 
 from tests.app.engines import ENGINES, engine_app_db, with_database
 from tests.app.pages import app_page
-from tests.unit.test_coverage_rows import blue_cross_and_manulife_order
+from tests.unit.orders.test_coverage_rows import blue_cross_and_manulife_order
 
 
 @pytest.fixture(params=ENGINES)

@@ -100,14 +100,21 @@ def test_an_empty_range_renders_every_chart_empty(at):
 
 
 def test_presets_and_grouping_change_the_figures(at):
+    """A preset counts back from the clock, which moves away from the demo (its last day is ANCHOR): the presets
+    are checked for the span they choose, the figures on the same spans ending on the demo's last day."""
     at.segmented_control(key="metrics_range").set_value("Last 7 days").run()
-    week = metric(at, "Orders").value
-    bars_per_day = len(figures(at)[0]["data"][0]["x"])
+    assert not at.exception
+    assert "(7 days)" in at.markdown[0].value
     at.segmented_control(key="metrics_range").set_value("Last year").run()
     assert not at.exception
+    assert "(365 days)" in at.markdown[0].value
+    choose_range(at, ANCHOR - dt.timedelta(days=6), ANCHOR)
+    week = metric(at, "Orders").value
+    bars_per_day = len(figures(at)[0]["data"][0]["x"])
+    choose_range(at, ANCHOR - dt.timedelta(days=364), ANCHOR)
     assert int(metric(at, "Orders").value.replace(",", "")) > int(week.replace(",", ""))
     assert "(365 days)" in at.markdown[0].value
-    at.segmented_control(key="metrics_range").set_value("Last 7 days").run()
+    choose_range(at, ANCHOR - dt.timedelta(days=6), ANCHOR)
     at.segmented_control(key="metrics_grain").set_value("Week").run()
     assert len(figures(at)[0]["data"][0]["x"]) < bars_per_day
     assert "each week" in " ".join(md.value for md in at.markdown)

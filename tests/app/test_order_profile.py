@@ -8,8 +8,9 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from orders_core.orders.drafts import DraftLine, OrderDraft
 from orders_core.orders.lifecycle import place_order
-from orders_core.orders.ordering import DraftLine, OrderDraft, create_order
+from orders_core.orders.ordering import create_order
 from orders_core.storage.reads import fetch_one, fetch_value
 from tests.app.engines import ENGINES, engine_app_db, with_database
 from tests.app.pages import MANAGER, app_page, signed_in

@@ -7,6 +7,7 @@ import pytest
 
 from orders_core.storage.reads import fetch_value
 from tests.app.engines import ENGINES, engine_app_db, with_database
+from tests.app.html_tables import html_table, html_tables
 from tests.app.pages import app_page
 from ui.text import JOINER
 
@@ -32,8 +33,8 @@ def sql(target, query, params=()):
 
 
 def order_ids(at) -> list[int]:
-    """The index's Order IDs (each cell is the link /order?id=N, shown as N)."""
-    return [int(v.split("=")[1]) for v in at.dataframe[0].value["Order ID"]]
+    """The index's Order IDs (each cell a link to order?id=N, reading N)."""
+    return [int(v) for v in html_table(at).frame["Order ID"]]
 
 
 def total_label(at) -> str:
@@ -42,26 +43,27 @@ def total_label(at) -> str:
 
 def test_lands_on_all_orders_newest_first(at, app_db):
     assert at.radio(key="orders_show").value == "All"
-    assert at.radio(key="orders_show").options == ["All", "Unverified", "Archived"]
-    table = at.dataframe[0].value
+    assert at.radio(key="orders_show").options == ["All", "Unverified", "Archived", "Returns"]
+    table = html_table(at).frame
     assert list(table.columns) == ["Order ID", "Client", "Quantity", "Total Due", "Created At",
-                                   "Shipped On", "Status", "Carrier"]
+                                   "Shipped On", "Status", "Carrier", "Returns"]
     expected = sql(app_db, "SELECT count(*) FROM orders WHERE archived_at IS NULL")
     assert total_label(at) == f"**{expected:,} orders**"
     newest = sql(app_db, "SELECT max(order_id) FROM orders WHERE archived_at IS NULL")
-    assert table["Order ID"].iloc[0] == f"/order?id={newest}"  # a link to its profile
+    assert table["Order ID"].iloc[0] == str(newest)
+    assert html_table(at).links[0].href == f"order?id={newest}"  # a link to its profile
     assert table["Total Due"].iloc[0].startswith("$")
 
 
 def test_views_search_and_sort(at, app_db):
     at.radio(key="orders_show").set_value("Unverified").run()
-    assert set(at.dataframe[0].value["Status"]) == {"Unverified"}
+    assert set(html_table(at).frame["Status"]) == {"Unverified"}
     assert at.query_params["view"] == "Unverified"
     at.radio(key="orders_show").set_value("All").run()
     surname = sql(app_db, "SELECT split_part(c.name, ' ', -1) FROM orders o JOIN clients c USING (client_id) "
                           "WHERE o.archived_at IS NULL ORDER BY o.order_id DESC LIMIT 1")
     at.text_input(key="orders_search").input(surname.upper()).run()
-    clients = set(at.dataframe[0].value["Client"])
+    clients = set(html_table(at).frame["Client"])
     assert clients and all(surname in c for c in clients)
     at.text_input(key="orders_search").input("").run()
     at.selectbox(key="orders_sort").set_value("Order ID").run()
@@ -135,7 +137,7 @@ def test_a_missing_database_is_one_sentence_and_is_not_created(tmp_path, monkeyp
     at.run()
     assert [e.value for e in at.error] == [
         f"The database {path} does not exist; create one with `orders-core init` or `orders-core demo`."]
-    assert not at.dataframe and not path.exists()
+    assert not at.dataframe and not html_tables(at) and not path.exists()
 
 
 def test_a_database_held_by_another_program_is_one_sentence(tmp_path, monkeypatch, demo_template):
@@ -185,9 +187,9 @@ def test_choosing_archive_delivered_closes_the_menu(at):
 def test_sort_by_status_starts_unverified_first_and_the_direction_still_flips(at, app_db):
     at.selectbox(key="orders_sort").select("Status").run()
     assert at.selectbox(key="orders_dir").value == "Ascending"
-    assert at.dataframe[0].value["Status"].iloc[0] == "Unverified"
+    assert html_table(at).frame["Status"].iloc[0] == "Unverified"
     at.selectbox(key="orders_dir").select("Descending").run()
-    assert at.dataframe[0].value["Status"].iloc[0] == "Cancelled"
+    assert html_table(at).frame["Status"].iloc[0] == "Cancelled"
     at.selectbox(key="orders_sort").select("Order ID").run()
     assert at.selectbox(key="orders_dir").value == "Descending"
     ids = order_ids(at)

@@ -1,4 +1,9 @@
-"""Browser fixtures: a `streamlit run` server per test on a free port, and headless Chromium, signed in.
+"""Browser fixtures: a `streamlit run` server per test module on a free port, and headless Chromium, signed in.
+
+``server`` is shared by the tests of one module: started once, over a copy of the demo the module's tests
+only read. A test that changes the database (an archive, a picking list, a staff change, a new order) is
+marked ``@pytest.mark.own_server``: its ``server`` is then one of its own, over the test's own copy
+(``db_path``), started for it and stopped after it, so no other test sees what it wrote.
 
 Every server signs in through this test process's demo OpenID provider (``oidc-provider-mock``, started
 on first use, one per process). Signing in is done for real once per person and process, on a server
@@ -23,7 +28,7 @@ import pytest
 from playwright.sync_api import expect
 
 from orders_core.rules.roles import Person
-from orders_core.serve import answers, start_demo_provider, write_demo_secrets
+from orders_core.serve import DEMO_PEOPLE, answers, start_demo_provider, write_demo_secrets
 from orders_core.staff.members import DEMO_STAFF
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,12 +57,15 @@ DEMO = {p.role: p for p in DEMO_STAFF}
 CSR, FULFILLMENT, MANAGER, ADMIN = (DEMO[r] for r in ("CSR", "Fulfillment Associate", "Operations Manager",
                                                       "Administrator"))
 _DEMO_AUTH: dict[str, Path] = {}
+# Someone the identity provider knows but the staff list does not (the demo provider signs in only the people
+# it is given: the tests' provider also knows this one).
+STRANGER = "stranger@example.com"
 
 
 def demo_auth_secrets() -> Path:
     """The secrets file pointing Streamlit at this process's demo provider (started on first use)."""
     if "secrets" not in _DEMO_AUTH:
-        proc, provider_url = start_demo_provider()
+        proc, provider_url = start_demo_provider(people=[*DEMO_PEOPLE, (STRANGER, "Eve Stranger")])
         atexit.register(stop_server, proc)
         folder = Path(tempfile.mkdtemp(prefix="orders-demo-auth-"))
         _DEMO_AUTH["secrets"] = write_demo_secrets(folder / "secrets.toml", provider_url, "127.0.0.1")
@@ -95,12 +103,38 @@ def stop_server(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-@pytest.fixture
-def server(db_path: Path):
-    """The app served on a free port over the test's database copy; yields the base URL."""
-    proc, url = start_server(db_path)
+@pytest.fixture(scope="module")
+def module_server(demo_template: Path, tmp_path_factory):
+    """The app served on a free port over a copy of the demo shared by one module's tests; yields the base URL."""
+    path = tmp_path_factory.mktemp("module-server") / "orders.duckdb"
+    shutil.copy(demo_template, path)
+    proc, url = start_server(path)
     yield url
     stop_server(proc)
+
+
+@pytest.fixture
+def server(request):
+    """The base URL of the app the test drives: the module's shared server (``module_server``), or for a test
+    marked ``own_server`` (it writes) a server of its own over the test's database copy (``db_path``; a
+    fixture the test lists before ``server`` may prepare that copy before the server starts)."""
+    if request.node.get_closest_marker("own_server") is None:
+        yield request.getfixturevalue("module_server")
+        return
+    proc, url = start_server(request.getfixturevalue("db_path"))
+    yield url
+    stop_server(proc)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test of tests/e2e drives Chromium: a module without ``pytestmark = pytest.mark.browser`` would run
+    in ``make test-fast`` (``-m "not browser"``), so collection stops and names it."""
+    here = Path(__file__).resolve().parent
+    unmarked = sorted({str(item.path.relative_to(ROOT)) for item in items
+                       if here in item.path.resolve().parents and item.get_closest_marker("browser") is None})
+    if unmarked:
+        raise pytest.UsageError("browser tests without the browser marker (add pytestmark = pytest.mark.browser): "
+                                + ", ".join(unmarked))
 
 
 @pytest.fixture(scope="session")
@@ -114,16 +148,13 @@ def browser():
 
 
 def sign_in(pg, url: str, who: Person | str, timeout: float = 60_000) -> None:
-    """Sign in for real: the app's Sign in button, then the demo provider's page (a demo person's button,
-    or an e-mail typed as the subject for someone the provider does not know). Returns once the app
-    shows the signed-in page (or, for someone not on the staff list, the no-access page)."""
+    """Sign in for real: the app's Sign in button, then the demo provider's page (the button of a demo person,
+    or of ``STRANGER`` given by e-mail). Returns once the app shows the signed-in page (or, for someone not
+    on the staff list, the no-access page)."""
     pg.goto(url + "/")
     pg.get_by_role("button", name="Sign in").click(timeout=timeout)
-    if isinstance(who, Person):
-        pg.get_by_role("button", name=who.email, exact=True).click(timeout=timeout)
-    else:
-        pg.get_by_placeholder("sub").fill(who, timeout=timeout)
-        pg.get_by_role("button", name="Authorize").click()
+    email = who.email if isinstance(who, Person) else who
+    pg.get_by_role("button", name=email, exact=True).click(timeout=timeout)
     pg.wait_for_url(re.compile("^" + re.escape(url)), timeout=timeout)
     signed_in = "Signed in as" if isinstance(who, Person) else "No access"
     pg.get_by_text(signed_in).first.wait_for(timeout=timeout)
@@ -252,3 +283,18 @@ def open_first_row(pg, grid, url_pattern, attempts: int = 3) -> None:
         except PlaywrightTimeout:
             if attempt == attempts - 1:
                 raise
+
+
+LINK_TABLE = "table.orders-links"  # the Orders index, the Clients list, a client's orders (ui.components.links)
+
+
+def link_table_cells(pg):
+    """The cells of the first HTML table of links on the page, row by row."""
+    return pg.locator(LINK_TABLE).first.locator("tbody td")
+
+
+def open_first_link(pg, url_pattern) -> None:
+    """Open the first row's link of the page's table of links (a page load in the same tab) and wait for the
+    profile's URL."""
+    pg.locator(LINK_TABLE).first.locator("tbody a").first.click()
+    pg.wait_for_url(url_pattern, timeout=30_000)

@@ -10,8 +10,10 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from orders_core.storage.database import Database
-from tests.e2e.conftest import open_first_row, wait_for_app
+from tests.e2e.conftest import link_table_cells, open_first_link, wait_for_app
 from tests.order_helpers import make_client
+
+pytestmark = pytest.mark.browser
 
 NAME = "Éloïse Bérubé-Navigatrice"
 
@@ -28,11 +30,11 @@ def browser_client(db_path) -> int:
 
 
 def index_status(index_page, order_id: int) -> list[str]:
-    """The Orders index row of ``order_id`` (searched by its id), as the grid's cells read."""
+    """The Orders index row of ``order_id`` (searched by its id), as its cells read."""
     index_page.reload()
     wait_for_app(index_page)
-    cells = index_page.locator('[data-testid="stDataFrame"] [role="gridcell"]')
-    expect(cells.first).to_have_text(f"/order?id={order_id}")  # the Order ID cell is a link to the profile
+    cells = link_table_cells(index_page)
+    expect(cells.first).to_have_text(str(order_id))  # the Order ID cell is a link to the profile
     return cells.all_inner_texts()[:8]
 
 
@@ -46,6 +48,7 @@ def act(page, action: str) -> None:
     wait_for_app(page)
 
 
+@pytest.mark.own_server  # a new client before the server starts, then orders
 def test_create_refuse_fix_save_and_take_through_the_lifecycle(browser_client, server, page):
     # Land on the app (the Orders page), then find the client on the Clients page and open their profile.
     page.goto(server)
@@ -60,8 +63,7 @@ def test_create_refuse_fix_save_and_take_through_the_lifecycle(browser_client, s
     search.press("Enter")
     expect(page.get_by_text("1 client", exact=True)).to_be_visible()
     wait_for_app(page)
-    open_first_row(page, page.locator('[data-testid="stDataFrame"]').first,
-                   re.compile(rf"/client\?id={browser_client}$"))
+    open_first_link(page, re.compile(rf"/client\?id={browser_client}$"))
     expect(page.get_by_role("heading", name=NAME)).to_be_visible()
     wait_for_app(page)
 

@@ -135,7 +135,7 @@ def test_from_an_empty_database_to_a_first_order(empty_server, page):
     expect(saved).to_be_visible()
     # $65.00 less Veterans Affairs Canada's 80% up to $20.00 = $45.00
     order_id = saved.inner_text().split()[1]
-    orders = page.locator('[data-testid="stDataFrame"]').filter(has_text=order_id)
+    orders = page.locator("table.orders-links").filter(has_text=order_id)
     expect(orders).to_contain_text("$45.00")
     expect(orders).to_contain_text("7 g")
 

@@ -7,8 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from orders_core.orders.drafts import DraftLine, OrderDraft
 from orders_core.orders.lifecycle import cancel_order
-from orders_core.orders.ordering import DraftLine, OrderDraft, create_order
+from orders_core.orders.ordering import create_order
 from orders_core.storage.database import Database
 from tests.e2e.conftest import CSR, sign_in, start_server, stop_server, wait_for_app
 from tests.order_helpers import make_client

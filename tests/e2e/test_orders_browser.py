@@ -6,9 +6,12 @@ import csv
 import io
 import re
 
+import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import open_first_row, wait_for_app
+from tests.e2e.conftest import open_first_link, wait_for_app
+
+pytestmark = pytest.mark.browser
 
 
 def test_browse_search_sort_and_open_an_order(server, page, demo_sql):
@@ -42,11 +45,12 @@ def test_browse_search_sort_and_open_an_order(server, page, demo_sql):
 
     newest = demo_sql("SELECT max(order_id) FROM orders o JOIN clients USING (client_id) "
                       "WHERE contains(name_key, ?) AND archived_at IS NULL", [surname])
-    open_first_row(page, page.locator('[data-testid="stDataFrame"]').first, re.compile(rf"/order\?id={newest}$"))
+    open_first_link(page, re.compile(rf"/order\?id={newest}$"))
     wait_for_app(page)
     expect(page.get_by_text(str(newest)).first).to_be_visible()
 
 
+@pytest.mark.own_server  # archives and unarchives
 def test_archive_shipped_then_undo(server, page, demo_sql):
     page.goto(server)
     wait_for_app(page)

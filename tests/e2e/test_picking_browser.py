@@ -5,12 +5,16 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.e2e.conftest import wait_for_app
 
+pytestmark = pytest.mark.browser
 
+
+@pytest.mark.own_server  # keeps picking list 1
 def test_download_a_picking_list_from_the_orders_menu(server, page, demo_sql):
     placed = demo_sql("SELECT list(order_id ORDER BY order_id) FROM orders "
                       "WHERE status = 'Order Placed' AND archived_at IS NULL")
@@ -36,6 +40,7 @@ def test_download_a_picking_list_from_the_orders_menu(server, page, demo_sql):
     assert "Generated" in pages[0] and "by Isabelle Roy" in pages[0]
 
 
+@pytest.mark.own_server  # keeps picking list 1
 def test_a_picking_list_of_the_rows_the_csr_ticked(server, page, demo_sql):
     placed = demo_sql("SELECT list(order_id ORDER BY created_at DESC, order_id DESC) FROM orders "
                       "WHERE status = 'Order Placed' AND archived_at IS NULL")

@@ -10,7 +10,17 @@ from playwright.sync_api import expect
 
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_value
-from tests.e2e.conftest import CSR, open_first_row, sign_in, start_server, stop_server, wait_for_app
+from tests.e2e.conftest import (
+    CSR,
+    open_first_link,
+    open_first_row,
+    sign_in,
+    start_server,
+    stop_server,
+    wait_for_app,
+)
+
+pytestmark = pytest.mark.browser
 
 
 def _prepare(db_path) -> dict:
@@ -93,7 +103,7 @@ def test_enable_generate_and_find_the_order(recurring_app, page):
     search.press("Enter")
     wait_for_app(page)
     expect(page.get_by_text("1 order", exact=True)).to_be_visible()
-    open_first_row(page, page.locator('[data-testid="stDataFrame"]').first, re.compile(rf"/order\?id={order_id}$"))
+    open_first_link(page, re.compile(rf"/order\?id={order_id}$"))
     wait_for_app(page)
     expect(page.get_by_text(str(order_id)).first).to_be_visible()
     expect(page.get_by_text(info["name"]).first).to_be_visible()

@@ -15,6 +15,8 @@ import streamlit as st
 from orders_core.reports import metrics as m
 from orders_core.rules import formatting
 from orders_core.rules.csv_text import csv_bytes
+from ui.session import download_for
+from ui.text import literal_figure, literal_frame
 
 ORDERS_PAGE = "app.py"
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
@@ -56,6 +58,7 @@ def card(key: str, title: str, caption: str, fig: go.Figure, data: pd.DataFrame,
         st.markdown(f"**{title}**")
         st.caption(caption)
         alt = f"Chart: {title} {caption} Its numbers are in the table below it."
+        fig = literal_figure(fig)  # names from the data (products, insurers, carriers) shown as typed
         if link is None:
             st.plotly_chart(fig, key=f"metrics_chart_{key}", config=CONFIG, alt=alt)
         else:
@@ -68,10 +71,11 @@ def card(key: str, title: str, caption: str, fig: go.Figure, data: pd.DataFrame,
         if footer:
             footer()
         with st.expander("The chart's numbers as a table"):  # its text alternative, for screen readers too
-            st.table(formatting.csv_frame(data, grams_columns=CSV_GRAMS, money_columns=CSV_MONEY), hide_index=True)
-        st.download_button("Download data", lambda: _csv(data), file_name=f"{key}_{f.start}_{f.end}.csv",
-                           mime="text/csv", key=f"metrics_csv_{key}", on_click="ignore",
-                           icon=":material/download:")
+            st.table(literal_frame(formatting.csv_frame(data, grams_columns=CSV_GRAMS, money_columns=CSV_MONEY)),
+                     hide_index=True)
+        st.download_button("Download data", download_for("view_metrics", lambda _cur, _who: _csv(data)),
+                           file_name=f"{key}_{f.start}_{f.end}.csv", mime="text/csv", key=f"metrics_csv_{key}",
+                           on_click="ignore", icon=":material/download:")
 
 
 def custom_data(point: dict) -> list:

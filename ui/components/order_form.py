@@ -10,8 +10,8 @@ import itertools
 
 import streamlit as st
 
+from orders_core.orders.drafts import DraftLine, OrderDraft, OrderReview, catalogue
 from orders_core.orders.index import distinct_carriers
-from orders_core.orders.ordering import DraftLine, OrderDraft, OrderReview, catalogue
 from orders_core.rules import formatting
 from orders_core.rules.limits import MAX_MONEY, MAX_UNITS
 from orders_core.rules.numbers import NumberError, parse_money, parse_units
@@ -125,7 +125,7 @@ def render_form(prefix: str, client_id: int, *, csr_fields: bool, client_name: s
         placed.text_input("Order placed by", key=f"{prefix}_placed_by",
                           placeholder="The client, or the person who called for them")
         if client_name:
-            by_client.button("The client", key=f"{prefix}_by_client", help=f"Placed by {client_name}",
+            by_client.button("The client", key=f"{prefix}_by_client", help=f"Placed by {literal(client_name)}",
                              on_click=ss.__setitem__, args=(f"{prefix}_placed_by", client_name))
         agreed.checkbox("Client agreed to the return and exchange policy", key=f"{prefix}_agreed")
     return draft_from_state(prefix, client_id)

@@ -18,8 +18,9 @@ from orders_core.fulfillment.picking import (
 )
 from orders_core.fulfillment.picking_pdf import grams_text
 from orders_core.orders.index import InvalidQuery, OrderQuery
-from orders_core.rules.roles import NotAllowed
-from ui.session import acting_person, cursor, database
+from orders_core.rules.roles import NotAllowed, may
+from ui.components.labels import render_label_printing
+from ui.session import acting_person, cursor, database, download_for, viewer
 from ui.text import literal
 
 EVERY = f"Every order in {PICKING_STATUS}"
@@ -45,7 +46,7 @@ def _scope_ids(scope: str, selected_ids: list[int], query: OrderQuery) -> list[i
         try:
             ids = order_ids_for_query(cur, query)
         except InvalidQuery as exc:
-            st.error(str(exc))
+            st.error(literal(str(exc)))
             return None
         st.caption(f"Only the filtered result's non-archived orders in {PICKING_STATUS} go on the list.")
     else:
@@ -83,7 +84,7 @@ def _generate(ids: list[int]) -> None:
 
 def _made() -> None:
     if ss.get("picking_error"):
-        st.error(ss["picking_error"])
+        st.error(literal(ss["picking_error"]))
     made: PickingList | None = ss.get("picking_made")
     if made:
         count = len(made.order_ids)
@@ -94,6 +95,8 @@ def _made() -> None:
             file_name=f"picking-list-{made.number}.pdf", mime="application/pdf", type="primary",
             icon=":material/download:",
         )
+        if may(viewer(), "print_labels"):
+            render_label_printing("picking_labels", made.order_ids, label="Print the client labels of these orders")
 
 
 def _recent() -> None:
@@ -107,7 +110,7 @@ def _recent() -> None:
                           f"{k.generated_at:%Y-%m-%d %H:%M} by {literal(k.generated_by)}")
             button.download_button(
                 "Download again", key=f"picking_again_{k.number}", width="stretch",
-                data=lambda n=k.number: picking_list_pdf(database().cursor(), n),
+                data=download_for("picking_list", lambda cur, _who, n=k.number: picking_list_pdf(cur, n)),
                 file_name=f"picking-list-{k.number}.pdf", mime="application/pdf",
             )
 
@@ -145,7 +148,7 @@ def render_order_picking_button(order_id: int) -> None:
         st.button("Picking list", key=key, on_click=_generate_one, args=(order_id,), icon=":material/print:",
                   help="Make a picking list of this order alone (it is recorded in the order's history).")
     if ss.get(f"picking_error_{order_id}"):
-        st.error(ss[f"picking_error_{order_id}"])
+        st.error(literal(ss[f"picking_error_{order_id}"]))
     made: PickingList | None = ss.get(f"picking_made_{order_id}")
     if made:
         st.download_button(

@@ -144,9 +144,9 @@ def _editor(client_id: int, template: rec.Template | None) -> None:
     _gram_meters(check)
     untouched = template is None and not lines  # a new, empty template: no reasons until they try to save
     for reason in () if untouched else check.reasons:
-        st.error(reason)
+        st.error(literal(reason))
     for warning in check.warnings:
-        st.warning(warning)
+        st.warning(literal(warning))
     label = "Save recurring order" if template else "Create recurring order"
     if st.button(label, type="primary", key=_key(client_id, "save")):
         try:

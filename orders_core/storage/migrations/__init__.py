@@ -44,6 +44,11 @@ from orders_core.storage.migrations import (
     v6_sort_indexes,
     v7_order_counts,
     v8_metrics_summaries,
+    v9_sign_ins,
+    v10_access_log,
+    v11_returns,
+    v12_monthly_reports,
+    v13_fulfillment,
 )
 from orders_core.storage.schema import CARRIERS, DDL, ddl
 
@@ -80,6 +85,12 @@ MIGRATIONS: list[Migration] = [
               v7_order_counts.apply),
     Migration(8, "the Metrics page's daily summaries of the orders (filled by their first refresh)",
               v8_metrics_summaries.apply),
+    Migration(9, "the app's sign-ins, so that a session ends on the server", v9_sign_ins.apply),
+    Migration(10, "the access log: who opened which client's profile, order or report, and every export",
+              v10_access_log.apply),
+    Migration(11, "returns, refunds and replacements of shipped orders", v11_returns.apply),
+    Migration(12, "the monthly reports' submissions and medical documents transferred or returned", v12_monthly_reports.apply),
+    Migration(13, "fulfillment: label prints, packing scans and shipping manifests", v13_fulfillment.apply),
 ]
 
 SCHEMA_VERSION = max(BASELINE, *(m.version for m in MIGRATIONS))

@@ -73,7 +73,7 @@ time.sleep(60)
 def app_holding(db_path):
     """Another process holding the database read-write, as the app's server does, answering backups."""
     proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(db_path)], stdout=subprocess.PIPE, text=True,
-                            cwd=Path(__file__).resolve().parents[2])
+                            cwd=Path(__file__).resolve().parents[3])
     assert proc.stdout.readline().strip() == "holding"
     yield proc
     proc.kill()

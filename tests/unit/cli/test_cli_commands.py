@@ -17,13 +17,14 @@ def commands() -> set[str]:
 
 
 def test_every_feature_module_registers_its_commands():
-    assert commands() == {"backup", "check", "demo", "import", "init", "picking-list", "recurring", "staff"}
+    assert commands() == {"audit", "backup", "check", "demo", "export", "import", "init", "picking-list", "recurring",
+                          "returns", "staff"}
 
 
 def test_the_command_line_runs_as_a_module_with_every_command():
     done = subprocess.run([sys.executable, "-m", "orders_core.cli", "--help"], capture_output=True, text=True)
     assert done.returncode == 0
-    for name in ("backup", "check", "demo", "import", "init", "picking-list", "recurring", "staff"):
+    for name in ("audit", "backup", "check", "demo", "export", "import", "init", "picking-list", "recurring", "returns", "staff"):
         assert name in done.stdout
 
 

@@ -99,7 +99,7 @@ def test_a_real_process_with_raw_bytes_says_one_sentence(db_path, tmp_path, argv
     before = checksum(db_path)
     argv = [a.replace(b"{tmp}", os.fsencode(tmp_path)).replace(b"{db}", os.fsencode(db_path)) for a in argv]
     done = subprocess.run([sys.executable.encode(), b"-m", b"orders_core.cli", *argv], capture_output=True,
-                          timeout=120, cwd=Path(__file__).resolve().parents[2])
+                          timeout=120, cwd=Path(__file__).resolve().parents[3])
     err = done.stderr.decode("utf-8", "replace")
     assert done.returncode == 2 and "Traceback" not in err, err
     assert err.strip().splitlines()[-1].count(". ") <= 1, err

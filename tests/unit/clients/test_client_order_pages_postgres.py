@@ -10,7 +10,6 @@ writes (without the row lock ``archive`` takes, both servers archived every Ship
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pandas as pd
@@ -34,7 +33,7 @@ from orders_core.storage.database import open_database
 from orders_core.storage.reads import fetch_value
 from tests.conftest import ANCHOR
 from tests.people import MANAGER_PERSON, acting
-from tests.unit.test_concurrency import _race
+from tests.races import meet, race
 
 pytestmark = pytest.mark.postgresql
 
@@ -163,37 +162,14 @@ def servers(pg_demo_db):
     second.close()
 
 
-def _both_read_first(monkeypatch, module, name):
-    """Make ``module.name`` (a read inside a write) wait, in each racing thread, until the other has read too."""
-    barrier = threading.Barrier(2, timeout=30)
-    real = getattr(module, name)
-    local = threading.local()
-
-    def read_then_wait(*args, **kwargs):
-        result = real(*args, **kwargs)
-        if threading.current_thread() is not threading.main_thread() and not getattr(local, "done", False):
-            local.done = True
-            barrier.wait()
-        return result
-
-    monkeypatch.setattr(module, name, read_then_wait)
-
-
 def test_two_servers_archiving_shipped_at_once_archive_each_order_once(pg_demo_db, servers, monkeypatch):
     cur = pg_demo_db.cursor()
     shipped = archive.count_archivable(cur, "Shipped")
     assert shipped > 0
     events_before = fetch_value(cur, "SELECT count(*) FROM order_events WHERE kind = 'archived'")
-    barrier = threading.Barrier(2, timeout=30)
-    real = archive._select_targets
-
-    def together(*args):  # both transactions have begun when either selects its orders
-        barrier.wait()
-        return real(*args)
-
-    monkeypatch.setattr(archive, "_select_targets", together)
-    a, b = _race(lambda: archive.archive_status(servers[0], "Shipped", acting("Isabelle Roy"), expected=shipped),
-                 lambda: archive.archive_status(servers[1], "Shipped", acting("Marc Tremblay"), expected=shipped))
+    meet(monkeypatch, archive, "_select_targets")  # both transactions have begun when either selects its orders
+    a, b = race(lambda: archive.archive_status(servers[0], "Shipped", acting("Isabelle Roy"), expected=shipped),
+                lambda: archive.archive_status(servers[1], "Shipped", acting("Marc Tremblay"), expected=shipped))
     assert not isinstance(a, Exception) and not isinstance(b, Exception), (a, b)
     assert sorted([a.count, b.count]) == [0, shipped]
     late = a if a.count == 0 else b
@@ -207,13 +183,13 @@ def test_two_servers_archiving_shipped_at_once_archive_each_order_once(pg_demo_d
 
 def test_two_servers_registering_one_previous_system_number_at_once_register_it_once(
         pg_demo_db, servers, monkeypatch):
-    _both_read_first(monkeypatch, registration, "_key_owner")
+    meet(monkeypatch, registration, "_key_owner", after=True)  # both have read who holds the number
     raw = {"name": "Éloïse Tremblay", "date_of_birth": "1968-04-21", "email": "eloise@example.ca",
            "address_line1": "4120 rue Saint-Denis", "city": "Montréal", "province": "QC", "postal_code": "H2W 2M5",
            "registered_on": "2025-09-02", "previous_system_id": "OLD-77"}
-    outcomes = _race(lambda: registration.register_client(servers[0], raw, acting("Isabelle Roy"), today=ANCHOR),
-                     lambda: registration.register_client(servers[1], {**raw, "name": "Other Person"},
-                                                          acting("Marc Tremblay"), today=ANCHOR))
+    outcomes = race(lambda: registration.register_client(servers[0], raw, acting("Isabelle Roy"), today=ANCHOR),
+                    lambda: registration.register_client(servers[1], {**raw, "name": "Other Person"},
+                                                         acting("Marc Tremblay"), today=ANCHOR))
     saved = [o for o in outcomes if isinstance(o, int)]
     refused = [o for o in outcomes if isinstance(o, RecordRefused)]
     assert len(saved) == 1 and len(refused) == 1, outcomes
@@ -272,7 +248,7 @@ def test_the_profiles_lookups_have_indexes_on_postgresql(pg_demo_db):
 
 def test_the_picking_list_command_writes_and_reprints_a_list_on_postgresql(pg_demo_db, tmp_path, capsys):
     from orders_core.cli.main import main as cli_main
-    from tests.unit.test_picking import pages_text
+    from tests.unit.fulfillment.test_picking import pages_text
 
     placed = fetch_value(pg_demo_db.cursor(), "SELECT count(*) FROM orders WHERE status = 'Order Placed' "
                                               "AND archived_at IS NULL")

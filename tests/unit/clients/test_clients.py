@@ -20,8 +20,9 @@ from orders_core.clients.records import (
     period_orders,
     prescription_periods,
 )
+from orders_core.orders.drafts import DraftLine, OrderDraft
 from orders_core.orders.lifecycle import cancel_order
-from orders_core.orders.ordering import DraftLine, OrderDraft, create_order
+from orders_core.orders.ordering import create_order
 from orders_core.rules.search_text import fold
 from orders_core.storage.reads import fetch_value
 from tests.order_helpers import TODAY, make_client

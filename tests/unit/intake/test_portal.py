@@ -10,7 +10,7 @@ import pytest
 
 from orders_core.intake import portal
 from orders_core.intake.importing import ImportRefused
-from orders_core.orders.ordering import DraftLine, OrderDraft, review_order
+from orders_core.orders.drafts import DraftLine, OrderDraft, review_order
 from orders_core.storage.reads import fetch_value
 from tests.order_helpers import TODAY, make_client, make_product
 from tests.people import acting

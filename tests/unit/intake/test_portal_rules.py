@@ -11,13 +11,13 @@ from decimal import Decimal
 import pytest
 
 from orders_core.intake import portal
-from orders_core.orders import allowance_ledger
-from orders_core.orders.ordering import DraftLine, OrderDraft, OrderRefused, create_order
+from orders_core.orders.drafts import DraftLine, OrderDraft, OrderRefused
+from orders_core.orders.ordering import create_order
 from orders_core.reports import check as integrity
 from orders_core.storage.reads import fetch_value
 from tests.order_helpers import TODAY, make_client, make_product
 from tests.people import acting
-from tests.unit.test_concurrency import Interleave, _race
+from tests.races import Interleave, interleave_claims, race
 
 SKU = "T-DRIED-15"  # 15 g dried a unit
 NOW = dt.datetime.combine(TODAY, dt.time(12))
@@ -31,14 +31,7 @@ def db(engine_empty_db):
 
 @pytest.fixture
 def interleave(monkeypatch) -> Interleave:
-    forced, real_claim = Interleave(), allowance_ledger.claim
-
-    def claim(cur, keys):
-        forced.wait_once(cur, keys)
-        return real_claim(cur, keys)
-
-    monkeypatch.setattr(allowance_ledger, "claim", claim)
-    return forced
+    return interleave_claims(monkeypatch)
 
 
 def _file(*orders) -> bytes:
@@ -77,9 +70,9 @@ def test_a_portal_order_and_a_csr_order_cannot_together_exceed_the_allowance(db,
     client = make_client(db.cursor(), gpd="5")
     draft = OrderDraft(client, [DraftLine(SKU, 6)], carrier="Canada Post", placed_by="CSR A",
                        return_policy_agreed=True)
-    imported, order = _race(lambda: portal.import_orders(db, _file(("W-1", client, 6, NOW)), acting("Portal sync"),
-                                                         now=NOW + dt.timedelta(hours=1)),
-                            lambda: create_order(db, draft, acting("CSR A")))
+    imported, order = race(lambda: portal.import_orders(db, _file(("W-1", client, 6, NOW)), acting("Portal sync"),
+                                                        now=NOW + dt.timedelta(hours=1)),
+                           lambda: create_order(db, draft, acting("CSR A")))
     assert not isinstance(imported, Exception), imported
     details = fetch_value(db.cursor(), "SELECT e.details FROM portal_imports p JOIN order_events e USING (order_id)")
     if isinstance(order, OrderRefused):   # the import won: its 90 g count, the CSR is told why not

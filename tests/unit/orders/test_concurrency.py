@@ -18,7 +18,8 @@ from decimal import Decimal
 import pytest
 
 from orders_core.orders import allowance_ledger, lifecycle
-from orders_core.orders.ordering import DraftLine, OrderDraft, OrderRefused, create_order
+from orders_core.orders.drafts import DraftLine, OrderDraft, OrderRefused
+from orders_core.orders.ordering import create_order
 from orders_core.recurring import api as rec
 from orders_core.recurring import saving as recurring_saving
 from orders_core.recurring.api import TemplateDraft, TemplateLine, TemplateRefused
@@ -27,6 +28,7 @@ from orders_core.storage.migrations.v2_keys_and_coverage import rebuild_ledger
 from orders_core.storage.reads import fetch_value
 from tests.order_helpers import TODAY, make_client, make_product
 from tests.people import MANAGER_PERSON, acting
+from tests.races import Interleave, interleave_claims, join_all, meet, race
 
 SKU = "T-DRIED-15"  # 15 g dried a unit
 
@@ -62,51 +64,10 @@ def _ledger_grams(db, client_id: int) -> Decimal:
     return fetch_value(db.cursor(), "SELECT grams FROM allowance_ledger WHERE client_id = ?", [client_id])
 
 
-class Interleave:
-    """Each racing thread, on its first claim, reads the client's orders (its snapshot) then waits for the other."""
-
-    def __init__(self):
-        self.barrier = threading.Barrier(2, timeout=30)
-        self.local = threading.local()
-
-    def wait_once(self, cur, keys) -> None:
-        if keys and threading.current_thread() is not threading.main_thread() \
-                and not getattr(self.local, "waited", False):
-            self.local.waited = True
-            cur.execute("SELECT count(*), sum(grams) FROM orders WHERE client_id = ?", [keys[0].client_id]).fetchall()
-            self.barrier.wait()
-
-
 @pytest.fixture
 def interleave(monkeypatch) -> Interleave:
     """Make every racing writer read the period before any of them holds the ledger row."""
-    forced, real_claim = Interleave(), allowance_ledger.claim
-
-    def claim(cur, keys):
-        forced.wait_once(cur, keys)
-        return real_claim(cur, keys)
-
-    monkeypatch.setattr(allowance_ledger, "claim", claim)
-    return forced
-
-
-def _race(*writers):
-    """Run the writers in threads at once; each outcome is its result or the exception it raised."""
-    outcomes: list = [None] * len(writers)
-
-    def run(i, writer):
-        try:
-            outcomes[i] = writer()
-        except Exception as exc:  # the refused writer's reason is asserted by the test
-            outcomes[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(writers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not any(t.is_alive() for t in threads)
-    return outcomes
+    return interleave_claims(monkeypatch)
 
 
 @pytest.mark.parametrize("ledger_row_exists", [True, False])
@@ -114,8 +75,8 @@ def test_csr_order_and_recurring_job_cannot_both_take_the_period(db, client, int
     rec.save_template(db, _template(client, 6), acting("CSR B"), today=TODAY)              # 90 g a month
     if ledger_row_exists:
         db.write(lambda cur: allowance_ledger.hold(cur, client, TODAY))
-    order, run = _race(lambda: create_order(db, _draft(client, 5), acting("CSR A")),      # 75 g
-                       lambda: rec.generate_due(db, rec.JOB_ACTOR, TODAY))
+    order, run = race(lambda: create_order(db, _draft(client, 5), acting("CSR A")),      # 75 g
+                      lambda: rec.generate_due(db, rec.JOB_ACTOR, TODAY))
     assert not isinstance(run, Exception), run
     assert _period_grams(db, client) <= 150
     if isinstance(order, OrderRefused):      # the job won: 90 g generated, the CSR is told why not
@@ -134,15 +95,15 @@ def test_control_without_the_ledger_the_same_interleaving_breaks_the_rule(db, cl
     monkeypatch.setattr(allowance_ledger, "settle", lambda cur, keys, grams=None: None)
     monkeypatch.setattr(allowance_ledger, "claim", interleave.wait_once)  # waits, holds nothing
     rec.save_template(db, _template(client, 6), acting("CSR B"), today=TODAY)
-    order, run = _race(lambda: create_order(db, _draft(client, 5), acting("CSR A")),
-                       lambda: rec.generate_due(db, rec.JOB_ACTOR, TODAY))
+    order, run = race(lambda: create_order(db, _draft(client, 5), acting("CSR A")),
+                      lambda: rec.generate_due(db, rec.JOB_ACTOR, TODAY))
     assert isinstance(order, int) and len(run.orders) == 1
     assert _period_grams(db, client) == 165
 
 
 def test_two_csrs_cannot_both_take_the_period(db, client, interleave):
-    first, second = _race(lambda: create_order(db, _draft(client, 6, "CSR A"), acting("CSR A")),   # 90 g each
-                          lambda: create_order(db, _draft(client, 6, "CSR B"), acting("CSR B")))
+    first, second = race(lambda: create_order(db, _draft(client, 6, "CSR A"), acting("CSR A")),   # 90 g each
+                         lambda: create_order(db, _draft(client, 6, "CSR B"), acting("CSR B")))
     saved = [o for o in (first, second) if isinstance(o, int)]
     refused = [o for o in (first, second) if isinstance(o, OrderRefused)]
     assert len(saved) == 1 and len(refused) == 1
@@ -152,7 +113,7 @@ def test_two_csrs_cannot_both_take_the_period(db, client, interleave):
 
 def test_an_edit_and_a_new_order_cannot_both_take_the_period(db, client, interleave):
     order_id = create_order(db, _draft(client, 2), acting("CSR A"))  # 30 g, before the race
-    edit, new = _race(
+    edit, new = race(
         lambda: lifecycle.edit_order(db, order_id, acting("CSR A"), lines=[DraftLine(SKU, 6)], carrier="Canada Post"),
         lambda: create_order(db, _draft(client, 5, "CSR B"), acting("CSR B")),                    # 75 g
     )
@@ -179,8 +140,8 @@ def test_a_cancel_gives_grams_back_through_the_ledger(db, client):
 def test_two_policy_orders_at_once_never_pay_more_than_the_dollar_maximum(db, interleave):
     cur = db.cursor()
     client = make_client(cur, "Policy Client", gpd="5", policy=("Blue Cross", "1", "250", None))
-    first, second = _race(lambda: create_order(db, _draft(client, 2, "CSR A"), acting("CSR A")),   # $200 each
-                          lambda: create_order(db, _draft(client, 2, "CSR B"), acting("CSR B")))
+    first, second = race(lambda: create_order(db, _draft(client, 2, "CSR A"), acting("CSR A")),   # $200 each
+                         lambda: create_order(db, _draft(client, 2, "CSR B"), acting("CSR B")))
     assert isinstance(first, int) and isinstance(second, int)
     paid = cur.execute("SELECT coverage_amount FROM orders WHERE client_id = ? ORDER BY order_id",
                        [client]).fetchall()
@@ -188,20 +149,9 @@ def test_two_policy_orders_at_once_never_pay_more_than_the_dollar_maximum(db, in
 
 
 def test_two_template_saves_at_once_make_one_template_and_the_loser_is_told(db, client, monkeypatch):
-    barrier = threading.Barrier(2, timeout=30)
-    local = threading.local()
-    real = recurring_saving.get_template
-
-    def get_template(cur, client_id):
-        found = real(cur, client_id)
-        if not getattr(local, "waited", False):  # both saves have seen "no template yet"
-            local.waited = True
-            barrier.wait()
-        return found
-
-    monkeypatch.setattr(recurring_saving, "get_template", get_template)
-    a, b = _race(lambda: rec.save_template(db, _template(client, 6), acting("CSR A"), today=TODAY),
-                 lambda: rec.save_template(db, _template(client, 4), acting("CSR B"), today=TODAY))
+    meet(monkeypatch, recurring_saving, "get_template", after=True)  # both saves have seen "no template yet"
+    a, b = race(lambda: rec.save_template(db, _template(client, 6), acting("CSR A"), today=TODAY),
+                lambda: rec.save_template(db, _template(client, 4), acting("CSR B"), today=TODAY))
     saved = [o for o in (a, b) if isinstance(o, int)]
     refused = [o for o in (a, b) if isinstance(o, TemplateRefused)]
     assert len(saved) == 1 and len(refused) == 1, (a, b)
@@ -235,7 +185,7 @@ def test_a_second_process_is_refused_in_one_sentence_while_the_app_keeps_writing
     writer.start()
     out = subprocess.run([sys.executable, "-m", "orders_core.cli", "recurring", "run", "--db", db.path],
                          capture_output=True, text=True, timeout=120)
-    writer.join(60)
+    join_all([writer])
     assert out.returncode == 2 and out.stdout == ""
     message = out.stderr.strip()
     assert "held by the running app" in message and "nothing was changed" in message and "\n" not in message
@@ -278,23 +228,12 @@ def test_the_demo_database_ledger_rebuilds_to_the_client_profile_periods(tmp_pat
 def test_two_registrations_with_one_previous_number_at_once_keep_it_unique(empty_db, monkeypatch):
     from orders_core.clients import registration
     from orders_core.rules.fields import RecordRefused
-    from tests.unit.test_intake_records import CLIENT
+    from tests.unit.clients.test_intake_records import CLIENT
 
-    barrier = threading.Barrier(2, timeout=30)
-    local = threading.local()
-    real = registration._key_owner
-
-    def key_owner(cur, number):
-        found = real(cur, number)
-        if not getattr(local, "waited", False):  # both have seen "nobody has A-1 yet"
-            local.waited = True
-            barrier.wait()
-        return found
-
-    monkeypatch.setattr(registration, "_key_owner", key_owner)
-    a, b = _race(lambda: registration.register_client(empty_db, CLIENT, acting("CSR A"), today=TODAY),
-                 lambda: registration.register_client(empty_db, {**CLIENT, "name": "Other"}, acting("CSR B"),
-                                                      today=TODAY))
+    meet(monkeypatch, registration, "_key_owner", after=True)  # both have seen "nobody has A-1 yet"
+    a, b = race(lambda: registration.register_client(empty_db, CLIENT, acting("CSR A"), today=TODAY),
+                lambda: registration.register_client(empty_db, {**CLIENT, "name": "Other"}, acting("CSR B"),
+                                                     today=TODAY))
     saved = [o for o in (a, b) if isinstance(o, int)]
     refused = [o for o in (a, b) if isinstance(o, RecordRefused)]
     assert len(saved) == 1 and len(refused) == 1, (a, b)

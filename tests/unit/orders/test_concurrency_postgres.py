@@ -17,12 +17,13 @@ from decimal import Decimal
 import pytest
 
 from orders_core.orders import allowance_ledger, lifecycle, ordering
-from orders_core.orders.ordering import DraftLine, OrderDraft, OrderRefused, create_order
+from orders_core.orders.drafts import DraftLine, OrderDraft, OrderRefused
+from orders_core.orders.ordering import create_order
 from orders_core.storage.database import open_database
 from orders_core.storage.reads import fetch_value
 from tests.order_helpers import make_client
 from tests.people import acting
-from tests.unit.test_concurrency import _race
+from tests.races import race
 
 pytestmark = pytest.mark.postgresql
 
@@ -85,8 +86,8 @@ def test_two_servers_creating_orders_for_one_client_at_once_stay_within_the_allo
     if ledger_row_exists:
         pg_db.write(lambda cur: allowance_ledger.hold(cur, client, dt.date.today()))
     one, two = servers
-    outcomes = _race(lambda: create_order(one, _draft(client, 6), acting("CSR on server 1")),   # 90 g
-                     lambda: create_order(two, _draft(client, 6), acting("CSR on server 2")))   # 90 g
+    outcomes = race(lambda: create_order(one, _draft(client, 6), acting("CSR on server 1")),   # 90 g
+                    lambda: create_order(two, _draft(client, 6), acting("CSR on server 2")))   # 90 g
     saved = [o for o in outcomes if isinstance(o, int)]
     refused = [o for o in outcomes if isinstance(o, OrderRefused)]
     assert len(saved) == 1 and len(refused) == 1, outcomes
@@ -108,8 +109,8 @@ def test_control_without_the_ledger_the_same_interleaving_breaks_the_rule(pg_db,
     monkeypatch.setattr(allowance_ledger, "hold", lambda cur, client_id, day: None)
     monkeypatch.setattr(ordering, "review_order", review_then_wait)
     one, two = servers
-    outcomes = _race(lambda: create_order(one, _draft(client, 6), acting("CSR on server 1")),
-                     lambda: create_order(two, _draft(client, 6), acting("CSR on server 2")))
+    outcomes = race(lambda: create_order(one, _draft(client, 6), acting("CSR on server 1")),
+                    lambda: create_order(two, _draft(client, 6), acting("CSR on server 2")))
     assert all(isinstance(o, int) for o in outcomes), outcomes
     assert _grams(pg_db, client)[0] == Decimal("180")  # over the 150 g: what the ledger prevents
 
@@ -128,7 +129,7 @@ def test_two_servers_acting_on_one_order_at_once_one_wins_and_the_other_is_told_
                                     expected_version=1)  # both CSRs opened version 1
 
     one, two = servers
-    outcomes = _race(lambda: act(one, "CSR on server 1"), lambda: act(two, "CSR on server 2"))
+    outcomes = race(lambda: act(one, "CSR on server 1"), lambda: act(two, "CSR on server 2"))
     done = [o for o in outcomes if isinstance(o, lifecycle.ActionResult)]
     refused = [o for o in outcomes if isinstance(o, lifecycle.LifecycleError)]
     assert len(done) == 1 and len(refused) == 1, outcomes

@@ -9,9 +9,10 @@ import pytest
 
 from orders_core.orders.coverage import order_payments
 from orders_core.orders.detail import get_order
+from orders_core.orders.drafts import DraftLine, OrderDraft
 from orders_core.orders.index import OrderQuery, export_csv
 from orders_core.orders.lifecycle import edit_order, place_order
-from orders_core.orders.ordering import DraftLine, OrderDraft, create_order
+from orders_core.orders.ordering import create_order
 from orders_core.reports import metrics
 from orders_core.storage.reads import fetch_value
 from tests.order_helpers import make_client

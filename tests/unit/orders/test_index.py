@@ -30,7 +30,7 @@ def test_all_view_shows_every_unarchived_order_newest_first(cur):
     page = list_orders(cur, OrderQuery(page_size=25))
     assert page.total == count(cur, "archived_at IS NULL")
     assert list(page.rows.columns) == [
-        "Order ID", "Client", "Quantity", "Total Due", "Created At", "Shipped On", "Status", "Carrier"]
+        "Order ID", "Client", "Quantity", "Total Due", "Created At", "Shipped On", "Status", "Carrier", "Returns"]
     created = list(page.rows["Created At"])
     assert created == sorted(created, reverse=True)
     newest = fetch_value(cur, "SELECT max(created_at) FROM orders WHERE archived_at IS NULL")
@@ -148,7 +148,8 @@ def test_export_csv_holds_every_page_of_the_filtered_result(cur):
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel shows "Côté", not "CÃ´tÃ©"
     text = raw.decode("utf-8-sig")
     lines = text.strip().splitlines()
-    assert lines[0] == "Order ID,Client,Quantity,Total Due,Created At,Shipped On,Status,Carrier,Policy Coverage"
+    assert lines[0] == ("Order ID,Client,Quantity,Total Due,Created At,Shipped On,Status,Carrier,Returns,Policy Coverage,"
+                        "Returned Units,Refunded to Client,Refunded to Insurers")
     assert len(lines) - 1 == list_orders(cur, q).total
     first = list_orders(cur, q).rows.iloc[0]
     assert lines[1].startswith(f"{first['Order ID']},{first['Client']},")

@@ -6,12 +6,13 @@ Every test runs on both engines (``engine_db``: DuckDB and PostgreSQL).
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
 
+from orders_core.orders import lifecycle
 from orders_core.orders.archive import archive_orders
+from orders_core.orders.drafts import DraftLine, OrderDraft
 from orders_core.orders.lifecycle import (
     TRANSITIONS,
     LifecycleError,
@@ -24,11 +25,12 @@ from orders_core.orders.lifecycle import (
     ship_order,
     verify_order,
 )
-from orders_core.orders.ordering import DraftLine, OrderDraft, create_order
+from orders_core.orders.ordering import create_order
 from orders_core.storage.reads import fetch_one, fetch_value
 from orders_core.storage.schema import STATUSES
 from tests.order_helpers import TODAY, make_client
 from tests.people import MANAGER_PERSON, acting
+from tests.races import meet, race
 
 ACTOR = acting("Priya Nair")
 
@@ -225,27 +227,20 @@ def test_a_stale_version_is_refused(db, cur):
 
 
 @pytest.mark.parametrize("with_version", [True, False])
-def test_two_csrs_acting_at_once(db, cur, with_version):
+def test_two_csrs_acting_at_once(db, cur, with_version, monkeypatch):
     order_id = new_order(db, cur)
     place_order(db, order_id, ACTOR, payment_method="Credit card", payment_reference="P1")
-    barrier = threading.Barrier(2)
-    results: list = []
-
-    def act(name: str, fn):
-        barrier.wait()
-        try:
-            results.append((name, fn()))
-        except LifecycleError as exc:
-            results.append((name, exc))
-
+    # Both transactions have read the order (Order Placed, version 2) before either writes it; on PostgreSQL
+    # the real _load then takes the row lock, and the second waits there for the first to commit.
+    meet(monkeypatch, lifecycle, "_load", read=lambda cur, oid: state(cur, oid))
     version = 2 if with_version else None
     ship = lambda: ship_order(db, order_id, acting("A"), carrier="UPS", tracking_number="1Z12", expected_version=version)  # noqa: E731
     cancel = lambda: cancel_order(db, order_id, acting("B"), reason="Client asked", expected_version=version)  # noqa: E731
-    threads = [threading.Thread(target=act, args=("ship", ship)), threading.Thread(target=act, args=("cancel", cancel))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = race(ship, cancel)
+    for outcome in outcomes:
+        if isinstance(outcome, Exception) and not isinstance(outcome, LifecycleError):
+            raise outcome
+    results = list(zip(("ship", "cancel"), outcomes, strict=True))
     won = [name for name, r in results if not isinstance(r, Exception)]
     lost = [r for _, r in results if isinstance(r, Exception)]
     assert len(won) == 1 and len(lost) == 1

@@ -14,7 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from orders_core.clients.records import Policy
-from orders_core.orders.ordering import PolicyUse, TotalLine, compute_coverage, order_coverage, order_totals
+from orders_core.orders.totals import PolicyUse, TotalLine, compute_coverage, order_coverage, order_totals
 from orders_core.rules import allowance
 from orders_core.rules.allowance import Period
 

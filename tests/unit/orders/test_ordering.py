@@ -6,26 +6,19 @@ The tests with a database run on both engines (``engine_db``: DuckDB and Postgre
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
 
 from orders_core.clients.records import Policy
-from orders_core.orders.ordering import (
-    DraftLine,
-    OrderDraft,
-    OrderRefused,
-    PolicyUse,
-    TotalLine,
-    compute_coverage,
-    create_order,
-    order_totals,
-    review_order,
-)
+from orders_core.orders import allowance_ledger
+from orders_core.orders.drafts import DraftLine, OrderDraft, OrderRefused, review_order
+from orders_core.orders.ordering import create_order
+from orders_core.orders.totals import PolicyUse, TotalLine, compute_coverage, order_totals
 from orders_core.storage.reads import fetch_one, fetch_value
 from tests.order_helpers import TODAY, make_client, make_product
 from tests.people import acting
+from tests.races import interleave_claims, race
 
 D = Decimal
 
@@ -240,27 +233,31 @@ def test_gram_maximum_across_orders_in_a_period(db, cur):
     assert amounts == [D("420.00"), D("210.00")]
 
 
-def test_two_csrs_saving_at_once_cannot_both_use_the_last_grams(db, cur):
+def test_two_csrs_saving_at_once_cannot_both_use_the_last_grams(db, cur, monkeypatch):
+    """Both saves have read what the client's period holds before either holds the allowance ledger row
+    (``tests.races.interleave_claims``): the database must let only one of them commit."""
     client = make_client(cur, gpd="2")  # 60 g a period
-    barrier = threading.Barrier(2)
-    results: list = []
-
-    def save():
-        barrier.wait()
-        try:
-            results.append(create_order(db, draft(client, DraftLine("FL-BB-150", 3)), acting("CSR")))  # 45 g
-        except OrderRefused as exc:
-            results.append(exc)
-
-    threads = [threading.Thread(target=save) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    interleave_claims(monkeypatch)
+    results = race(*[lambda who=who: create_order(db, draft(client, DraftLine("FL-BB-150", 3)), acting(who))  # 45 g
+                     for who in ("CSR A", "CSR B")])
     saved = [r for r in results if isinstance(r, int)]
     refused = [r for r in results if isinstance(r, OrderRefused)]
     assert len(saved) == 1 and len(refused) == 1
     assert "more than the 15 g left" in refused[0].reasons[0]
+
+
+@pytest.mark.breaches_on_purpose  # 90 g in a 60 g period: what orders-core check reports
+def test_control_without_the_ledger_two_csrs_saving_at_once_both_use_the_last_grams(db, cur, monkeypatch):
+    """The same interleaving with the ledger row neither held nor settled: both saves commit, 90 g in a
+    60 g period, so the test above fails if the database does not guard the allowance."""
+    client = make_client(cur, gpd="2")
+    forced = interleave_claims(monkeypatch)
+    monkeypatch.setattr(allowance_ledger, "claim", forced.wait_once)  # waits, holds nothing
+    monkeypatch.setattr(allowance_ledger, "settle", lambda cur, keys, grams=None: None)
+    results = race(*[lambda who=who: create_order(db, draft(client, DraftLine("FL-BB-150", 3)), acting(who))
+                     for who in ("CSR A", "CSR B")])
+    assert all(isinstance(r, int) for r in results), results
+    assert fetch_value(cur, "SELECT sum(grams) FROM orders WHERE client_id = ?", [client]) == 90
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ from orders_core.storage.reads import fetch_one, fetch_value
 from orders_core.storage.transactions import run_write
 from tests.checksums import checksum
 from tests.people import acting
+from tests.races import join_all, meet, race
 
 ANCHOR = dt.date(2026, 11, 26)
 D = dt.date
@@ -310,25 +311,19 @@ def test_resetting_the_next_date_inside_a_generated_period_creates_nothing(db, c
         == D(2026, 11, 30)
 
 
-def test_two_overlapping_runs_generate_once(db, cur):
+def test_two_overlapping_runs_generate_once(db, cur, monkeypatch):
+    """Both runs are inside their transactions and have read the due templates before either locks or
+    advances them (on PostgreSQL the real ``_lock_due`` then takes the rows' locks and the second run waits
+    there; on DuckDB the second run's writes conflict and its retry finds nothing due)."""
     as_of = D(2026, 12, 10)
     due = fetch_value(cur, "SELECT count(*) FROM recurring_orders WHERE enabled AND next_order_on <= ?", [as_of])
     before = _orders_count(cur)
-    results, errors = [], []
-    barrier = threading.Barrier(2)
-
-    def run(name):
-        try:
-            barrier.wait()
-            results.append(rec.generate_due(db, name, as_of))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(acting(f"CSR {i}"),)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    meet(monkeypatch, gen, "_lock_due", read=lambda c, day: fetch_value(
+        c, "SELECT count(*) FROM recurring_orders WHERE enabled AND next_order_on <= ?", [day]))
+    outcomes = race(lambda: rec.generate_due(db, acting("CSR 0"), as_of),
+                    lambda: rec.generate_due(db, acting("CSR 1"), as_of))
+    errors = [o for o in outcomes if isinstance(o, Exception)]
+    results = [o for o in outcomes if not isinstance(o, Exception)]
     assert not errors
     assert sorted(len(r.orders) for r in results) == [0, due]
     assert _orders_count(cur) == before + due
@@ -368,7 +363,7 @@ def test_two_app_servers_generating_at_the_same_moment_create_each_due_order_onc
         real_lock(c, day)
 
     monkeypatch.setattr(gen, "_lock_due", lock_together)
-    start = threading.Barrier(2)
+    start = threading.Barrier(2, timeout=30)
     results, errors = [], []
 
     def run(server, name):
@@ -382,8 +377,7 @@ def test_two_app_servers_generating_at_the_same_moment_create_each_due_order_onc
                for server, name in zip(servers, ("job", "CSR B"), strict=True)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join(60)
+    join_all(threads)
     for server in servers:
         server.close()
     assert not errors, errors

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orders_core.reports.metrics import _histogram_quantiles
+from orders_core.reports.metrics.flow import _histogram_quantiles
 from orders_core.storage.dialect import DUCKDB, POSTGRES
 
 groups = st.lists(st.tuples(st.sampled_from("abc"), st.integers(min_value=0, max_value=60)), min_size=1, max_size=200)

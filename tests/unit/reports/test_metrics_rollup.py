@@ -21,6 +21,7 @@ from orders_core.reports.check import check, recount_summaries
 from orders_core.reports.metrics import MetricsFilter
 from orders_core.storage.reads import fetch_value
 from tests.people import ADMIN, acting
+from tests.races import join_all
 
 ANCHOR = dt.date(2026, 11, 26)  # the tests' demo (tests/conftest.py)
 FILTERS = {
@@ -131,7 +132,7 @@ def test_two_refreshes_at_once_write_each_day_once(engine_demo_db):
     moment, while a CSR cancels orders: the summary ends exact, every day once."""
     cur = engine_demo_db.cursor()
     _empty_summaries(cur)
-    start = threading.Barrier(3)
+    start = threading.Barrier(3, timeout=30)
     errors: list[BaseException] = []
     done: list[int] = []
     targets = cur.execute(
@@ -159,8 +160,7 @@ def test_two_refreshes_at_once_write_each_day_once(engine_demo_db):
     threads = [threading.Thread(target=refresher), threading.Thread(target=refresher), threading.Thread(target=writer)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    join_all(threads)
     assert errors == []
     assert sum(done) > 300
     # No day written twice (it would be stale: twice its orders); stale at most where the CSR cancelled.

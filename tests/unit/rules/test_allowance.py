@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from orders_core.orders import lifecycle
-from orders_core.orders.ordering import DraftLine, OrderDraft, OrderRefused, create_order, review_order
+from orders_core.orders.drafts import DraftLine, OrderDraft, OrderRefused, review_order
+from orders_core.orders.ordering import create_order
 from orders_core.recurring import api as rec
 from orders_core.recurring.api import TemplateDraft, TemplateLine, TemplateRefused
 from orders_core.rules import allowance

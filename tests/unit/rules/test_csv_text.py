@@ -23,4 +23,4 @@ def test_bom_accents_and_formulas_stay_text():
 def test_batches_write_one_header_and_an_empty_result_keeps_it():
     a, b = pd.DataFrame({"x": [1]}), pd.DataFrame({"x": [2]})
     assert csv_bytes(iter([a, b])).decode("utf-8-sig").splitlines() == ["x", "1", "2"]
-    assert csv_bytes(iter([]), ["x", "y"]).decode("utf-8-sig") == "x,y\n"
+    assert csv_bytes(iter([]), ["x", "y"]).decode("utf-8-sig") == "x,y\r\n"

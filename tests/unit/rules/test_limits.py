@@ -10,7 +10,7 @@ from orders_core.orders.lifecycle import LifecycleError, cancel_order, place_ord
 from orders_core.recurring.api import TemplateQuery, list_templates
 from orders_core.rules import limits
 from orders_core.storage.reads import fetch_value
-from tests.unit.test_lifecycle import ACTOR, new_order
+from tests.unit.orders.test_lifecycle import ACTOR, new_order
 
 
 def test_a_search_longer_than_the_search_limit_matches_nothing_in_every_listing(cur):

@@ -39,6 +39,14 @@ ISSUE_TABLE = {
     "manage_catalogue": (N, N, Y, Y),  # issue 13: Operations Manager and Administrator keep the catalogue
     "backup": (N, N, N, Y),  # issue 15: a backup holds every client's health information
     "recount": (N, N, N, Y),  # issue 15: maintenance of PostgreSQL's order_counts, after a restore
+    "read_access_log": (N, N, N, Y),  # who opened which profile, order or report, and every export
+    "receive_return": (Y, Y, N, N),  # receiving a parcel that came back: CSR or Fulfillment Associate
+    "refund_order": (Y, N, N, N),  # deciding a refund or a replacement: a CSR's
+    "print_labels": (Y, Y, Y, N),  # client labels: Fulfillment Associates, and CSRs may print them too
+    "pack_orders": (N, Y, Y, N),  # the packing station: the Fulfillment Associate's (managers see everything)
+    "shipping_manifest": (N, Y, Y, N),  # the end-of-day manifest for the driver
+    "view_monthly_reports": (N, N, Y, Y),  # the regulator's monthly reports: managers and administrators
+    "submit_monthly_reports": (N, N, Y, Y),
 }
 CELLS = [(action, role, grants[i]) for action, grants in ISSUE_TABLE.items() for i, role in enumerate(ROLES)]
 

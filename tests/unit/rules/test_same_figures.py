@@ -12,7 +12,7 @@ from orders_core.recurring.templates import _g
 from orders_core.rules import formatting
 from orders_core.storage import dialect
 from tests.people import acting
-from tests.unit.test_picking import pages_text
+from tests.unit.fulfillment.test_picking import pages_text
 
 
 def sample_grams() -> list[Decimal]:

@@ -15,6 +15,7 @@ from orders_core.staff import members as staff
 from orders_core.staff.members import DEMO_STAFF, StaffError
 from orders_core.storage.migrations import v3_staff
 from tests.conftest import ENGINES
+from tests.races import join_all
 
 
 @pytest.fixture
@@ -101,7 +102,7 @@ def test_the_last_administrator_cannot_leave(db, cur):
 
 def test_two_administrators_removing_each_other_at_once_leave_one(db, cur):
     second = staff.add(db, ADMIN, "second@example.ca", "Second Admin", "Administrator")
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=30)
     outcomes = []
 
     def remove(actor, email):
@@ -116,8 +117,7 @@ def test_two_administrators_removing_each_other_at_once_leave_one(db, cur):
                threading.Thread(target=remove, args=(second, ADMIN.email))]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    join_all(threads)
     assert outcomes.count("done") == 1, outcomes
     assert len(staff.administrators(cur)) == 1
 

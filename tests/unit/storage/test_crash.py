@@ -12,6 +12,7 @@ import pytest
 
 from orders_core.demo.catalogue import products
 from orders_core.orders.archive import archive_orders
+from orders_core.orders.drafts import DraftLine, OrderDraft, OrderRefused
 from orders_core.orders.lifecycle import (
     LifecycleError,
     cancel_order,
@@ -20,7 +21,7 @@ from orders_core.orders.lifecycle import (
     place_order,
     ship_order,
 )
-from orders_core.orders.ordering import DraftLine, OrderDraft, OrderRefused, create_order
+from orders_core.orders.ordering import create_order
 from orders_core.reports.check import check
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_value

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import threading
-import time
 
 import duckdb
 import pytest
@@ -15,6 +15,7 @@ from orders_core.storage.database import Database, explain_open_error
 from orders_core.storage.errors import DatabaseError
 from orders_core.storage.reads import fetch_value
 from orders_core.storage.transactions import run_write
+from tests.races import Meeting, join_all, race
 
 
 def hold_open(path) -> subprocess.Popen:
@@ -84,15 +85,30 @@ def test_newer_duckdb_storage_is_explained():
     assert "newer version of DuckDB" in explain_open_error("data/orders.duckdb", duckdb_says)
 
 
-def test_concurrent_writes_conflict_and_are_retried_never_lost(db):
-    order_id = fetch_value(db.cursor(), "SELECT min(order_id) FROM orders")
-    start = fetch_value(db.cursor(), "SELECT version FROM orders WHERE order_id = ?", [order_id])
-    conflicts = []
+def _bump_version(order_id: int, meeting: Meeting, attempts: list | None = None, one_at_a_time=None):
+    """One writer's unit of work: read the order's version, then write it plus one. On each racing thread's
+    first bump every racing thread has read the version before any of them writes (``meeting``);
+    ``one_at_a_time``: a lock around the write."""
 
     def bump(cur):
+        if attempts is not None:
+            attempts.append(1)
         version = fetch_value(cur, "SELECT version FROM orders WHERE order_id = ?", [order_id])
-        time.sleep(0.001)
-        cur.execute("UPDATE orders SET version = ? WHERE order_id = ?", [version + 1, order_id])
+        meeting.wait_once()
+        with one_at_a_time or contextlib.nullcontext():
+            cur.execute("UPDATE orders SET version = ? WHERE order_id = ?", [version + 1, order_id])
+
+    return bump
+
+
+def test_concurrent_writes_conflict_and_are_retried_never_lost(db):
+    """Three threads bump one order's version 25 times each. Their first bumps are forced to overlap (each
+    has read the version before any of them writes): the database must refuse all but one of those writes
+    as conflicts, and ``run_write`` must retry them, so no bump is lost."""
+    order_id = fetch_value(db.cursor(), "SELECT min(order_id) FROM orders")
+    start = fetch_value(db.cursor(), "SELECT version FROM orders WHERE order_id = ?", [order_id])
+    conflicts, attempts = [], []
+    bump = _bump_version(order_id, Meeting(parties=3), attempts)
 
     def worker():
         cur = db.cursor()
@@ -105,7 +121,19 @@ def test_concurrent_writes_conflict_and_are_retried_never_lost(db):
     threads = [threading.Thread(target=worker) for _ in range(3)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    join_all(threads)
     assert conflicts == []
     assert fetch_value(db.cursor(), "SELECT version FROM orders WHERE order_id = ?", [order_id]) == start + 75
+    assert len(attempts) >= 75 + 2  # the two overlapping bumps that lost were refused and run again
+
+
+def test_control_without_a_transaction_the_same_interleaving_loses_writes(db):
+    """The barrier really forces the race: three bumps that each read before any writes, outside
+    ``run_write``'s transaction (every statement commits on its own; the writes one at a time, so none
+    conflicts), leave the version one higher, not three."""
+    order_id = fetch_value(db.cursor(), "SELECT min(order_id) FROM orders")
+    start = fetch_value(db.cursor(), "SELECT version FROM orders WHERE order_id = ?", [order_id])
+    bump = _bump_version(order_id, Meeting(parties=3), one_at_a_time=threading.Lock())
+    outcomes = race(*[lambda: bump(db.cursor())] * 3)
+    assert outcomes == [None, None, None]
+    assert fetch_value(db.cursor(), "SELECT version FROM orders WHERE order_id = ?", [order_id]) == start + 1

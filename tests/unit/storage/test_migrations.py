@@ -17,7 +17,7 @@ from orders_core.storage.migrations import SCHEMA_VERSION, Migration
 from orders_core.storage.ownership import known_tables
 from orders_core.storage.reads import fetch_value
 
-FIXTURE = Path(__file__).parent.parent / "fixtures" / "schema1.duckdb.gz"
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "schema1.duckdb.gz"  # tests/fixtures
 
 # What a user would compare before and after: every order's money and grams, every line, every event.
 SNAPSHOTS = {

@@ -1,0 +1,81 @@
+"""The monthly regulator reports: section 297 of the Cannabis Regulations, the sales part of the CTLS
+report, and the health care practitioners' figures; their files, their submissions, and who read them.
+
+What was taken from the sources, field by field (read for this module; where a source's text could not be
+read in full, that is said, and the figure the product cannot make is named on the page and in the files):
+
+**Cannabis Regulations (SOR/2018-144), s. 297(1)** ("Monthly reports"; current text, Justice Laws page 38):
+a holder of a licence for sale must, on or before the 15th day of each month, give the Minister a report with
+- (a) "the number of clients who had a valid registration on the last day of the previous month"
+  -> ``valid_registrations``: clients whose registration was in force at the end of the month's last day,
+  decided from the history, never from today's status: registered on or before that day; their status that
+  day Approved (the last approve / expire / reinstate event up to the end of the day; with none before, the
+  status the first later event started from; with none at all, the status they still have); and a medical
+  document valid that day (s. 284(a): the registration expires with the document's period of validity),
+  active, not transferred or returned on or before that day.
+- (b) "the number of clients who, in the previous month, had their medical document transferred to another
+  holder of a licence for sale or returned to them at their request or at the request of [their named
+  responsible adult]" -> ``documents_transferred_or_returned`` (and its two parts): distinct clients with a
+  ``medical_document_releases`` row dated in the month, recorded on the Client Profile
+  (``clients.document_release``; transfer s. 287, return s. 286(6); the date of registration written on the
+  document first, s. 288).
+- The stored copy of the section could be read up to paragraph (b) only. Any later paragraph is not
+  produced: ``S297_NOT_MADE`` says so on the page, in the CSV, the PDF and ``--json``, so nobody files
+  the report believing it complete.
+
+**CTLS reporting guide for cultivation, processing and sale for medical purposes licence holders** (Health
+Canada; the "Submit your reports" and "Prepare your sales data" pages, the frequent issues page), with the
+seller's current suite's help article "CTLS Report Data Breakdown" (its cell names, units and formats):
+- Reporting period year (four digits) and Reporting period month (two digits) -> the first two CSV columns.
+- Product categories of packaged cannabis: Seeds, Vegetative plants, Fresh, Dried, Edibles - solids,
+  Edibles - non-solids, Extracts - inhaled, Extracts - ingested, Extracts - other, Topicals ->
+  ``categories.CTLS_CATEGORIES``, the one table that maps our regulatory classes onto them. Accessories and
+  every product that is not cannabis are not cannabis sales: left out.
+- Packaged units: the number of packages (immediate containers sold to a client) -> ``units``: the units of
+  the order lines.
+- Quantity: weights in kilograms, seeds and plants in numbers, "to a maximum of three decimal places" (the
+  current suite writes four and its users round by hand) -> ``quantity``: net content x units, kilograms
+  rounded half up to 3 decimals once per figure (never per line); seeds and plants as counts. A product
+  measured in mL counts 1 mL as 1 g (the catalogue's decision for Schedule 3).
+- Value: dollars and cents of the sales -> ``value``: what the client and their insurers were charged for
+  the cannabis lines (units x unit price, less the line's discount); shipping, taxes and the order-level
+  discount (not tied to a product) are not in it.
+- Province or territory: the sales to clients for medical purposes are reported by province or territory
+  -> ``province``: of the shipping address; an order ships only to the address on the client's
+  registration document (s. 291), which is the client's address (orders keep no copy of it, so a client's
+  later move changes the province of their past orders: "changed since submitted" then shows it).
+- Returns from clients are additions to inventory (returned), not negative sales -> ``returned_units`` and
+  ``returned_quantity`` in the month the return was received (``order_returns.received_on``).
+- A sale counts in the month its order shipped (``orders.shipped_on``, a date: an order shipped at 23:59 on
+  the last day is in that month); archived orders count (archiving hides, it does not undo a sale).
+- Not produced: the inventory sections (opening and closing inventory, production, destruction, losses)
+  and the licence's ID: the orders module does not hold them.
+
+**Health care practitioners** (s. 273(1): the medical document names the practitioner, their licence number
+and province of practice, and the daily quantity): the report lists, per practitioner on file (name and
+licence number), the clients with a valid registration on the month's last day based on a document they
+provided, and the total and average daily quantity those documents authorize (grams, 3 decimals). Neither
+the part of s. 297 that could be read nor the guide's pages that could be read name a practitioner field, so
+this report is for the licence holder's records and for a request from the Minister; it says so.
+
+The modules: ``months`` (which month may be reported), ``categories`` (the one mapping table), ``figures``
+(every figure, aggregated in SQL, one query per report, written once for both engines), ``files`` (CSV, JSON,
+PDF), ``submissions`` (mark as submitted, compare), ``access`` (the person-checked entry points, recorded in
+the access log).
+"""
+
+from orders_core.reports.monthly.access import (
+    REPORTS,
+    MonthlyReports,
+    behind_csv_for,
+    export_for,
+    mark_submitted,
+    reports_for,
+    submitted_state_for,
+)
+from orders_core.reports.monthly.months import InvalidMonth, Month, last_complete_month, parse_month
+
+__all__ = [
+    "REPORTS", "InvalidMonth", "Month", "MonthlyReports", "behind_csv_for", "export_for", "last_complete_month",
+    "mark_submitted", "parse_month", "reports_for", "submitted_state_for",
+]

@@ -1,0 +1,244 @@
+"""Every figure of the monthly reports, aggregated in SQL (one query per report, the same SQL on both
+engines): the database returns counts and exact sums; Python only rounds them to the precision CTLS takes,
+so DuckDB and PostgreSQL give the same figures to the last digit.
+
+``behind(cur, report, month, key)`` lists what is behind one figure: the orders of a CTLS row (its sales and
+the orders its returns came from), the clients of a section 297 count or of a practitioner's row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from orders_core.reports.monthly.categories import CATEGORY_ORDER, KG, UNIT_OF, category_sql, class_sql
+from orders_core.reports.monthly.months import Month
+from orders_core.rules.fields import PROVINCES
+from orders_core.storage.cursor import Cursor
+from orders_core.storage.reads import fetch_one, fetch_value
+
+THREE = Decimal("0.001")
+CENTS = Decimal("0.01")
+S297, CTLS, PRACTITIONERS = "s297", "ctls-sales", "practitioners"
+
+S297_NOT_MADE = ("Only paragraphs (a) and (b) of section 297(1) are produced; check the section's current text "
+                 "for any other count before filing.")
+PRACTITIONERS_NOTE = ("For the licence holder's records: the guide's and section's pages read for this report "
+                      "name no practitioner figure to file monthly.")
+
+# --- Section 297 -------------------------------------------------------------------------------------
+
+_TO = "CASE kind WHEN 'approved' THEN 'Approved' WHEN 'expired' THEN 'Expired' WHEN 'reinstated' THEN 'Approved' END"
+_FROM = ("CASE kind WHEN 'approved' THEN 'Pending Verification' WHEN 'expired' THEN 'Approved' "
+         "WHEN 'reinstated' THEN 'Expired' END")
+
+
+def valid_clients_sql() -> str:
+    """SQL selecting ``client_id`` and ``prescription_id`` of every client with a valid registration at the end
+    of the day given as the two parameters ``[day, day]`` (see the package docstring for the rule)."""
+    return f"""
+        WITH status_events AS (
+            SELECT client_id, event_id, event_at, kind FROM client_events
+            WHERE kind IN ('approved', 'expired', 'reinstated')
+        ), day AS (SELECT ?::DATE AS last_day),
+        before AS (
+            SELECT DISTINCT ON (client_id) client_id, {_TO} AS status FROM status_events, day
+            WHERE event_at < day.last_day + INTERVAL '1 day' ORDER BY client_id, event_at DESC, event_id DESC
+        ), after AS (
+            SELECT DISTINCT ON (client_id) client_id, {_FROM} AS status FROM status_events, day
+            WHERE event_at >= day.last_day + INTERVAL '1 day' ORDER BY client_id, event_at, event_id
+        )
+        SELECT DISTINCT ON (c.client_id) c.client_id, p.prescription_id, p.prescriber, p.grams_per_day
+        FROM clients c
+        JOIN prescriptions p ON p.client_id = c.client_id
+        LEFT JOIN before b ON b.client_id = c.client_id
+        LEFT JOIN after a ON a.client_id = c.client_id
+        CROSS JOIN day
+        WHERE coalesce(c.registered_on, c.created_at::DATE) <= day.last_day
+          AND coalesce(b.status, a.status, c.registration_status::VARCHAR) = 'Approved'
+          AND p.active AND p.valid_from <= day.last_day AND p.valid_until >= day.last_day
+          AND NOT EXISTS (SELECT 1 FROM medical_document_releases r
+                          WHERE r.prescription_id = p.prescription_id AND r.released_on <= ?::DATE)
+        ORDER BY c.client_id, p.valid_from DESC, p.prescription_id DESC"""
+
+
+def s297(cur: Cursor, month: Month) -> dict:
+    day = month.last_day
+    valid = fetch_value(cur, f"SELECT count(*) FROM ({valid_clients_sql()}) v", [day, day])
+    released = fetch_one(
+        cur,
+        """SELECT count(DISTINCT client_id),
+                  count(DISTINCT client_id) FILTER (WHERE kind = 'transferred'),
+                  count(DISTINCT client_id) FILTER (WHERE kind = 'returned')
+           FROM medical_document_releases WHERE released_on >= ? AND released_on < ?""",
+        [month.first_day, month.next_first_day],
+    )
+    return {
+        "report": S297, "month": str(month), "last_day": month.last_day.isoformat(),
+        "valid_registrations": int(valid),
+        "documents_transferred_or_returned": int(released[0]),
+        "documents_transferred": int(released[1]),
+        "documents_returned": int(released[2]),
+        "not_made": S297_NOT_MADE,
+    }
+
+
+# --- CTLS sales ----------------------------------------------------------------------------------------
+
+def _class(p: str = "p", pc: str = "pc") -> str:
+    return class_sql(f"{pc}.regulatory_class", f"{p}.category")
+
+
+def ctls_sales_sql() -> str:
+    """Sales (orders shipped in the month) and returns (received in the month) per province and category;
+    parameters: first day, next month's first day, twice."""
+    category = f"coalesce({category_sql(_class())}, 'Extracts - other')"
+    return f"""
+        WITH sold AS (
+            SELECT c.province, {category} AS ctls_category, sum(l.units) AS units,
+                   sum(l.units * p.net_content) AS net, sum(l.units * l.unit_price - l.line_discount) AS value,
+                   count(DISTINCT o.order_id) AS orders
+            FROM orders o
+            JOIN order_lines l ON l.order_id = o.order_id
+            JOIN products p ON p.sku = l.sku
+            LEFT JOIN product_classes pc ON pc.sku = l.sku
+            JOIN clients c ON c.client_id = o.client_id
+            WHERE o.shipped_on >= ? AND o.shipped_on < ? AND o.status::VARCHAR IN ('Shipped', 'Delivered')
+              AND p.is_cannabis
+            GROUP BY c.province, ctls_category
+        ), back AS (
+            SELECT c.province, {category} AS ctls_category, sum(rl.units) AS units, sum(rl.units * p.net_content) AS net,
+                   count(DISTINCT rl.order_id) AS orders
+            FROM order_returns r
+            JOIN order_return_lines rl ON rl.return_id = r.return_id
+            JOIN orders o ON o.order_id = rl.order_id
+            JOIN products p ON p.sku = rl.sku
+            LEFT JOIN product_classes pc ON pc.sku = rl.sku
+            JOIN clients c ON c.client_id = o.client_id
+            WHERE r.received_on >= ? AND r.received_on < ? AND p.is_cannabis
+            GROUP BY c.province, ctls_category
+        )
+        SELECT coalesce(s.province, b.province) AS province, coalesce(s.ctls_category, b.ctls_category) AS ctls_category,
+               coalesce(s.units, 0) AS units, coalesce(s.net, 0) AS net, coalesce(s.value, 0) AS value,
+               coalesce(s.orders, 0) AS orders,
+               coalesce(b.units, 0) AS returned_units, coalesce(b.net, 0) AS returned_net,
+               coalesce(b.orders, 0) AS returned_orders
+        FROM sold s FULL OUTER JOIN back b ON b.province = s.province AND b.ctls_category = s.ctls_category"""
+
+
+def quantity(net: Decimal, category: str) -> Decimal:
+    """Net content summed (g or mL, or seeds or plants) as CTLS takes it: kg to 3 decimals, or a count."""
+    if UNIT_OF.get(category, KG) == KG:
+        return (Decimal(net) / 1000).quantize(THREE, ROUND_HALF_UP)
+    return Decimal(net).quantize(Decimal("1"), ROUND_HALF_UP)
+
+
+def _sort_key(row: dict) -> tuple:
+    order = CATEGORY_ORDER.index(row["category"]) if row["category"] in CATEGORY_ORDER else len(CATEGORY_ORDER)
+    return (row["province"], order)
+
+
+def unclassified_skus(cur: Cursor, month: Month) -> int:
+    """SKUs sold or returned in the month whose class was taken from their category (none recorded)."""
+    return int(fetch_value(
+        cur,
+        """SELECT count(DISTINCT l.sku) FROM orders o JOIN order_lines l ON l.order_id = o.order_id
+           JOIN products p ON p.sku = l.sku LEFT JOIN product_classes pc ON pc.sku = l.sku
+           WHERE o.shipped_on >= ? AND o.shipped_on < ? AND o.status::VARCHAR IN ('Shipped', 'Delivered')
+             AND p.is_cannabis AND pc.sku IS NULL""",
+        [month.first_day, month.next_first_day]) or 0)
+
+
+def ctls_sales(cur: Cursor, month: Month) -> dict:
+    span = [month.first_day, month.next_first_day]
+    rows = []
+    for (province, category, units, net, value, orders, r_units, r_net, r_orders) in cur.execute(
+            ctls_sales_sql(), span + span).fetchall():
+        rows.append({
+            "province": province, "province_name": PROVINCES.get(province, province), "category": category,
+            "unit": UNIT_OF.get(category, KG), "units": int(units), "quantity": quantity(net, category),
+            "value": Decimal(value).quantize(CENTS, ROUND_HALF_UP), "orders": int(orders),
+            "returned_units": int(r_units), "returned_quantity": quantity(r_net, category),
+            "returned_orders": int(r_orders),
+        })
+    rows.sort(key=_sort_key)
+    return {"report": CTLS, "month": str(month), "rows": rows, "totals": _totals(rows),
+            "unclassified_skus": unclassified_skus(cur, month)}
+
+
+def _totals(rows: list[dict]) -> dict:
+    kg = [r for r in rows if r["unit"] == KG]
+    return {"units": sum(r["units"] for r in rows), "kg": sum((r["quantity"] for r in kg), Decimal("0.000")),
+            "value": sum((r["value"] for r in rows), Decimal("0.00")),
+            "returned_units": sum(r["returned_units"] for r in rows),
+            "returned_kg": sum((r["returned_quantity"] for r in kg), Decimal("0.000"))}
+
+
+# --- Health care practitioners -------------------------------------------------------------------------
+
+def practitioners(cur: Cursor, month: Month) -> dict:
+    day = month.last_day
+    found = cur.execute(
+        f"""SELECT v.prescriber, coalesce(pp.practitioner_licence, '') AS licence, count(*) AS clients,
+                   sum(v.grams_per_day) AS grams
+            FROM ({valid_clients_sql()}) v
+            LEFT JOIN prescription_practitioners pp ON pp.prescription_id = v.prescription_id
+            GROUP BY v.prescriber, licence ORDER BY v.prescriber, licence""",
+        [day, day]).fetchall()
+    rows = [{"practitioner": name, "licence": licence, "clients": int(clients),
+             "daily_grams": Decimal(grams).quantize(THREE, ROUND_HALF_UP),
+             "average_daily_grams": (Decimal(grams) / clients).quantize(THREE, ROUND_HALF_UP)}
+            for name, licence, clients, grams in found]
+    return {"report": PRACTITIONERS, "month": str(month), "last_day": day.isoformat(), "rows": rows,
+            "note": PRACTITIONERS_NOTE}
+
+
+COMPUTE = {S297: s297, CTLS: ctls_sales, PRACTITIONERS: practitioners}
+
+
+# --- What is behind a figure ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Behind:
+    noun: str          # "order" or "client"
+    ids: list[int]
+
+
+def behind(cur: Cursor, report: str, month: Month, key: tuple) -> Behind:
+    """The ids behind one figure. ``key``: for ``ctls-sales`` (province, category); for ``s297`` the figure's
+    name (``valid_registrations`` or ``documents_transferred_or_returned``); for ``practitioners``
+    (practitioner, licence)."""
+    span = [month.first_day, month.next_first_day]
+    if report == CTLS:
+        province, category = key
+        cat = category_sql(_class())
+        where_cat = f"coalesce({cat}, 'Extracts - other') = ?"
+        ids = [r[0] for r in cur.execute(
+            f"""SELECT DISTINCT o.order_id FROM orders o JOIN order_lines l ON l.order_id = o.order_id
+                JOIN products p ON p.sku = l.sku LEFT JOIN product_classes pc ON pc.sku = l.sku
+                JOIN clients c ON c.client_id = o.client_id
+                WHERE o.shipped_on >= ? AND o.shipped_on < ? AND o.status::VARCHAR IN ('Shipped', 'Delivered')
+                  AND p.is_cannabis AND c.province = ? AND {where_cat}
+                UNION
+                SELECT DISTINCT o.order_id FROM order_returns r JOIN order_return_lines rl ON rl.return_id = r.return_id
+                JOIN orders o ON o.order_id = rl.order_id JOIN products p ON p.sku = rl.sku
+                LEFT JOIN product_classes pc ON pc.sku = rl.sku JOIN clients c ON c.client_id = o.client_id
+                WHERE r.received_on >= ? AND r.received_on < ? AND p.is_cannabis AND c.province = ? AND {where_cat}
+                ORDER BY 1""",
+            [*span, province, category, *span, province, category]).fetchall()]
+        return Behind("order", ids)
+    if report == S297 and key == ("documents_transferred_or_returned",):
+        ids = [r[0] for r in cur.execute(
+            "SELECT DISTINCT client_id FROM medical_document_releases WHERE released_on >= ? AND released_on < ? "
+            "ORDER BY 1", span).fetchall()]
+        return Behind("client", ids)
+    day = month.last_day
+    if report == S297:
+        sql, params = f"SELECT client_id FROM ({valid_clients_sql()}) v ORDER BY 1", [day, day]
+    else:
+        name, licence = key
+        sql = (f"SELECT v.client_id FROM ({valid_clients_sql()}) v LEFT JOIN prescription_practitioners pp "
+               "ON pp.prescription_id = v.prescription_id WHERE v.prescriber = ? "
+               "AND coalesce(pp.practitioner_licence, '') = ? ORDER BY 1")
+        params = [day, day, name, licence]
+    return Behind("client", [r[0] for r in cur.execute(sql, params).fetchall()])
