@@ -26,8 +26,11 @@ from orders_core.orders.index import (
     OrderQuery,
     distinct_carriers,
 )
+from orders_core.reports.monthly.access import behind_for
+from orders_core.reports.monthly.figures import CTLS
 from orders_core.rules import formatting
 from orders_core.rules.dates import FIRST_DATE, LAST_DATE
+from orders_core.rules.refusals import Refused
 from orders_core.rules.roles import may, order_statuses
 from orders_core.storage.schema import SOURCES, STATUSES
 from ui import frame
@@ -36,7 +39,14 @@ from ui.components.pager import pager
 from ui.components.picking import render_picking_panel
 from ui.session import acting_person, cursor, database, download_for, viewer
 from ui.text import literal
-from ui.url_state import params_from_query, problems_sentence, query_from_params, shown
+from ui.url_state import (
+    figure_from_params,
+    figure_params,
+    params_from_query,
+    problems_sentence,
+    query_from_params,
+    shown,
+)
 
 ss = st.session_state
 DIRECTIONS = ("Descending", "Ascending")
@@ -51,6 +61,7 @@ def load_url(carriers: list[str]) -> None:
     unknown = [c for c in q.carriers if c not in carriers]
     problems += [f"carrier {shown(c)}" for c in unknown]
     q = replace(q, carriers=tuple(c for c in q.carriers if c in carriers))
+    problems += load_figure(params)
     ss.update({
         "orders_show": q.view, "orders_search": q.search, "orders_sort": q.sort,
         "orders_dir": DIRECTIONS[0] if q.descending else DIRECTIONS[1],
@@ -58,9 +69,42 @@ def load_url(carriers: list[str]) -> None:
         "orders_source": list(q.sources), "orders_from": q.created_from, "orders_to": q.created_to,
         "orders_page": q.page, "orders_size": q.page_size, "orders_url": params,
     })
-    ss["orders_signature"] = replace(q, page=1)
+    ss["orders_signature"] = with_figure(replace(q, page=1))
     if problems:
         ss["orders_url_problems"] = problems
+
+
+def load_figure(params: dict) -> list[str]:
+    """A link to the orders behind a figure of the monthly reports (the Reports page): the core lists them once,
+    when the link is opened (``orders_figure``: the figure and its Order IDs); what could not be used, for the
+    sentence."""
+    figure, problems = figure_from_params(params)
+    ss["orders_figure"] = None
+    if figure is not None:
+        try:
+            found = behind_for(cursor(), CTLS, figure.month, figure.key, dt.date.today(), viewer())
+        except Refused as exc:
+            problems.append(f"figure {shown(figure_params(figure)['figure'])} ({str(exc).rstrip('.')})")
+        else:
+            ss["orders_figure"] = (figure, tuple(found.ids))
+    return problems
+
+
+def with_figure(q: OrderQuery) -> OrderQuery:
+    """``q`` limited to the orders behind the linked figure, if any (archived or not)."""
+    linked = ss.get("orders_figure")
+    return q if linked is None else replace(q, order_ids=linked[1])
+
+
+def figure_banner() -> None:
+    """Which figure's orders are listed, and a way back to every order."""
+    linked = ss.get("orders_figure")
+    if linked is None:
+        return
+    said, clear = st.columns([6, 1], vertical_alignment="center")
+    said.info(f"The orders behind {literal(linked[0].label())}: shipped in the month or with a return received "
+              "in it, archived or not.", icon=":material/filter_alt:")
+    clear.button("Show every order", key="orders_figure_clear", on_click=ss.__setitem__, args=("orders_figure", None))
 
 
 def _natural_direction() -> None:
@@ -207,7 +251,8 @@ def main() -> None:
     head.title("Orders")
     if ss.get("orders_url_problems"):
         st.warning(problems_sentence(ss.pop("orders_url_problems")))
-    q = current_page(filters(carriers))
+    figure_banner()
+    q = current_page(with_figure(filters(carriers)))
     who = viewer()
     try:
         result = list_orders_for(cur, q, who)
@@ -221,6 +266,8 @@ def main() -> None:
         orders_menu(result.query, result.total)
     archive_messages()
     params = params_from_query(result.query)
+    if ss.get("orders_figure") is not None:
+        params.update(figure_params(ss["orders_figure"][0]))
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     ss["orders_url"] = params

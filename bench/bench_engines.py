@@ -1,4 +1,4 @@
-"""DuckDB and PostgreSQL side by side (issue 15) on the same demo data, 1,000,000 orders (``--orders``):
+"""DuckDB and PostgreSQL side by side on the same demo data, 1,000,000 orders (``--orders``):
 
 1. the Orders index interactions of ``bench_index`` (``orders_core.orders.index.list_orders``), median ms
    (goal on PostgreSQL: each under 50 ms);

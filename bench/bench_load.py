@@ -1,4 +1,4 @@
-"""Load bench (issue 15): simulated CSR sessions on real `streamlit run` servers, without a browser.
+"""Load bench: simulated CSR sessions on real `streamlit run` servers, without a browser.
 
 Each session speaks Streamlit's own WebSocket protocol, as the browser does: it connects, runs the
 Orders page signed in as the demo CSR, then every 0.5-2 s (random, seeded) types a search, switches the
@@ -9,7 +9,7 @@ p95 interaction time, the server processes' CPU seconds per interaction (utime +
 one PostgreSQL server, and two PostgreSQL servers on one database (sessions split between them), on
 100,000 demo orders (``--orders``). The same run measures ``bench/minimal_page.py`` (the same widgets
 and a 50-row table, nothing else) and prints the ratio of the Orders page's CPU per interaction to it
-(the issue's goal: within 1.3x). ``--quick``: 1 and 5 sessions, DuckDB and the minimal page only.
+(the goal: within 1.3x). ``--quick``: 1 and 5 sessions, DuckDB and the minimal page only.
 
 What Streamlit 1.67's server (streamlit/web/server/starlette/starlette_websocket.py) needs of a client:
 - ``ws://HOST:PORT/_stcore/stream``, binary frames only: a protobuf ``BackMsg`` each, ``ForwardMsg`` back.

@@ -5,7 +5,7 @@ Builds its own database (``orders_core.demo.generate.generate`` into a file unde
 for filtered views, and prints median and worst timings. Target: under 1 s for a one-year range.
 
 ``python -m bench.bench_metrics postgresql://...`` loads the same demo into that PostgreSQL database (an
-empty one: ``createdb``; ``orders_core.storage.bulk_load``) and times the same queries and pages there (the issue's
+empty one: ``createdb``; ``orders_core.storage.bulk_load``) and times the same queries and pages there (the
 goal there: under 2 s for a year).
 """
 
@@ -29,7 +29,7 @@ ORDERS = int(os.environ.get("BENCH_METRICS_ORDERS", "1000000"))
 ANCHOR = dt.date(2026, 11, 26)
 RUNS = 5
 TARGET_S = 1.0
-PG_TARGET_S = 2.0  # the issue's goal for PostgreSQL
+PG_TARGET_S = 2.0  # the goal for PostgreSQL
 
 
 def _build(path: Path) -> float:

@@ -1,7 +1,7 @@
 """Picking list of 500 orders (about 1,500 lines): preview, generate (snapshot + events + PDF), download again.
 
 Target: generating the list in under 5 s. Builds its own demo database under /tmp, then puts
-500 orders (those with the most lines) in Order Placed so the list is as big as the issue asks.
+500 orders (those with the most lines) in Order Placed so the list is as big as a busy day asks (500 orders).
 """
 
 from __future__ import annotations

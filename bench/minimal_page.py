@@ -1,4 +1,4 @@
-"""The load bench's yardstick (bench/bench_load.py, issue 15): a minimal Streamlit page with the Orders
+"""The load bench's yardstick (bench/bench_load.py): a minimal Streamlit page with the Orders
 page's widgets and a 50-row table, and nothing else: no database, no sign-in, no sidebar.
 
 The same labels as the Orders page ("Show", "Search", "Sort by", "Direction", "Next ›"), so the bench's

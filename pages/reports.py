@@ -8,6 +8,8 @@ Every figure and file comes from ``orders_core.reports.monthly`` (aggregated in 
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -18,11 +20,13 @@ from orders_core.reports.monthly.figures import CTLS, PRACTITIONERS, S297
 from orders_core.reports.monthly.months import Month, first_order_month
 from orders_core.rules import formatting
 from orders_core.rules.roles import may
-from ui import frame
+from ui import frame, url_state
+from ui.components.links import table_html
 from ui.session import acting_person, cursor, database, download_for, viewer
 from ui.text import literal
 
 ss = st.session_state
+CTLS_CAPTION = "CTLS sales for medical purposes (the Orders column opens the orders behind each row)"
 S297_LABELS = {
     "valid_registrations": "Clients with a valid registration on the last day (s. 297(1)(a))",
     "documents_transferred_or_returned": "Clients whose medical document was transferred or returned (s. 297(1)(b))",
@@ -119,12 +123,16 @@ def ctls_section(reports: monthly.MonthlyReports, today: dt.date) -> None:
     if not rows:
         st.info("No cannabis was shipped or returned in this month.")
     else:
-        st.dataframe(pd.DataFrame([{
-            "Province or territory": r["province"], "Category": r["category"], "Units sold": r["units"],
+        table = pd.DataFrame([{
+            "Province or territory": r["province"], "Category": r["category"], "Units sold": f"{r['units']:,}",
             "Quantity sold": f"{r['quantity']:f}", "Unit": r["unit"], "Value of sales": formatting.money(r["value"]),
-            "Units returned": r["returned_units"], "Quantity returned": f"{r['returned_quantity']:f}",
-            "Orders": r["orders"],
-        } for r in rows]), hide_index=True, width="stretch", key="ctls_table")
+            "Units returned": f"{r['returned_units']:,}", "Quantity returned": f"{r['returned_quantity']:f}",
+            "Orders": "", "_row": i,
+        } for i, r in enumerate(rows)])
+        st.html(table_html(table, [c for c in table.columns if c != "_row"], CTLS_CAPTION,
+                           {"Orders": lambda t: orders_link(reports.month, rows[t["_row"]])},
+                           numeric=("Units sold", "Quantity sold", "Value of sales", "Units returned",
+                                    "Quantity returned", "Orders")))
         t = f["totals"]
         st.markdown(f"Totals: **{t['units']:,}** units sold, **{t['kg']:f} kg**, **{formatting.money(t['value'])}**; "
                     f"**{t['returned_units']:,}** units returned ({t['returned_kg']:f} kg).")
@@ -143,6 +151,15 @@ def ctls_section(reports: monthly.MonthlyReports, today: dt.date) -> None:
         behind_button(f"Order IDs behind {picked} (CSV)", CTLS, reports.month, (row["province"], row["category"]),
                       today, "ctls_ids")
     submitted_panel(reports, CTLS, today)
+
+
+def orders_link(month: Month, row: dict) -> str:
+    """A link to the Orders index listing exactly the orders behind one CTLS row: the URL names the figure
+    (``url_state.figure_params``) and the index asks the core for its orders, archived or not."""
+    figure = url_state.FigureLink(month, row["province"], row["category"])
+    text = f"{row['orders']:,} sold" + (f", {row['returned_orders']:,} with returns" if row["returned_orders"] else "")
+    href = "./?" + urlencode(url_state.figure_params(figure))  # the index, relative to the app's root
+    return f'<a href="{escape(href)}" aria-label="Orders behind {escape(figure.label())}">{escape(text)}</a>'
 
 
 def practitioners_section(reports: monthly.MonthlyReports, today: dt.date) -> None:

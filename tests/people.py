@@ -1,4 +1,4 @@
-"""People for tests: who acts is a ``Person`` (issue 12), never a typed name.
+"""People for tests: who acts is a ``Person``, never a typed name.
 
 ``acting(name)`` is a member of staff with the role that may make every write of the role table but
 the staff list (the Operations Manager), so a test about another rule is not refused for its role;

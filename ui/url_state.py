@@ -3,9 +3,9 @@
 Pure functions (no Streamlit): ``*_from_params`` read what a URL says, keeping what they can and
 listing what they had to drop (``problems_sentence`` says it in one sentence); ``params_from_*`` write
 the non-default parts. The Orders index's parameters are written only here, also for the links other
-pages make to it (``orders_link``).
+pages make to it (``orders_link``, ``figure_params``).
 
-What a URL may hold (issue 11): a value longer than ``MAX_PARAM_CHARS`` characters is dropped as a
+What a URL may hold: a value longer than ``MAX_PARAM_CHARS`` characters is dropped as a
 whole (no field needs more; a search longer than that is not a search); a value is named in the
 sentence by at most ``SHOWN_CHARS`` of its characters; numbers and dates are ASCII digits only (a
 Unicode digit such as '٣' or '²' is not a number here); dates lie in orders_core.rules.dates' range. A key
@@ -20,7 +20,11 @@ from dataclasses import dataclass
 
 from orders_core.orders.index import NATURAL_DESCENDING, PAGE_SIZES, SORTS, VIEWS, OrderQuery
 from orders_core.reports.metrics import CUSTOM, GRAINS, PRESETS, MetricsFilter
+from orders_core.reports.monthly.categories import CATEGORY_ORDER
+from orders_core.reports.monthly.figures import CTLS
+from orders_core.reports.monthly.months import Month, parse_month
 from orders_core.rules.dates import parse_date
+from orders_core.rules.fields import PROVINCES
 from orders_core.storage.schema import CATEGORIES, SOURCES, STATUSES
 from ui.text import literal
 
@@ -164,6 +168,51 @@ def orders_link(f: MetricsFilter, *, first_day: dt.date | None = None, last_day:
         statuses=tuple(statuses), sources=(source,) if source else tuple(f.sources),
         carriers=(carrier,) if carrier else tuple(f.carriers),
     ))
+
+
+# --- The orders behind a figure of the monthly reports ----------------------------------------------
+
+FIGURE_PARAM = "figure"
+FIGURE_SEP = ":"
+
+
+@dataclass(frozen=True)
+class FigureLink:
+    """A row of a month's CTLS sales (its province or territory and category) whose orders the index lists:
+    ``figure=ctls-sales:2026-10:ON:Dried``. The index asks the core for its orders (``behind_for``), so the
+    URL names the figure, never its (possibly thousands of) Order IDs."""
+
+    month: Month
+    province: str
+    category: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.province, self.category)
+
+    def label(self) -> str:
+        return f"CTLS sales, {self.month.label()}, {self.province} / {self.category}"
+
+
+def figure_params(link: FigureLink) -> dict[str, str]:
+    """The Orders index's URL parameter for the orders behind ``link``."""
+    return {FIGURE_PARAM: FIGURE_SEP.join((CTLS, str(link.month), link.province, link.category))}
+
+
+def figure_from_params(params: Mapping[str, str]) -> tuple[FigureLink | None, list[str]]:
+    """The figure a URL names (``figure_params``), or None; and what could not be used (for one sentence).
+    Whether the month can be reported (over, not before the first order) is the core's to say."""
+    problems: list[str] = []
+    raw = _usable({k: v for k, v in params.items() if k == FIGURE_PARAM}, problems).get(FIGURE_PARAM)
+    if not raw:
+        return None, problems
+    parts = raw.split(FIGURE_SEP)
+    try:
+        if len(parts) != 4 or parts[0] != CTLS or parts[2] not in PROVINCES or parts[3] not in CATEGORY_ORDER:
+            raise ValueError(raw)
+        return FigureLink(parse_month(parts[1]), parts[2], parts[3]), problems
+    except ValueError:  # InvalidMonth is one too
+        return None, [*problems, f"figure {shown(raw)}"]
 
 
 # --- The Metrics page -----------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from the regulatory class and the net content (``orders_core.equivalents``, Sche
 Price changes keep their history (``product_prices``); orders keep the price on their lines.
 Every change is a ``product_events`` row; nothing is deleted (a product is made inactive instead).
 
-Decisions (the issue is silent) on classes and Schedule 3:
+Decisions on classes and Schedule 3 (where the requirements are silent):
 - dried -> dried (1 g = 1 g); fresh -> fresh (5 g); edible solid -> solid (15 g); edible non-solid,
   extract for ingestion (oils, softgels) and topical -> non-solid (70 g; 1 mL counts as 1 g);
   extract for inhalation -> concentrate (0.25 g); seeds -> 1 g per seed; plants -> 1 g per plant

@@ -5,7 +5,7 @@ One line per row, newest first, tab-separated: when, who ("Name (email)"), their
 opened in words ("client 1001's profile", "order 100123 (client 1001)", "the Metrics report:
 ...", "export Orders CSV, 4,529 rows: view All; status Shipped").
 
-Decisions the issue left open:
+Decisions the requirements left open:
 - The filters combine (all must hold); with none, the whole log is printed. ``--client`` finds the
   client's profile and order openings (an export is not one client's: see ``staff.access_log``).
 - The rows are read from the database a page at a time, up to the last row recorded when the command

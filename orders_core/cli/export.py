@@ -6,7 +6,7 @@ which checks the person against the staff list and the role table (``export_csv`
 Administrator) and records the export in the access log (who, when, the filter in words, how many rows),
 exactly as the page's download does.
 
-Decisions the issue left open:
+Decisions the requirements left open:
 - The filters are the index's: ``--view`` (All, Unverified, Archived; default All), ``--status``,
   ``--carrier`` and ``--source`` (each repeatable), ``--from`` / ``--to`` (the created dates, both
   included) and ``--search`` (the index's search box). Rows come in the index's default order, newest

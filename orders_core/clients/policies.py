@@ -1,7 +1,7 @@
 """Coverage policies: an insurer or Veterans Affairs Canada pays a share of covered products, up to a
 dollar and/or gram maximum per 30-day period (``orders_core.orders.ordering`` applies them). Add and end.
 
-Decisions (the issue is silent):
+Decisions (where the requirements are silent):
 - The share is typed as a percentage (more than 0, at most 100); at least one maximum (dollars or
   grams per period) is given; valid until is optional (open-ended) and not before valid from.
 - Ending a policy sets valid until to the chosen day (the event keeps the previous end); a policy ended before

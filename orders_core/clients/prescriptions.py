@@ -2,7 +2,7 @@
 
 The 30-day periods and the allowance follow from the document in force (``orders_core.clients.records``).
 
-Decisions (the issue is silent):
+Decisions (where the requirements are silent):
 - The daily quantity is more than 0 and at most 150 g of dried cannabis a day, two decimals.
 - A document is valid at most one year: valid until is on or after valid from and no later than
   the same day a year later.

@@ -1,7 +1,7 @@
 """Clients' registration records (Cannabis Regulations Part 14): register, edit, approve, expire,
 reinstate. Every write records a ``client_events`` row (who, when, what changed); nothing is deleted.
 
-Decisions (the issue is silent):
+Decisions (where the requirements are silent):
 - A contact is an email or a phone number (at least one); no minimum age (minors may be registered
   clients through a responsible adult), but the date of birth is in the past and after 1900.
 - The registration date is required and not in the future; a new registration is Pending

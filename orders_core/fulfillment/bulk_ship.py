@@ -16,13 +16,13 @@ shipped with the module:
 Rules (decisions):
 - Row numbers are the spreadsheet's (the header is row 1). Column names match without regard to case or
   spaces around them; a column the map needs and the file lacks refuses the file in one sentence.
-- Each row is checked as Mark as Shipped / Mark as Delivered checks one order (``orders.lifecycle``: the
-  order exists, is in the right status and not archived, the carrier is ours, the tracking number has 4 to
-  40 letters, digits or dashes, the date is neither in the future nor before the order was created or
-  shipped) and an Order ID may appear once per file. Any problem: nothing is written and every problem is
-  listed with its row, column, value and reason.
+- Each row is checked as Mark as Shipped / Mark as Delivered checks one order (``orders.bulk_lifecycle``
+  with ``orders.lifecycle``'s own checks: the order exists, is in the right status and not archived, the
+  carrier is ours, the tracking number has 4 to 40 letters, digits or dashes, the date is neither in the
+  future nor before the order was created or shipped) and an Order ID may appear once per file. Any
+  problem: nothing is written and every problem is listed with its row, column, value and reason.
 - A date is YYYY-MM-DD (also YYYY/MM/DD or YYYYMMDD, as the tools write it); an empty date is today.
-- Everything is written in one transaction by ``lifecycle.apply_bulk`` (one 'status' event per order, as
+- Everything is written in one transaction by ``bulk_lifecycle.apply_bulk`` (one 'status' event per order, as
   one Mark as Shipped writes); a dry run checks everything, database included, and writes nothing.
 """
 
@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from orders_core.orders.lifecycle import BulkItem, apply_bulk, bulk_problems, normalise_tracking
+from orders_core.orders.bulk_lifecycle import BulkItem, apply_bulk, bulk_problems
+from orders_core.orders.lifecycle import normalise_tracking
 from orders_core.rules.dates import check_date
 from orders_core.rules.parsing import id_in
 from orders_core.rules.refusals import Refused

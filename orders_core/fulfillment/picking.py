@@ -16,6 +16,11 @@ What is kept
     a kept list reprints exactly what the associate was given even after orders ship, bins move
     or lots change.
 
+The grams of each order are printed against the client's per-order shipment cap, except for a
+replacement (``orders.replaces_return_id``, set when it is created and never changed): Cannabis
+Regulations s. 293 holds it to ``allowance.REPLACEMENT_LIMIT_GRAMS`` instead (``rules.allowance``), so
+it is printed against that limit and a replacement over the client's cap is not stopped.
+
 The licence holder's name on every page comes from ``ORDERS_LICENCE_HOLDER`` (default
 "Demo Licence Holder Inc."), or the ``licence_holder`` argument.
 """
@@ -310,9 +315,11 @@ def _load(cur: Cursor, number: int) -> tuple[_Meta, list[_Order]]:
     meta = _Meta(head[0], head[1], head[2], head[3] or licence_holder_name())
     rows = cur.execute(
         """
-        SELECT order_id, client_id, client_name, address_line1, address_line2, city, province, postal_code,
-               carrier, grams_per_day, sku, product, brand, is_cannabis, lot_number, bin_location, units, grams
-        FROM picking_list_lines WHERE picking_list_id = ? ORDER BY order_id, bin_location, line_no
+        SELECT l.order_id, l.client_id, l.client_name, l.address_line1, l.address_line2, l.city, l.province,
+               l.postal_code, l.carrier, l.grams_per_day, l.sku, l.product, l.brand, l.is_cannabis, l.lot_number,
+               l.bin_location, l.units, l.grams, o.replaces_return_id
+        FROM picking_list_lines l LEFT JOIN orders o ON o.order_id = l.order_id
+        WHERE l.picking_list_id = ? ORDER BY l.order_id, l.bin_location, l.line_no
         """,
         [int(number)],
     ).fetchall()
@@ -320,6 +327,6 @@ def _load(cur: Cursor, number: int) -> tuple[_Meta, list[_Order]]:
     for r in rows:
         if not orders or orders[-1].order_id != r[0]:
             address = [", ".join(p for p in (r[3], r[4]) if p), f"{r[5]} {r[6]}  {r[7]}"]
-            orders.append(_Order(r[0], r[1], r[2], address, r[8], r[9]))
+            orders.append(_Order(r[0], r[1], r[2], address, r[8], r[9], replaces_return_id=r[18]))
         orders[-1].lines.append(_Line(*r[10:16], int(r[16]), Decimal(r[17])))
     return meta, orders

@@ -15,7 +15,12 @@ from pathlib import Path
 from fpdf import FPDF
 
 from orders_core.rules import formatting
-from orders_core.rules.allowance import DAYS_PER_PERIOD, SHIPMENT_CAP_GRAMS, shipment_cap
+from orders_core.rules.allowance import (
+    DAYS_PER_PERIOD,
+    REPLACEMENT_LIMIT_GRAMS,
+    SHIPMENT_CAP_GRAMS,
+    shipment_cap,
+)
 
 FONT_DIR = Path(__file__).parent / "fonts"
 
@@ -49,6 +54,7 @@ class _Order:
     carrier: str | None
     grams_per_day: Decimal | None
     lines: list[_Line] = field(default_factory=list)
+    replaces_return_id: int | None = None  # a replacement (s. 293): its own limit, not the prescription's cap
 
     @property
     def units(self) -> int:
@@ -340,6 +346,12 @@ def _cap_sentence(order: _Order) -> tuple[str, bool]:
     if not order.has_cannabis:
         return "No cannabis in this order (accessories only): no prescription cap applies.", False
     grams = f"Dried-cannabis equivalent: {grams_text(order.grams)} g"
+    if order.replaces_return_id is not None:  # s. 293: held to its own limit, not the per-order shipment cap
+        limit = f"{grams_text(REPLACEMENT_LIMIT_GRAMS)} g a replacement may hold"
+        why = f"return {order.replaces_return_id}, Cannabis Regulations s. 293"
+        if order.grams > REPLACEMENT_LIMIT_GRAMS:
+            return f"{grams}: OVER the {limit} ({why}).", True
+        return f"{grams} of the {limit} ({why}: no per-order cap).", False
     cap = order.cap
     if cap is None:
         return f"{grams}; the client has no active prescription on file.", True

@@ -14,7 +14,7 @@ file updates rows instead of duplicating them:
 - policies: the client's number, the insurer and ``valid_from``;
 - products: the SKU.
 
-Decisions (the issue is silent):
+Decisions (where the requirements are silent):
 - Row numbers are the spreadsheet's: the header is row 1, the first client row 2.
 - UTF-8 with or without a byte-order mark; any other encoding is refused in one sentence. A header
   with more ';' than ',' is read as semicolon-separated (French-Canadian Excel's CSV).

@@ -7,7 +7,7 @@ The file: a JSON list (or ``{"orders": [...]}``) of
 ``{"portal_order_id": "W-1001", "client_number": "A-10442" (or "client_id": 1001),
 "placed_at": "2026-11-20T14:03:00", "carrier": "Canada Post", "lines": [{"sku": "FL-PK-035", "units": 2}]}``.
 
-Decisions (the issue is silent):
+Decisions (where the requirements are silent):
 - A file that cannot be used (an unknown client or SKU, a bad quantity or time, an unknown carrier,
   a portal id twice in the file) writes nothing and lists every problem; an order the rules refuse
   (allowance, cap, registration, prescription) is imported Unverified with its reasons.
@@ -15,8 +15,9 @@ Decisions (the issue is silent):
 - The review is set-based for speed (100,000 orders): clients, documents, policies and products are
   read once; then the import holds the ``allowance_ledger`` rows of every client and period its
   orders touch (``allowance_ledger.claim``, one statement for all the keys) before it reads the
-  grams and the per-policy coverage (dollars, grams: ``order_coverage`` rows) already used, so a
-  concurrent CSR order for one of those clients and periods conflicts with it and is re-checked.
+  grams and the per-policy coverage (dollars net of refunds, and grams: ``coverage.policy_usage_by_period``,
+  the one reading order creation uses too) already used, so a concurrent CSR order for one of those
+  clients and periods conflicts with it and is re-checked.
   Each order, in the order it was placed, then goes through the one rule set: ordering's
   ``order_totals``, ``order_coverage`` (per policy, as ``ordering.review_order``), the client
   checks, and ``allowance.order_reasons``; the orders of the file count against the allowance and
@@ -46,6 +47,7 @@ from orders_core.intake.importing import ImportRefused, decode
 from orders_core.intake.writers import BadCell, FileReport
 from orders_core.orders import allowance_ledger
 from orders_core.orders.allowance_ledger import PeriodKey
+from orders_core.orders.coverage import policy_usage_by_period
 from orders_core.orders.drafts import OrderReview, PricedLine, _client_reasons
 from orders_core.orders.ordering import describe_creation
 from orders_core.orders.totals import PolicyUse, order_coverage, order_totals
@@ -272,12 +274,8 @@ class _Book:
                     FROM ({key_sql}) k JOIN orders o ON {in_period} GROUP BY k.client_id, k.period_start""",
                 [*key_params, released]).fetchall():
             self.periods[(client_id, start)] = Decimal(grams)
-        for client_id, start, policy_id, dollars, grams in cur.execute(
-                f"""SELECT k.client_id, k.period_start, c.policy_id, sum(c.amount), sum(c.grams)
-                    FROM ({key_sql}) k JOIN orders o ON {in_period} JOIN order_coverage c USING (order_id)
-                    GROUP BY k.client_id, k.period_start, c.policy_id""",
-                [*key_params, released]).fetchall():
-            self.policies[(client_id, start, policy_id)] = [Decimal(dollars), Decimal(grams)]
+        used = policy_usage_by_period(cur, [(k.client_id, k.start, k.end) for k in keys])
+        self.policies.update({key: list(paid) for key, paid in used.items()})  # net of refunds, as ordering reads
 
     def grams_in(self, client_id: int, start: dt.date) -> Decimal:
         return self.periods.get((client_id, start), ZERO)

@@ -1,4 +1,4 @@
-"""What the Orders index shows each role (issue 12), as data the pages pass on, never a rule in a page.
+"""What the Orders index shows each role, as data the pages pass on, never a rule in a page.
 
 The role table (``roles``) says a Fulfillment Associate sees "orders in Order Placed, Shipped,
 Delivered; shipping fields only". For the index that is:
@@ -86,8 +86,10 @@ def describe_query(q: OrderQuery) -> str:
         said.append(f"created {q.created_from or '…'} to {q.created_to or '…'}")
     if q.client_id is not None:
         said.append(f"client {q.client_id}")
-    if q.order_ids:
-        said.append(f"orders {', '.join(map(str, q.order_ids))}")
+    if q.order_ids is not None:  # a figure's orders may be thousands: the first ten and how many more
+        more = len(q.order_ids) - 10
+        said.append(f"orders {', '.join(map(str, q.order_ids[:10])) or 'none'}"
+                    + (f" and {more:,} more" if more > 0 else ""))
     if q.search.strip():
         said.append(f"search {q.search.strip()[:200]!r}")
     return "; ".join(said)

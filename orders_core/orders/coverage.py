@@ -5,7 +5,7 @@ orders carry no coverage, so no rows), read by the Order Profile, the Metrics in
 the orders CSV export and the policy maximums of later orders. ``orders.coverage_amount`` is
 always the sum of the order's rows (``orders-core check`` verifies it).
 
-Decisions (the issue is silent): every policy valid on the order's day gets a row, also when it
+Decisions (where the requirements are silent): every policy valid on the order's day gets a row, also when it
 pays $0.00 (its period maximum is used up), so the profile can say why. An Edit rewrites the
 amounts in place; a policy that no longer applies keeps its row at $0.00 (nothing is deleted), and
 the 'edited' event keeps the Total Due before and after.
@@ -67,18 +67,37 @@ def policy_usage(
 ) -> dict[int, tuple[Decimal, Decimal]]:
     """Per policy: dollars and grams it paid for the client's other non-cancelled orders from start to end; dollars
     net of what refunds gave back to it (``orders_core.returns.refunds``)."""
+    used = policy_usage_by_period(cur, [(client_id, start, end)], exclude_order_id)
+    return {policy_id: paid for (_, _, policy_id), paid in used.items()}
+
+
+def policy_usage_by_period(
+    cur: Cursor, periods: Sequence[tuple[int, dt.date, dt.date]], exclude_order_id: int | None = None,
+) -> dict[tuple[int, dt.date, int], tuple[Decimal, Decimal]]:
+    """Per (client, period start, policy): dollars and grams the policy paid for the client's counted orders
+    (``allowance.COUNTED_SQL``) created in the period, ``exclude_order_id`` left out; dollars net of what
+    refunds gave back to it (``orders_core.returns.refunds``). ``periods``: (client_id, first day, last day).
+    The one reading of a policy's period total: order creation, Edit and Verify (``policy_usage``) and the
+    portal import (all its clients and periods in one statement)."""
+    if not periods:
+        return {}
     rows = cur.execute(
         f"""
-        SELECT c.policy_id, sum(c.amount) - coalesce(sum((SELECT sum(r.amount) FROM order_refund_policies r
-                                   WHERE r.order_id = c.order_id AND r.policy_id = c.policy_id)), 0), sum(c.grams)
-        FROM order_coverage c JOIN orders o USING (order_id)
-        WHERE o.client_id = ? AND o.{COUNTED_SQL} AND o.order_id IS DISTINCT FROM ?
-          AND o.created_at >= ?::DATE AND o.created_at < ?::DATE + INTERVAL '1 day'
-        GROUP BY c.policy_id
+        SELECT k.client_id, k.period_start, c.policy_id, sum(c.amount) - coalesce(sum(r.amount), 0), sum(c.grams)
+        FROM (SELECT unnest(?::INTEGER[]) AS client_id, unnest(?::DATE[]) AS period_start,
+                     unnest(?::DATE[]) AS period_end) k
+        JOIN orders o ON o.client_id = k.client_id AND o.created_at >= k.period_start
+                     AND o.created_at < k.period_end + INTERVAL '1 day'
+                     AND o.{COUNTED_SQL} AND o.order_id IS DISTINCT FROM ?
+        JOIN order_coverage c ON c.order_id = o.order_id
+        LEFT JOIN (SELECT order_id, policy_id, sum(amount) AS amount FROM order_refund_policies
+                   GROUP BY order_id, policy_id) r ON r.order_id = c.order_id AND r.policy_id = c.policy_id
+        GROUP BY k.client_id, k.period_start, c.policy_id
         """,
-        [client_id, list(RELEASED_STATUSES), exclude_order_id, start, end],
+        [[p[0] for p in periods], [p[1] for p in periods], [p[2] for p in periods], list(RELEASED_STATUSES),
+         exclude_order_id],
     ).fetchall()
-    return {pid: (Decimal(d), Decimal(g)) for pid, d, g in rows}
+    return {(cid, day, pid): (Decimal(d), Decimal(g)) for cid, day, pid, d, g in rows}
 
 
 def coverage_by_order(cur: Cursor, order_ids: Sequence[int]) -> dict[int, str]:

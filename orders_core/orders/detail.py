@@ -1,6 +1,6 @@
 """Everything the Order Profile shows: the s.289 purchase-order record, money, shipping, lines, events.
 
-Who sees what (issue 12's role table; ``get_order(cur, order_id, person)`` decides, pages only draw it):
+Who sees what (the role table; ``get_order(cur, order_id, person)`` decides, pages only draw it):
 - A role that may see client records (CSR, Operations Manager, Administrator): the whole order, with
   the s. 289 record (the client's date of birth), money and coverage, lines with prices, and the event
   history, each event's author as "Name (email)" as they were then.

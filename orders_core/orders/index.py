@@ -3,7 +3,7 @@
 Every piece of user text reaches the database as a parameter. Search uses the dialect's ``contains``
 on lower-cased, accent-stripped text, so ``%`` and ``_`` are plain characters, not wildcards.
 
-The SQL is written once for DuckDB and PostgreSQL (issue 15); what differs goes through
+The SQL is written once for DuckDB and PostgreSQL; what differs goes through
 ``dialect.of(cur)``: ``contains``, ``fold`` (the carriers' names) and ``list_of`` (the matching
 clients and carriers as one array parameter), ``enum_in`` (a status list), ``search_in_one_scan`` (DuckDB
 gathers a search's matches once, then counts and pages them; PostgreSQL counts and pages them with two
@@ -12,7 +12,7 @@ are the same on both. The DuckDB SQL is the SQL it was before (but ``INTERVAL '1
 ``INTERVAL 1 DAY``), so its plans are unchanged. On PostgreSQL the result of ``iter_orders`` is read to
 the client when the query runs (the adapter's cursor), so an export holds its rows in memory there.
 
-Decisions (the issue is silent):
+Decisions (where the requirements are silent):
 - Each sort has a natural first direction (``NATURAL_DESCENDING``): newest first, highest Order ID
   first, Status in lifecycle order (Unverified first, Cancelled last: the status ENUM's order).
 - Search words may come in any order: each word must be in the client's name ("Côté François").
@@ -23,6 +23,8 @@ Decisions (the issue is silent):
   (``rules.parsing.linked_id``). A tracking number is looked for as the carrier prints it, spaces and
   dashes and all: without its spaces (as it is stored, ``lifecycle.normalise_tracking``) and without its
   dashes too ("1Z 999-AA1" finds "1Z999AA1...").
+- A query naming its orders (``order_ids``: the orders behind a figure of the monthly reports) lists exactly
+  those, archived or not, in the All view too (archiving hides an order from daily work; it still counts).
 - The Returns view lists every order something came back of (archived or not); the Returns column says
   "Returned" (every unit came back) or "Partly returned"; the Status column keeps the lifecycle status. The
   export adds the units returned and the money refunded to the client and to insurers.
@@ -35,7 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -85,7 +87,7 @@ class OrderQuery:
     created_from: dt.date | None = None
     created_to: dt.date | None = None
     client_id: int | None = None
-    order_ids: tuple[int, ...] = field(default=())
+    order_ids: tuple[int, ...] | None = None  # exactly these orders (even none), archived or not in All
     page: int = 1
     page_size: int = 50
     visible_statuses: tuple[str, ...] | None = None  # the statuses the role may see (access.py); None: all
@@ -125,7 +127,8 @@ def _where(cur: Cursor, q: OrderQuery) -> tuple[str, list]:
     elif q.view == "Returns":  # every order something came back of, archived or not
         clauses.append("o.order_id IN (SELECT order_id FROM order_return_state WHERE units_returned > 0)")
     else:
-        clauses.append("o.archived_at IS NULL")
+        if q.order_ids is None:  # a list of orders (those behind a report figure) keeps its archived ones
+            clauses.append("o.archived_at IS NULL")
         if q.view == "Unverified":
             clauses.append("o.status = 'Unverified'")
     d = dialect.of(cur)
@@ -149,7 +152,7 @@ def _where(cur: Cursor, q: OrderQuery) -> tuple[str, list]:
     if q.client_id is not None:
         clauses.append("o.client_id = ?")
         params.append(q.client_id)
-    if q.order_ids:
+    if q.order_ids is not None:
         clause, value = in_list("o.order_id", q.order_ids, "BIGINT")
         clauses.append(clause)
         params += value

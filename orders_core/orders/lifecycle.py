@@ -25,8 +25,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-import pandas as pd
-
 from orders_core.orders import allowance_ledger
 from orders_core.orders.coverage import write_coverage
 from orders_core.orders.drafts import DraftLine, OrderDraft, OrderRefused, review_order
@@ -108,8 +106,42 @@ def _load(cur: Cursor, order_id: int) -> _Order:
         [order_id],
     )
     if row is None:
-        raise LifecycleError([f"There is no order {order_id}."])
+        raise LifecycleError([no_order(order_id)])
     return _Order(*row)
+
+
+# The refusal sentences, one place for one order (below) and many at once (``bulk_lifecycle``).
+def no_order(order_id: int) -> str:
+    return f"There is no order {order_id}."
+
+
+def status_refusal(order_id: int, status: str, archived: bool, action: str) -> str | None:
+    """Why ``action`` is refused for an order in ``status`` (archived or not), or ``None``."""
+    starts, _ = TRANSITIONS[action]
+    if status not in starts:
+        return (f"Order {order_id} is {status}; '{action}' is only possible for orders that are "
+                f"{' or '.join(starts)}.")
+    if archived:
+        return f"Order {order_id} is archived; unarchive it before '{action}'."
+    return None
+
+
+def day_refusal(day: dt.date, what: str, earliest: dt.date | None, today: dt.date) -> str | None:
+    """Why the ``what`` date ``day`` is refused (in the future, or before ``earliest``), or ``None``."""
+    if day > today:
+        return f"The {what} date {day:%Y-%m-%d} is in the future."
+    if earliest and day < earliest:
+        return f"The {what} date {day:%Y-%m-%d} is before {earliest:%Y-%m-%d}."
+    return None
+
+
+def tracking_refusal(tracking: str) -> str | None:
+    """Why a (normalised, non-empty) tracking number is refused, or ``None``."""
+    return None if TRACKING_PATTERN.match(tracking) else "A tracking number has 4 to 40 letters, digits or dashes."
+
+
+def unknown_carrier(carrier: str) -> str:
+    return f"'{carrier[:40]}' is not one of our carriers."
 
 
 def _check(order: _Order, action: str, expected_version: int | None) -> str:
@@ -124,15 +156,10 @@ def _check(order: _Order, action: str, expected_version: int | None) -> str:
             f"Order {order.order_id} was changed by someone else since you opened it (it is now "
             f"{order.status}); nothing was changed. Reload the order and try again."
         ])
-    starts, to = TRANSITIONS[action]
-    if order.status not in starts:
-        raise LifecycleError([
-            f"Order {order.order_id} is {order.status}; '{action}' is only possible for orders that are "
-            f"{' or '.join(starts)}."
-        ])
-    if order.archived:
-        raise LifecycleError([f"Order {order.order_id} is archived; unarchive it before '{action}'."])
-    return to
+    refused = status_refusal(order.order_id, order.status, order.archived, action)
+    if refused:
+        raise LifecycleError([refused])
+    return TRANSITIONS[action][1]
 
 
 def _transition(
@@ -182,10 +209,8 @@ def _day(value: dt.date | None, what: str, earliest: dt.date | None, today: dt.d
     day = value or today
     if not isinstance(day, dt.date):
         reasons.append(f"The {what} date is not a date.")
-    elif day > today:
-        reasons.append(f"The {what} date {day:%Y-%m-%d} is in the future.")
-    elif earliest and day < earliest:
-        reasons.append(f"The {what} date {day:%Y-%m-%d} is before {earliest:%Y-%m-%d}.")
+    elif refused := day_refusal(day, what, earliest, today):
+        reasons.append(refused)
     return day
 
 
@@ -329,15 +354,15 @@ def ship_order(
     tracking = normalise_tracking(tracking_number)
     if not tracking:
         reasons.append("Enter the tracking number.")
-    elif not TRACKING_PATTERN.match(tracking):
-        reasons.append("A tracking number has 4 to 40 letters, digits or dashes.")
+    elif refused := tracking_refusal(tracking):
+        reasons.append(refused)
     if reasons:
         raise LifecycleError(reasons)
 
     def apply(cur: Cursor, order: _Order) -> tuple[dict, str, str]:
         problems: list[str] = []
         if not fetch_value(cur, "SELECT count(*) FROM carriers WHERE name = ?", [carrier]):
-            problems.append(f"'{carrier[:40]}' is not one of our carriers.")
+            problems.append(unknown_carrier(carrier))
         day = _day(shipped_on, "shipped-on", order.created_on, today, problems)
         if problems:
             raise LifecycleError(problems)
@@ -378,88 +403,3 @@ def cancel_order(
         return {"cancel_reason": text}, "status", f"{order.status} → Cancelled: {text}{back}"
 
     return _transition(db, order_id, actor, "Cancel", expected_version, apply)
-
-
-# --------------------------------------------------------------------------- many orders at once
-# Mark as Shipped / Delivered for a carrier's file (``fulfillment.bulk_ship``): the checks and writes of
-# ``ship_order`` / ``deliver_order`` (status, archive, dates, carrier, tracking; version + 1, one 'status'
-# event each, the same words), set-based in the caller's transaction: thousands of orders, all or nothing.
-_DAY_WORD = {"Mark as Shipped": "shipped-on", "Mark as Delivered": "delivered-on"}
-
-
-@dataclass(frozen=True)
-class BulkItem:
-    row: int  # the file's row, for the problem report
-    order_id: int
-    day: dt.date
-    carrier: str = ""
-    tracking: str = ""
-
-
-def bulk_problems(cur: Cursor, action: str, items: Sequence[BulkItem], today: dt.date) -> list[tuple[int, str]]:
-    """(row, sentence) for every item ``action`` refuses, as the one-order action says it; the items stay
-    staged (``bulk_items``) for ``apply_bulk`` in the same transaction."""
-    starts, _ = TRANSITIONS[action]
-    ship, word = action == "Mark as Shipped", _DAY_WORD[action]
-    frame = pd.DataFrame({
-        "row_no": pd.array([it.row for it in items], dtype="int64"),
-        "order_id": pd.array([it.order_id for it in items], dtype="int64"),
-        **{c: pd.array(v, dtype="str") for c, v in (
-            ("day", [it.day.isoformat() for it in items]), ("carrier", [it.carrier for it in items]),
-            ("tracking", [it.tracking for it in items]),
-            ("details", [shipped_details(it.day, it.carrier, it.tracking) if ship else delivered_details(it.day)
-                         for it in items]))},
-    })
-    d = dialect.of(cur)
-    with d.frame_table(cur, "bulk_frame", frame, {"row_no": "BIGINT", "order_id": "BIGINT"}):
-        cur.execute(d.temp_table_as("bulk_items", "SELECT row_no, order_id, day::DATE AS day, carrier, tracking, "
-                                                  "details FROM bulk_frame"))
-    rows = cur.execute(
-        """
-        SELECT s.row_no, s.order_id, s.day, s.carrier, s.tracking, s.carrier IN (SELECT name FROM carriers),
-               o.status::VARCHAR, o.archived_at IS NOT NULL, o.created_at::DATE, o.shipped_on
-        FROM bulk_items s LEFT JOIN orders o ON o.order_id = s.order_id ORDER BY s.row_no
-        """
-    ).fetchall()
-    problems: list[tuple[int, str]] = []
-    for row, order_id, day, carrier, tracking, known, status, archived, created, shipped in rows:
-        why = []
-        if ship and not known:
-            why.append(f"'{carrier[:40]}' is not one of our carriers.")
-        if ship and not TRACKING_PATTERN.match(tracking):
-            why.append("A tracking number has 4 to 40 letters, digits or dashes.")
-        if day > today:
-            why.append(f"The {word} date {day:%Y-%m-%d} is in the future.")
-        earliest = created if ship else shipped
-        if status is None:
-            why.append(f"There is no order {order_id}.")
-        elif status not in starts:
-            why.append(f"Order {order_id} is {status}; '{action}' is only possible for orders that are "
-                       f"{' or '.join(starts)}.")
-        elif archived:
-            why.append(f"Order {order_id} is archived; unarchive it before '{action}'.")
-        elif earliest and day < earliest:
-            why.append(f"The {word} date {day:%Y-%m-%d} is before {earliest:%Y-%m-%d}.")
-        problems += [(row, w) for w in why]
-    return problems
-
-
-def apply_bulk(cur: Cursor, actor: Person, action: str, count: int) -> int:
-    """Write the ``count`` staged ``bulk_items`` that ``bulk_problems`` found right in this transaction;
-    ``StaleOrder`` (the caller's transaction rolls back) if another writer changed one meanwhile."""
-    verify(cur, actor, ROLE_ACTIONS[action])
-    starts, to = TRANSITIONS[action]
-    sets = ("carrier = s.carrier, tracking_number = s.tracking, shipped_on = s.day" if action == "Mark as Shipped"
-            else "delivered_on = s.day")
-    cur.execute(f"UPDATE orders SET status = ?, {sets}, version = orders.version + 1, updated_at = now()::TIMESTAMP "
-                "FROM bulk_items s WHERE orders.order_id = s.order_id AND orders.status = ? "
-                "AND orders.archived_at IS NULL", [to, starts[0]])
-    done = fetch_value(cur, "SELECT count(*) FROM orders o JOIN bulk_items s ON o.order_id = s.order_id "
-                            "WHERE o.status = ?", [to])
-    if done != count:
-        raise StaleOrder([f"{count - done:,} of the orders were changed by someone else meanwhile; nothing was "
-                          "changed. Check the file again."])
-    cur.execute("INSERT INTO order_events (event_id, order_id, event_at, actor, kind, details, actor_email) "
-                "SELECT nextval('event_ids'), order_id, now()::TIMESTAMP, ?, 'status', details, ? FROM bulk_items "
-                "ORDER BY row_no", [actor.name, actor.email])
-    return count

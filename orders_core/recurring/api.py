@@ -30,7 +30,7 @@ Generation is set-based SQL over every due template at once:
   of the same template rows conflict and the loser retries and finds nothing due (no in-process lock;
   ``recurring_generation``).
 
-Decisions (the issue is silent): generated orders carry the products' current prices, no
+Decisions (where the requirements are silent): generated orders carry the products' current prices, no
 discounts, no policy coverage and no shipping charge (coverage_amount = shipping_charge = 0, so
 Total Due = subtotal); a CSR applies coverage and shipping when reviewing the Open order. One
 template per client; a line taken off a template keeps its row with 0 units (nothing is deleted).

@@ -12,7 +12,7 @@ or follow each other, and a template's period is generated once whichever runs f
 unique). The server that comes second finds nothing due and records a run of 0 orders. Turn the job
 off (ORDERS_RECURRING_JOB=0) on servers that should never write on their own, if any.
 
-Who acts (issue 12): every write records a person, and nobody is signed in to a background thread.
+Who acts: every write records a person, and nobody is signed in to a background thread.
 Decision: the job acts as one fixed system person, ``recurring.JOB_ACTOR``: the name "Daily recurring
 job", the address ``recurring-job@orders.invalid`` (reserved, so never a staff member's and never on the
 staff list: nobody can sign in as it) and the CSR role, so ``roles.require(JOB_ACTOR, "generate_due")``

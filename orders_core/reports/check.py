@@ -4,18 +4,18 @@ Each check is one SQL query over the whole database that returns one row per bre
 about (an order, a client, a template) and a sentence saying what is wrong. ``check(cur)`` runs
 them all; the command prints every sentence and exits 0 only when there is none.
 
-Decisions (the issue is silent):
+Decisions (where the requirements are silent):
 - An order's grams are recomputed from its lines and the products' dried equivalents now (lines
   keep the price they were sold at but not the product's equivalent then).
 - An order counts against the 30-day period of the prescription valid on the day it was created
   (the latest-starting active one when several are); cancelled orders do not count. Orders made
   outside every prescription are not an allowance breach here (creating one is refused anyway).
 - Unverified orders are left out of the allowance and shipment-cap checks: a Client Portal order
-  over the allowance arrives Unverified with its reasons (issue 13) and cannot be verified while
+  over the allowance arrives Unverified with its reasons and cannot be verified while
   they hold; the orders a CSR accepted (Open and later) must fit.
 - Coverage: an order's ``coverage_amount`` must equal the sum of its ``order_coverage`` rows; an
   order covered without any row (older data a policy cannot be found for) is listed.
-- Beyond the issue's list: an order over its shipment cap (the lesser of 30 x grams/day and 150 g
+- Beyond the first list of checks: an order over its shipment cap (the lesser of 30 x grams/day and 150 g
   of the prescription valid that day), an order without lines, and an order or template whose
   carrier is not one of ours (the schema has no foreign key there, see ``schema``).
 - Returns (``orders_core.returns``): a line's units returned never exceed its units shipped; the client's
@@ -24,12 +24,12 @@ Decisions (the issue is silent):
   running return totals match its returns.
 - The breaches' sentences name clients and quote their prescriptions' grams (personal health
   information), so the command prints them only ``--as`` a staff member whose role may see client
-  records (issue 12). Without ``--as`` it still checks the whole database and exits the same way, but
+  records. Without ``--as`` it still checks the whole database and exits the same way, but
   prints each breach as its kind and record number only ("allowance: client 1042"), which holds no
   personal information: an operator or a CI job can verify a database without acting as anyone. A
   ``--as`` that is not an active staff member with that right is refused in one sentence.
 
-The checks are written once for DuckDB and PostgreSQL (issue 15), without DuckDB's shorthands
+The checks are written once for DuckDB and PostgreSQL, without DuckDB's shorthands
 (``QUALIFY``, ``GROUP BY ALL``, ``ANTI JOIN``, ``arg_max``, ``//``, ``any_value``, a subquery without an
 alias): the prescription an order counts under is ``row_number() = 1`` in a subquery, the last archive
 event ``DISTINCT ON``, a period's start ``day - (day - valid_from) % 30``. The one difference, a date as

@@ -6,7 +6,7 @@ may open the Metrics page (``view_metrics``), recorded in the access log (``staf
 cache shared by every session computes them without a person and calls ``metrics_opened(cur, f, person)``
 on every run instead: the check and the record, without the figures.
 
-Decision the issue left open: the report's row names the filter (range, sources, carriers, categories), not
+Decision the requirements left open: the report's row names the filter (range, sources, carriers, categories), not
 the chart grouping; changing only the grouping is the same opening.
 """
 

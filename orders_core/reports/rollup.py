@@ -11,7 +11,7 @@ the same figures a day at a time, a few rows per day:
 * ``metrics_daily_coverage``: orders and coverage per created day, source, carrier and insurer of paid
   orders with coverage (coverage by insurer; an order two policies of one insurer paid counts once).
 
-How a summary stays exact (decisions; the issue is silent):
+How a summary stays exact (decisions where the requirements are silent):
 
 * A day's summary rows are **fresh** when their ``sum(orders)`` and ``sum(versions)`` equal the
   ``count(*)`` and ``sum(version)`` of the orders created that day. Every change of an order bumps its

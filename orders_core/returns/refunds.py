@@ -1,6 +1,6 @@
 """Refunds: the money a return gives back (client and each coverage policy), and goodwill refunds.
 
-Decisions (the issue left them open):
+Decisions the requirements left open:
 - One refund per return, decided by a CSR (``refund_order``) after the return is recorded; its amounts follow
   from the returned units (``money``): never typed, so they cannot exceed what was paid.
 - The shipping charge is refunded when the CSR chooses to (``include_shipping``): what is left of it, to the

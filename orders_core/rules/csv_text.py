@@ -1,7 +1,7 @@
 """CSV files people open in Excel: UTF-8 with a byte-order mark (so "Côté" is not "CÃ´tÃ©"), and text cells
 shown as typed, never run as a formula.
 
-Decisions (the issue names the goal, not the rule):
+Decisions (the requirement names the goal, not the rule):
 - A text cell is neutralised when a spreadsheet could read it as a formula: its first character is one of
   ``= + - @``, their full-width forms ``＝ ＋ － ＠`` (U+FF1D, U+FF0B, U+FF0D, U+FF20, which spreadsheets
   in East Asian locales accept as the same signs) or the minus sign ``−`` (U+2212), a tab, a carriage

@@ -1,6 +1,6 @@
 """The one range of dates the module accepts, wherever a date comes in (command line, form, URL, file).
 
-Decision (issue 11): a business date (an order's, a run's "as of", a report range, a demo's anchor)
+Decision: a business date (an order's, a run's "as of", a report range, a demo's anchor)
 lies in the years 2000 to 2099. The rule is fixed rather than "today ± N years" so that a test or a
 link gives the same answer on any day, and it leaves every date sum the module makes (a period of
 30 days, the next month of a template) far from Python's year 9999 and DuckDB's limits. Dates of

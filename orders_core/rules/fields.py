@@ -2,7 +2,7 @@
 value, or raises ``FieldError`` with the reason in plain words. Records (registration, medical
 documents, policies, products) and the importer use these, so a rule is written once.
 
-Decisions (the issue is silent):
+Decisions (where the requirements are silent):
 - Dates: ISO ``2024-03-15`` (also ``2024/03/15``), ``15/03/2024`` or ``03/15/2024`` when only one
   reading is a date (``03/04/2024`` is refused as ambiguous), and month names in English or French
   (``March 15, 2024``, ``15 mars 2024``, ``Mar 15 2024``).

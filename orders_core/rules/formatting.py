@@ -1,6 +1,6 @@
 """How every page, PDF and CSV shows money, grams and dates: one formatter each, exact, blank where the seed says blank.
 
-Decisions (issue 9: "the same figure shown the same way on every page, PDF and CSV"):
+Decisions ("the same figure shown the same way on every page, PDF and CSV"):
 
 - **Grams** (``grams``) are stored to the milligram (DECIMAL(10,3)) and shown to the milligram: at most
   3 decimals, trailing zeros trimmed, rounded half up, thousands grouped: ``0.429 g``, ``3.5 g``, ``17 g``,

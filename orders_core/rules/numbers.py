@@ -3,7 +3,7 @@
 Accepted (``parse_amount``): ``32.50``, ``32,50``, ``1,234.50``, ``1 234,50``, ``1.234,50``, ``$32.50``,
 ``32,50 $``, ``32.50$``, with ordinary, no-break or thin spaces.
 
-Decisions (the issue is silent):
+Decisions (where the requirements are silent):
 - With both ``,`` and ``.`` the last one is the decimal mark; the other groups thousands.
 - A space only ever groups thousands (groups of exactly three digits after the first).
 - A lone ``,`` or ``.`` followed by one or two digits is the decimal mark (``32,50`` = 32.50).

@@ -1,12 +1,12 @@
-"""Who may do what: the issue's role table, once, as data.
+"""Who may do what: the role table, once, as data.
 
-``TABLE`` is the table of issue 12 row by row: what the row covers, the actions it grants, and the
+``TABLE`` is the role table row by row: what the row covers, the actions it grants, and the
 grant for each role in ``ROLES`` order. A grant is ``YES``, ``NO`` or ``SHIPPING`` (the Fulfillment
 Associate's view of orders: only orders in Order Placed, Shipped or Delivered, shipping fields only).
 Everything else (``may``, ``require``, the pages' links) reads this table; change a role's rights here
 and nowhere else.
 
-Decisions the issue left open:
+Decisions the requirements left open:
 - The Clients list and the Recurring Orders page show client records and standing orders, so they
   belong to the "Client Profile" row (``view_client_records``): a Fulfillment Associate does not open
   them. Changing a recurring template or generating due orders is ``manage_recurring`` /
@@ -68,7 +68,7 @@ ACTIONS = {
     "submit_monthly_reports": "mark a monthly report as submitted",
 }
 
-#        the issue's row,                                                         its actions,
+#        the table.s row,                                                         its actions,
 #        and the grant for:  CSR, Fulfillment Associate, Operations Manager, Administrator
 TABLE = (
     ("Orders index, Order Profile",
@@ -93,13 +93,13 @@ TABLE = (
     ("Staff page",
      ("manage_staff",),
      (NO, NO, NO, YES)),
-    ("Register clients, medical documents and coverage; import them (issue 13)",
+    ("Register clients, medical documents and coverage; import them",
      ("register_clients",),
      (YES, NO, YES, NO)),
-    ("Keep the catalogue; import products (issue 13)",
+    ("Keep the catalogue; import products",
      ("manage_catalogue",),
      (NO, NO, YES, YES)),
-    ("Back up the database (`orders-core backup`: every client's personal health information; issue 15)",
+    ("Back up the database (`orders-core backup`: every client's personal health information)",
      ("backup",),
      (NO, NO, NO, YES)),
     ("Recount the summaries of the orders: the Orders index's counts, the Metrics page's days (`orders-core check --recount`)",

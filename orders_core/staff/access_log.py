@@ -7,7 +7,7 @@ rows. ``read_log`` is the one reader: an Administrator's (the role table's ``rea
 at a time, newest first, filtered by client, person, kind and dates. Nothing in this module, or anywhere
 in the app, updates or deletes a row (on PostgreSQL triggers refuse it as well: migration 10).
 
-Decisions the issue left open:
+Decisions the requirements left open:
 - What is recorded: a Client Profile read (``get_client``: the client's date of birth, prescription and
   coverage), an Order Profile read (``get_order``, with the order's client, also for a Fulfillment
   Associate's shipping view: it shows the client's name and address), the Metrics report (with its

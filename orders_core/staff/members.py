@@ -8,7 +8,7 @@ Only an active Administrator changes the list, checked inside the write's transa
 staff table itself (a ``Person`` held by a page may be minutes old). The one exception is
 ``add_first_administrator``, for the shell, when the list has no active administrator.
 
-Decisions the issue left open:
+Decisions the requirements left open:
 - The list always keeps one active Administrator: demoting or deactivating the last one is refused.
   Every change bumps the one ``staff_revision`` row before it reads anything, so two administrators
   demoting each other at the same moment conflict in DuckDB and the retry sees the other's change, and

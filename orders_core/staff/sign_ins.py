@@ -16,7 +16,7 @@ ID token has expired (the ``exp`` claim, when the provider sends one: the provid
 longest a sign-in lasts), when it has been idle longer than the idle limit, or when its person was
 deactivated at or after the moment it started (even if reactivated since: they sign in again).
 
-Decisions the issue left open:
+Decisions the requirements left open:
 - The idle limit is the caller's (the app reads ``ORDERS_IDLE_MINUTES``, default 30). Activity is written at
   most every minute (``seen_every``: a quarter of the limit when that is shorter), not at every click, so a
   busy page does not write on every run; a session therefore ends between the limit less that interval and

@@ -6,7 +6,7 @@ the role table (``roles.require``, so a role's refusal reads as before), then lo
 staff list with the caller's cursor, inside the caller's transaction when there is one (a write's), so
 the person is checked against the list as it is when the work is done, not when a page was drawn.
 
-Decisions the issue left open:
+Decisions the requirements left open:
 - The person must be on the staff list under their e-mail (any case), active, and with the role they
   claim: a role changed meanwhile is refused too (the page or command is opened again with the new
   role), not quietly upgraded or downgraded.

@@ -1,4 +1,4 @@
-"""Who did something, as they were then: the e-mail beside every recorded name (schema 4, issue 12).
+"""Who did something, as they were then: the e-mail beside every recorded name (schema 4).
 
 Events and records used to keep only the name the acting person typed or had. Migration 4 adds the
 acting person's e-mail beside each of those names (``COLUMNS``: table, name column, new e-mail

@@ -14,7 +14,7 @@ Either way the copy is one snapshot (DuckDB's ``COPY FROM DATABASE`` in one tran
 its keys and CHECKs, the ENUM types and the sequences where they stand), written under a temporary name
 and renamed when complete, so a half-written backup never carries the target's name.
 
-Decisions the issue left open:
+Decisions the requirements left open:
 - Only an Administrator may make a backup (it holds every client's personal health information): the
   role table's ``backup`` row, checked against the staff list by whichever process writes the copy.
 - The target must be a new file in an existing folder: a backup never replaces a file.

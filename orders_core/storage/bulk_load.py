@@ -1,4 +1,4 @@
-"""Loading a DuckDB orders database into an empty PostgreSQL one in bulk, with COPY (issue 15).
+"""Loading a DuckDB orders database into an empty PostgreSQL one in bulk, with COPY.
 
 ``orders-core demo --db postgresql://...`` builds the demo as for a file (``demo.generate`` in a DuckDB
 file in a temporary folder: the same seeded, deterministic data through the same rules), then

@@ -79,7 +79,7 @@ def open_database(target: str | None = None, **options) -> Database:
 class Database:
     """The process's one connection to the orders database (DuckDB; ``open_database`` picks the engine).
 
-    What it opens (issue 11): a file that is an orders database (an ``app_meta`` table with our
+    What it opens: a file that is an orders database (an ``app_meta`` table with our
     schema version, and no table that is not one of ours) is opened and brought up to date. Anything
     else is refused in one sentence and left byte-for-byte as it was: another program's DuckDB file,
     a file that is not DuckDB at all, a folder. Only a new file, an empty (0-byte) file or a DuckDB

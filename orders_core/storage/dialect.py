@@ -83,7 +83,7 @@ What cannot be written once is a method here, never an ``if engine == ...`` in a
   with them; DuckDB needs nothing);
 - which driver errors are a conflict with another writer (retried) or a duplicate key.
 
-Decisions (issue 15):
+Decisions:
 - The ENUM types stay ENUM types on PostgreSQL (not VARCHAR with CHECKs): a status sorts in the
   lifecycle's order on both engines (the Orders index sorts by it) and an unknown value is refused
   by the type on both.

@@ -1,4 +1,4 @@
-"""The intake tables and columns (issue 13): registration keys, medical documents' practitioner,
+"""The intake tables and columns: registration keys, medical documents' practitioner,
 coverage ends, products' regulatory class, price history, client and product events, portal imports.
 
 ``INTAKE_DDL`` is part of the schema-2 baseline ``schema.DDL`` (no schema-2 database predates it), so
@@ -19,7 +19,7 @@ the end is its new ``valid_until`` and the event records the day and who ended i
 from __future__ import annotations
 
 INTAKE_DDL = """
--- Intake (issue 13): registration, medical documents, coverage, catalogue, imports.
+-- Intake: registration, medical documents, coverage, catalogue, imports.
 CREATE SEQUENCE IF NOT EXISTS client_event_ids START 1;
 CREATE SEQUENCE IF NOT EXISTS product_event_ids START 1;
 CREATE TABLE IF NOT EXISTS prescription_practitioners (

@@ -3,8 +3,8 @@ button on the Order Profile."""
 
 from __future__ import annotations
 
-from tests.app.pages import CSR, FULFILLMENT, MANAGER, app_page
 from tests.app.engines import with_database
+from tests.app.pages import CSR, FULFILLMENT, MANAGER, app_page
 
 PAGE = "pages/packing.py"
 

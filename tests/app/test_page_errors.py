@@ -1,4 +1,4 @@
-"""Issue 11: a damaged database is one sentence on every page; an unexpected error shows a reference on
+"""A damaged database is one sentence on every page; an unexpected error shows a reference on
 screen and its details in the server log only."""
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from tests.app.pages import ADMIN, CSR, FULFILLMENT, MANAGER, SIGNED_OUT, app_pa
 from ui.text import JOINER
 
 PAGES = ["app.py", "pages/recurring.py", "pages/clients.py", "pages/metrics.py", "pages/staff.py",
-         "pages/client.py", "pages/order.py"]
+         "pages/client.py", "pages/order.py", "pages/packing.py", "pages/reports.py", "pages/audit.py"]
 # The role table's answer for each page (orders_core/roles.py): who may open it.
 OPENS = {
     "app.py": {CSR, FULFILLMENT, MANAGER, ADMIN},
@@ -28,12 +28,14 @@ OPENS = {
     "pages/products.py": {MANAGER, ADMIN},
     "pages/import.py": {CSR, MANAGER},
     "pages/audit.py": {ADMIN},
+    "pages/packing.py": {FULFILLMENT, MANAGER},
+    "pages/reports.py": {MANAGER, ADMIN},
 }
 SIDEBAR = {
     CSR: ["Orders", "Recurring Orders", "Clients", "Import"],
-    FULFILLMENT: ["Orders"],
-    MANAGER: ["Orders", "Recurring Orders", "Clients", "Products", "Import", "Metrics"],
-    ADMIN: ["Orders", "Recurring Orders", "Clients", "Products", "Metrics", "Staff", "Access Log"],
+    FULFILLMENT: ["Orders", "Packing Station"],
+    MANAGER: ["Orders", "Recurring Orders", "Clients", "Products", "Import", "Packing Station", "Metrics", "Reports"],
+    ADMIN: ["Orders", "Recurring Orders", "Clients", "Products", "Metrics", "Reports", "Staff", "Access Log"],
 }
 
 

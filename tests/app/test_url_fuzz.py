@@ -1,4 +1,4 @@
-"""Issue 11: any URL parameters on any page (arbitrary Unicode, huge numbers, very long text, repeated keys)
+"""Any URL parameters on any page (arbitrary Unicode, huge numbers, very long text, repeated keys)
 get at most one sentence, never a traceback, and change nothing in the database."""
 
 from __future__ import annotations

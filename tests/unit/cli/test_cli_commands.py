@@ -18,13 +18,14 @@ def commands() -> set[str]:
 
 def test_every_feature_module_registers_its_commands():
     assert commands() == {"audit", "backup", "check", "demo", "export", "import", "init", "picking-list", "recurring",
-                          "returns", "staff"}
+                          "returns", "staff", "labels", "ship", "manifest", "report"}
 
 
 def test_the_command_line_runs_as_a_module_with_every_command():
     done = subprocess.run([sys.executable, "-m", "orders_core.cli", "--help"], capture_output=True, text=True)
     assert done.returncode == 0
-    for name in ("audit", "backup", "check", "demo", "export", "import", "init", "picking-list", "recurring", "returns", "staff"):
+    for name in ("audit", "backup", "check", "demo", "export", "import", "init", "picking-list", "recurring", "returns", "staff",
+                 "labels", "ship", "manifest", "report"):
         assert name in done.stdout
 
 

@@ -1,4 +1,4 @@
-"""Issue 11: every command's arguments, fuzzed: never a traceback, and the database unchanged whenever the
+"""Every command's arguments, fuzzed: never a traceback, and the database unchanged whenever the
 command refused. Arguments run in-process (as Python decodes a non-UTF-8 argv: surrogate escapes), and a
 few with raw bytes through a real process."""
 

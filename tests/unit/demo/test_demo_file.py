@@ -1,4 +1,4 @@
-"""Issue 11: `orders-core demo` builds into a temporary file and moves it into place only when complete."""
+"""`orders-core demo` builds into a temporary file and moves it into place only when complete."""
 
 from __future__ import annotations
 

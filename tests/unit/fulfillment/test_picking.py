@@ -419,3 +419,35 @@ def test_the_batch_instruction_is_whole_and_a_one_order_list_is_one_page(db, cur
     [page] = pages_text(one.pdf)
     assert "then pack each order from its section below." in page.replace("\n", " ")
     assert f"Order {one_id}" in page and "Batch pick" in page
+
+
+def test_a_replacement_is_printed_against_its_s293_limit_not_the_clients_cap(engine_db):
+    """A replacement (``replaces_return_id``) may hold more than the client's per-order cap (s. 293): the list
+    prints it against the 150 g a replacement may hold, and does not stop it."""
+    from orders_core.returns.recording import record_return
+    from orders_core.returns.replacement import create_replacement
+    from tests.order_helpers import make_client
+    from tests.unit.returns.helpers import CSR_PERSON, DRIED, delivered_order, products
+
+    db = engine_db
+    cur = db.cursor()
+    products(cur)
+    client_id = make_client(cur, "Gaëlle Remplacement-Test", gpd="1")  # a cap of 30 g an order
+    order_id = delivered_order(db, [(DRIED, 5, "0")], order_discount="0", client_id=client_id)  # 25 g
+    back = record_return(db, order_id, CSR_PERSON, units={DRIED: 5}, reason="Damaged in transit")
+    new = create_replacement(db, back.return_id, CSR_PERSON, lines={DRIED: "8"})  # 40 g: over the 30 g cap
+    s = section("\n".join(pages_text(generate_picking_list(db, order_ids=[new], actor=ACTOR).pdf)), new)
+    flat = " ".join(s.split())
+    assert (f"Dried-cannabis equivalent: 40 g of the 150 g a replacement may hold (return {back.return_id}, "
+            "Cannabis Regulations s. 293: no per-order cap).") in flat
+    assert "OVER" not in s and "STOP" not in s and "30 g" not in s
+
+
+def test_a_replacement_over_its_s293_limit_is_stopped():
+    from orders_core.fulfillment.picking_pdf import _cap_sentence, _Line, _Order
+
+    line = _Line("R-DRIED-5", "Dried", "Brand", True, "LOT", "A-1", 31, Decimal("155"))
+    over = _Order(1, 1, "Client", ["1 rue", "Montréal QC  H2X 1K4"], "Canada Post", Decimal("5"), [line],
+                  replaces_return_id=7)
+    assert _cap_sentence(over) == ("Dried-cannabis equivalent: 155 g: OVER the 150 g a replacement may hold "
+                                   "(return 7, Cannabis Regulations s. 293).", True)

@@ -1,4 +1,4 @@
-"""Issue 11: `orders-core picking-list -o` somewhere it cannot write records nothing and says so in one sentence."""
+"""`orders-core picking-list -o` somewhere it cannot write records nothing and says so in one sentence."""
 
 from __future__ import annotations
 

@@ -106,3 +106,30 @@ def test_an_unusable_file_writes_nothing_and_lists_every_problem(db, setup):
     assert fetch_value(db.cursor(), "SELECT count(*) FROM orders") == before
     with pytest.raises(ImportRefused, match="not JSON"):
         portal.import_orders(db, b"{oops", acting("sync"))
+
+
+def test_refunded_coverage_goes_back_to_the_policy_for_a_portal_order_as_for_a_csr_order(engine_db):
+    """A refund gives a policy back what it paid (``order_refund_policies``): its period total goes down for the
+    portal's review exactly as for ordering's, through the one reading (``coverage.policy_usage_by_period``)."""
+    from orders_core.returns.recording import record_return
+    from orders_core.returns.refunds import refund_return
+    from tests.unit.returns.helpers import CSR_PERSON, DRIED, delivered_order, products
+
+    db = engine_db
+    cur = db.cursor()
+    products(cur)
+    cid = make_client(cur, "Portal Remboursée-Test", gpd="5", policy=("Sun Life", "0.8", "100", None))
+    order_id = delivered_order(db, [(DRIED, 2, "0")], order_discount="0", shipping="0", client_id=cid)
+    assert fetch_value(cur, "SELECT coverage_amount FROM orders WHERE order_id = ?", [order_id]) == Decimal("64.00")
+    back = record_return(db, order_id, CSR_PERSON, units={DRIED: 2}, reason="Damaged in transit")
+    assert sum(refund_return(db, back.return_id, CSR_PERSON, method="Cheque", reference="C").policies.values()) \
+        == Decimal("64.00")  # the $100 a period is whole again: $36 left without the refund
+    lines = [(DRIED, 3)]  # $120.00: 80% is $96.00
+    expected = review_order(cur, OrderDraft(cid, [DraftLine(s, u) for s, u in lines], carrier="Canada Post"),
+                            today=TODAY, csr_fields=False)
+    assert [c.amount for c in expected.coverage] == [Decimal("96.00")]
+    report = portal.import_orders(db, data(order("W-R1", cid, *lines)), acting("Portal sync"), now=NOW)
+    assert report.committed
+    got = fetch_value(db.cursor(), "SELECT o.coverage_amount FROM portal_imports p JOIN orders o USING (order_id) "
+                                   "WHERE p.portal_order_id = 'W-R1'")
+    assert got == Decimal("96.00")

@@ -45,7 +45,7 @@ def test_reversed_dates_are_dropped():
     assert problems == ["a 'from' date after the 'to' date"]
 
 
-# --- The Metrics page's URL, and its links to the index (moved here from orders_core.reports.metrics) ---------
+# --- The Metrics page's URL, and its links to the index (from orders_core.reports.metrics) ---------
 
 D = dt.date
 TODAY = D(2026, 11, 26)

@@ -28,7 +28,7 @@ def test_a_demo_of_any_size_is_clean(tmp_path, orders):
     generate(db.con, orders, seed=orders, anchor=ANCHOR)
     cur = db.cursor()
     assert check(cur) == []
-    # the things issue 14 saw, asked directly
+    # the things a review of the database saw, asked directly
     assert fetch_value(cur, """
         SELECT count(*) FROM orders o WHERE coverage_amount > 0 AND NOT EXISTS (
             SELECT 1 FROM coverage_policies p WHERE p.client_id = o.client_id

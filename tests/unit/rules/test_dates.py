@@ -1,4 +1,4 @@
-"""Issue 11: dates outside 2000..2099 are refused in one sentence before anything is written."""
+"""Dates outside 2000..2099 are refused in one sentence before anything is written."""
 
 from __future__ import annotations
 

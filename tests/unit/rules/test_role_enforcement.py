@@ -1,5 +1,5 @@
 """The role table, enforced: every write and every personal-health-information read of orders_core, for
-every role, allowed or refused as ``orders_core.rules.roles.TABLE`` says (issue 12).
+every role, allowed or refused as ``orders_core.rules.roles.TABLE`` says.
 
 Each case prepares what the call needs as an Operations Manager (a role that may do every write), closes
 the database, calls the real function as the role's demo person on a fresh open, and closes it again.
@@ -22,6 +22,9 @@ from orders_core.catalogue import products as catalogue
 from orders_core.cli.backup import backup_as
 from orders_core.clients import policies, prescriptions, registration
 from orders_core.clients.records import get_client, load_client, prescription_periods
+from orders_core.fulfillment import packing
+from orders_core.fulfillment.labels import print_labels
+from orders_core.fulfillment.manifest import make_manifest
 from orders_core.fulfillment.picking import generate_picking_list
 from orders_core.intake import importing, portal
 from orders_core.orders import archive
@@ -39,8 +42,12 @@ from orders_core.orders.lifecycle import (
 )
 from orders_core.orders.ordering import create_order
 from orders_core.recurring import api as recurring
+from orders_core.reports import monthly
 from orders_core.reports.check import recount_summaries
 from orders_core.reports.metrics import MetricsFilter
+from orders_core.reports.monthly.figures import s297
+from orders_core.reports.monthly.files import fingerprint
+from orders_core.reports.monthly.months import Month
 from orders_core.reports.report_access import metrics_for
 from orders_core.returns.recording import record_return
 from orders_core.returns.refunds import goodwill_refund, refund_return
@@ -144,6 +151,16 @@ def _archived_batch(db: Database) -> str:
     return archive.archive_status(db, "Delivered", SETUP).batch
 
 
+THIS_MONTH = Month(TODAY.year, TODAY.month)
+AFTER_THIS_MONTH = THIS_MONTH.next_first_day  # the month of the setup's order is over: it can be reported
+
+
+def _reportable_month(db: Database) -> str:
+    """An order in this month, and the fingerprint of the month's section 297 figures as a page shows them."""
+    _order(db, "Shipped")
+    return fingerprint(s297(db.cursor(), THIS_MONTH))
+
+
 @dataclass(frozen=True)
 class Case:
     """One real call: ``setup(db)`` as the setup person gives ``call(db, person, prepared)`` what it needs."""
@@ -224,6 +241,12 @@ WRITES = [
     Case("create_replacement", "refund_order", _returned, lambda db, p, rid: create_replacement(db, rid, p)),
     Case("goodwill_refund", "refund_order", lambda db: _order(db, "Delivered"),
          lambda db, p, oid: goodwill_refund(db, oid, p, amount="1.00", reason="Late", method="Cheque", reference="C")),
+    Case("print_labels", "print_labels", lambda db: _order(db, "Order Placed"),
+         lambda db, p, oid: print_labels(db, [oid], p), "Order Placed"),
+    Case("scan_unit", "pack_orders", lambda db: _order(db, "Order Placed"),
+         lambda db, p, oid: packing.scan_unit(db, p, oid, "FL-PK-035"), "Order Placed"),
+    Case("make_manifest", "shipping_manifest", lambda db: _order(db, "Shipped"),
+         lambda db, p, _: make_manifest(db, p, "UPS", dt.date.today()), writes=None),
 ]
 
 READS = [  # and the maintenance commands that change no record (so they record no event)
@@ -254,6 +277,10 @@ READS = [  # and the maintenance commands that change no record (so they record 
          writes=None),
     Case("read_log", "read_access_log", lambda db: None,
          lambda db, p, _: access_log.read_log(db.cursor(), access_log.LogQuery(), p), writes=False),
+    Case("monthly_reports", "view_monthly_reports", _reportable_month,
+         lambda db, p, seen: monthly.reports_for(db.cursor(), THIS_MONTH, AFTER_THIS_MONTH, p), writes=None),
+    Case("mark_submitted", "submit_monthly_reports", _reportable_month,
+         lambda db, p, seen: monthly.mark_submitted(db, "s297", THIS_MONTH, seen, AFTER_THIS_MONTH, p), writes=None),
 ]
 
 

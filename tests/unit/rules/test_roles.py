@@ -1,4 +1,4 @@
-"""The role table of issue 12, cell by cell, through roles.require (written out here, not read from the code)."""
+"""The role table, cell by cell, through roles.require (written out here, not read from the code)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from orders_core.rules.roles import (
 from orders_core.storage.schema import STATUSES
 
 Y, N, S = "yes", "no", "shipping"
-# The issue's table: action -> (CSR, Fulfillment Associate, Operations Manager, Administrator)
+# The role table: action -> (CSR, Fulfillment Associate, Operations Manager, Administrator)
 ISSUE_TABLE = {
     "view_orders": (Y, S, Y, Y),
     "view_client_records": (Y, N, Y, Y),
@@ -35,10 +35,10 @@ ISSUE_TABLE = {
     "view_metrics": (N, N, Y, Y),
     "export_csv": (N, N, Y, Y),
     "manage_staff": (N, N, N, Y),
-    "register_clients": (Y, N, Y, N),  # issue 13: CSR and Operations Manager register clients and documents
-    "manage_catalogue": (N, N, Y, Y),  # issue 13: Operations Manager and Administrator keep the catalogue
-    "backup": (N, N, N, Y),  # issue 15: a backup holds every client's health information
-    "recount": (N, N, N, Y),  # issue 15: maintenance of PostgreSQL's order_counts, after a restore
+    "register_clients": (Y, N, Y, N),  # CSR and Operations Manager register clients and documents
+    "manage_catalogue": (N, N, Y, Y),  # Operations Manager and Administrator keep the catalogue
+    "backup": (N, N, N, Y),  # a backup holds every client's health information
+    "recount": (N, N, N, Y),  # maintenance of PostgreSQL's order_counts, after a restore
     "read_access_log": (N, N, N, Y),  # who opened which profile, order or report, and every export
     "receive_return": (Y, Y, N, N),  # receiving a parcel that came back: CSR or Fulfillment Associate
     "refund_order": (Y, N, N, N),  # deciding a refund or a replacement: a CSR's

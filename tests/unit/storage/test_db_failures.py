@@ -1,4 +1,4 @@
-"""Issue 11: only a transaction conflict is retried; a permanent failure is one sentence at once, and a
+"""Only a transaction conflict is retried; a permanent failure is one sentence at once, and a
 database found damaged after it opened is one sentence in the command line."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 11: a database that is not ours is refused in one sentence and left byte-for-byte as it was;
+"""A database that is not ours is refused in one sentence and left byte-for-byte as it was;
 only `orders-core init` (and `demo`) make a schema, and only in a new or empty file."""
 
 from __future__ import annotations

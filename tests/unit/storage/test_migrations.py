@@ -81,7 +81,7 @@ def test_a_schema_1_database_opens_upgraded_without_loss(schema1_path):
     # the new keys hold: a duplicate line is refused
     with pytest.raises(duckdb.ConstraintException):
         cur.execute("INSERT INTO order_lines SELECT * FROM order_lines LIMIT 1")
-    # the intake tables (issue 13) are part of the schema-2 baseline: the upgrade made them, empty
+    # the intake tables are part of the schema-2 baseline: the upgrade made them, empty
     tables = {r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert set(INTAKE_TABLES) <= tables
     assert fetch_value(cur, "SELECT count(*) FROM client_keys") == 0

@@ -1,4 +1,4 @@
-"""PostgreSQL as the orders database (issue 15): the schema, what is opened and refused, the adapter.
+"""PostgreSQL as the orders database: the schema, what is opened and refused, the adapter.
 
 Every test here but the placeholder ones runs on the test run's own PostgreSQL (``postgres_server``),
 and is skipped with the reason when PostgreSQL is not installed.
