@@ -23,7 +23,15 @@ import os
 import sys
 from pathlib import Path
 
-from orders_core.cli.options import acting_person, add_as_option, add_db_option, date_arg, path_arg, text_arg
+from orders_core.cli.options import (
+    acting_person,
+    add_as_option,
+    add_db_option,
+    date_arg,
+    output_problem,
+    path_arg,
+    text_arg,
+)
 from orders_core.orders.access import export_csv_counted_for
 from orders_core.orders.index import VIEWS, InvalidQuery, OrderQuery
 from orders_core.rules.refusals import Refused
@@ -34,18 +42,6 @@ from orders_core.storage.schema import SOURCES, STATUSES
 class ExportRefused(Refused):
     """An export that cannot be made as asked, in one sentence."""
 
-
-def _output_problem(out: Path) -> str | None:
-    """Why the CSV cannot be written to ``out`` (None: it can), checked before anything is read or recorded."""
-    if out.is_dir():
-        return f"{out} is a folder; give the CSV's file name, such as {out / 'orders.csv'}."
-    if not out.parent.exists():
-        return f"The folder {out.parent} does not exist; create it first or choose another one."
-    if not out.parent.is_dir():
-        return f"{out.parent} is not a folder, so {out.name} cannot be written there."
-    if not os.access(out.parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        return f"{out} cannot be written (no permission); choose another place."
-    return None
 
 
 def query_from_args(args: argparse.Namespace) -> OrderQuery:
@@ -61,7 +57,7 @@ def query_from_args(args: argparse.Namespace) -> OrderQuery:
 
 def _export_orders(args: argparse.Namespace) -> int:
     out = Path(args.output)
-    problem = _output_problem(out)
+    problem = output_problem(out, "orders.csv")
     if problem:
         raise ExportRefused(problem)
     q = query_from_args(args)

@@ -11,8 +11,14 @@ import os
 import sys
 from pathlib import Path
 
-from orders_core.cli.options import acting_person, add_as_option, add_db_option, order_id_arg, path_arg
-from orders_core.cli.picking import _output_problem
+from orders_core.cli.options import (
+    acting_person,
+    add_as_option,
+    add_db_option,
+    order_id_arg,
+    output_problem,
+    path_arg,
+)
 from orders_core.fulfillment.label_pdf import STOCKS
 from orders_core.fulfillment.labels import print_labels
 from orders_core.storage.database import open_database
@@ -25,9 +31,9 @@ def _ids(text: str) -> list[int]:
 
 def _cli(args: argparse.Namespace) -> int:
     out = Path(args.output)
-    problem = _output_problem(out)
+    problem = output_problem(out, "labels.pdf")
     if problem:
-        print(problem.replace("picking-list.pdf", "labels.pdf"), file=sys.stderr)
+        print(problem, file=sys.stderr)
         return 2
     try:
         db = open_database(args.db, create=False)

@@ -11,12 +11,27 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+from pathlib import Path
 
 from orders_core.rules.dates import parse_date
 from orders_core.rules.parsing import parse_id
 from orders_core.rules.roles import Person
 from orders_core.staff.members import acting
 from orders_core.storage.database import default_db_path
+
+
+def output_problem(out: Path, example: str) -> str | None:
+    """Why a file cannot be written to ``out`` (None: it can), checked before anything is read or recorded;
+    ``example`` is a file name to suggest when ``out`` is a folder."""
+    if out.is_dir():
+        return f"{out} is a folder; give the file's name, such as {out / example}."
+    if not out.parent.exists():
+        return f"The folder {out.parent} does not exist; create it first or choose another one."
+    if not out.parent.is_dir():
+        return f"{out.parent} is not a folder, so {out.name} cannot be written there."
+    if not os.access(out.parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        return f"{out} cannot be written (no permission); choose another place."
+    return None
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:

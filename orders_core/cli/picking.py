@@ -13,6 +13,7 @@ from orders_core.cli.options import (
     add_db_option,
     count_arg,
     order_id_arg,
+    output_problem,
     path_arg,
 )
 from orders_core.fulfillment.picking import PickingListError, generate_picking_list, picking_list_pdf
@@ -24,24 +25,12 @@ def _parse_ids(text: str) -> list[int]:
     return [order_id_arg(p) for p in text.split(",") if p.strip()]
 
 
-def _output_problem(out: Path) -> str | None:
-    """Why the PDF cannot be written to ``out``, checked before anything is recorded (None: it can)."""
-    if out.is_dir():
-        return f"{out} is a folder; give the PDF's file name, such as {out / 'picking-list.pdf'}."
-    if not out.parent.exists():
-        return f"The folder {out.parent} does not exist; create it first or choose another one."
-    if not out.parent.is_dir():
-        return f"{out.parent} is not a folder, so {out.name} cannot be written there."
-    if not os.access(out.parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        return f"{out} cannot be written (no permission); choose another place."
-    return None
-
 
 def _cli(args: argparse.Namespace) -> int:
     """The PDF goes to a temporary file next to ``-o`` inside the list's transaction and is renamed into
     place once the list is kept, so nothing is recorded unless the PDF is written."""
     out = Path(args.output)
-    problem = _output_problem(out)
+    problem = output_problem(out, "picking-list.pdf")
     if problem:
         print(problem, file=sys.stderr)
         return 2

@@ -15,8 +15,14 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from orders_core.cli.options import acting_person, add_as_option, add_db_option, date_arg, path_arg
-from orders_core.cli.picking import _output_problem
+from orders_core.cli.options import (
+    acting_person,
+    add_as_option,
+    add_db_option,
+    date_arg,
+    output_problem,
+    path_arg,
+)
 from orders_core.fulfillment import bulk_ship
 from orders_core.fulfillment.manifest import make_manifest
 from orders_core.storage.database import open_database
@@ -73,9 +79,9 @@ def _ship(args: argparse.Namespace) -> int:
 
 def _manifest(args: argparse.Namespace) -> int:
     out = Path(args.output)
-    problem = _output_problem(out)
+    problem = output_problem(out, "manifest.pdf")
     if problem:
-        print(problem.replace("picking-list.pdf", "manifest.pdf"), file=sys.stderr)
+        print(problem, file=sys.stderr)
         return 2
     db = _open(args)
     if db is None:

@@ -12,7 +12,7 @@ from tests.people import acting
 
 
 @pytest.mark.parametrize("where, sentence", [
-    ("folder", "is a folder; give the PDF's file name"),
+    ("folder", "is a folder; give the file's name, such as"),
     ("missing/list.pdf", "does not exist; create it first"),
     ("afile/list.pdf", "is not a folder"),
 ])
