@@ -96,4 +96,5 @@ def test_export_csv_downloads_the_filtered_result(server, manager_page, demo_sql
     assert len(rows) == unverified > 0
     assert {r["Status"] for r in rows} == {"Unverified"}
     assert list(rows[0]) == ["Order ID", "Client", "Quantity", "Total Due", "Created At", "Shipped On",
-                             "Status", "Carrier", "Policy Coverage"]
+                             "Status", "Carrier", "Returns", "Policy Coverage", "Returned Units",
+                             "Refunded to Client", "Refunded to Insurers"]

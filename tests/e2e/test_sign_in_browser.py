@@ -95,9 +95,9 @@ def test_fulfillment_associate_index_shows_three_statuses_and_no_export_or_archi
     grid_cells = link_table_cells(pg)
     expect(grid_cells.first).to_have_text(re.compile(r"^\d+$"), timeout=60_000)
     cells = grid_cells.all_inner_texts()  # row by row: Order ID, Client, Created At,
-    assert len(cells) % 6 == 0 and all(c.isdigit() for c in cells[::6])  # Shipped On, Status, Carrier
+    assert len(cells) % 7 == 0 and all(c.isdigit() for c in cells[::7])  # Shipped On, Status, Carrier, Returns
     assert not [c for c in cells if c.startswith("$") or c.endswith(" g")]  # no Total Due, no Quantity
-    statuses = set(cells[4::6])
+    statuses = set(cells[4::7])
     assert statuses and statuses <= {"Order Placed", "Shipped", "Delivered"}, statuses
     # sorted by Status, the first page starts with the earliest status it may see
     pg.goto(f"{server}/?sort=status")

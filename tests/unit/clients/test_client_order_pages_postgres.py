@@ -71,7 +71,7 @@ def both(duckdb_db, pg_demo_db):
 ])
 def test_the_clients_page_lists_the_same_clients_and_open_orders(both, query):
     duck, pg = both
-    on_duck, on_pg = list_clients(duck, query), list_clients(pg, query)
+    on_duck, on_pg = list_clients(duck, query, MANAGER_PERSON), list_clients(pg, query, MANAGER_PERSON)
     assert on_pg.total == on_duck.total > 0
     assert records(on_pg.rows) == records(on_duck.rows)
     assert len(on_pg.rows) == min(query.page_size, on_pg.total - (query.page - 1) * query.page_size)
@@ -81,9 +81,9 @@ def test_an_accented_search_finds_the_same_clients_as_the_plain_one(pg_demo_db):
     cur = pg_demo_db.cursor()
     name = fetch_value(cur, "SELECT name FROM clients WHERE name <> unaccent(name) ORDER BY client_id LIMIT 1")
     plain = fetch_value(cur, "SELECT unaccent(name) FROM clients WHERE name = ?", [name])
-    accented = list_clients(cur, ClientQuery(search=name.upper(), page_size=200)).rows
+    accented = list_clients(cur, ClientQuery(search=name.upper(), page_size=200), MANAGER_PERSON).rows
     assert name in set(accented["Name"])
-    assert records(list_clients(cur, ClientQuery(search=plain, page_size=200)).rows) == records(accented)
+    assert records(list_clients(cur, ClientQuery(search=plain, page_size=200), MANAGER_PERSON).rows) == records(accented)
 
 
 def test_a_client_profile_reads_the_same_record_periods_documents_and_history(both):
@@ -98,7 +98,7 @@ def test_a_client_profile_reads_the_same_record_periods_documents_and_history(bo
         assert periods == prescription_periods(duck, on_duck, ANCHOR, MANAGER_PERSON)
         seen_used += sum((p.used for p in periods), Decimal("0"))
         for p in periods[:2]:
-            assert records(period_orders(pg, p.orders)) == records(period_orders(duck, p.orders))
+            assert records(period_orders(pg, p.orders, MANAGER_PERSON)) == records(period_orders(duck, p.orders, MANAGER_PERSON))
         for read in (prescriptions.documents, registration.client_record, registration.client_history):
             assert read(pg, client_id, MANAGER_PERSON) == read(duck, client_id, MANAGER_PERSON)
         assert prescriptions.renewal_defaults(pg, client_id, MANAGER_PERSON) == \
@@ -208,7 +208,7 @@ def test_a_new_document_and_policy_on_postgresql_change_the_allowance_the_profil
         "name": "Chloé Côté", "date_of_birth": "1980-01-31", "phone": "418 555 0100", "address_line1": "2 rue X",
         "city": "Québec", "province": "QC", "postal_code": "G1R 4P5", "registered_on": "2025-10-01"},
         acting("Isabelle Roy"), today=ANCHOR)
-    assert list_clients(cur, ClientQuery(search="chloe cote")).rows["Client ID"].tolist() == [client_id]
+    assert list_clients(cur, ClientQuery(search="chloe cote"), MANAGER_PERSON).rows["Client ID"].tolist() == [client_id]
     today = dt.date.today()
     prescriptions.add_document(pg_demo_db, client_id, {
         "grams_per_day": "2,5", "valid_from": today - dt.timedelta(days=31), "valid_until": today + dt.timedelta(days=200),
@@ -216,7 +216,7 @@ def test_a_new_document_and_policy_on_postgresql_change_the_allowance_the_profil
     client = get_client(cur, client_id, MANAGER_PERSON)
     periods = prescription_periods(cur, client, today, MANAGER_PERSON)
     assert [(p.number, p.allowance, p.used) for p in periods] == [(2, Decimal("75.00"), 0), (1, Decimal("75.00"), 0)]
-    row = list_clients(cur, ClientQuery(search=str(client_id))).rows.iloc[0]
+    row = list_clients(cur, ClientQuery(search=str(client_id)), MANAGER_PERSON).rows.iloc[0]
     assert (row["Grams/day"], row["Valid Until"], row["Open Orders"]) == (
         Decimal("2.50"), today + dt.timedelta(days=200), 0)
 

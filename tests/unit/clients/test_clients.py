@@ -37,43 +37,43 @@ def db(engine_demo_db):
 
 def test_index_pages_and_counts(cur):
     total = fetch_value(cur, "SELECT count(*) FROM clients")
-    page = list_clients(cur, ClientQuery(page_size=25))
+    page = list_clients(cur, ClientQuery(page_size=25), MANAGER_PERSON)
     assert list(page.rows.columns) == CLIENT_COLUMNS
     assert page.total == total and len(page.rows) == 25
-    last = list_clients(cur, ClientQuery(page=page.pages, page_size=25))
+    last = list_clients(cur, ClientQuery(page=page.pages, page_size=25), MANAGER_PERSON)
     assert len(last.rows) == total - 25 * (page.pages - 1)
 
 
 def test_search_is_accent_and_case_insensitive_and_finds_ids(cur):
-    cote = list_clients(cur, ClientQuery(search="COTE"))
+    cote = list_clients(cur, ClientQuery(search="COTE"), MANAGER_PERSON)
     assert cote.total > 0 and all("Côté" in n for n in cote.rows["Name"])
-    one = list_clients(cur, ClientQuery(search="1002"))
+    one = list_clients(cur, ClientQuery(search="1002"), MANAGER_PERSON)
     assert one.rows["Client ID"].tolist() == [1002]
 
 
 def test_search_words_may_come_in_any_order(cur):
     name = fetch_value(cur, "SELECT name FROM clients WHERE name LIKE '% %' AND name LIKE '%é%' ORDER BY client_id LIMIT 1")
     first, last = name.split(" ", 1)
-    reversed_words = list_clients(cur, ClientQuery(search=f"{last.upper()}, {first}"))
+    reversed_words = list_clients(cur, ClientQuery(search=f"{last.upper()}, {first}"), MANAGER_PERSON)
     assert name in reversed_words.rows["Name"].tolist()
     assert all(fold(first) in fold(n) and fold(last) in fold(n) for n in reversed_words.rows["Name"])
-    assert list_clients(cur, ClientQuery(search=f"{first} zzzz")).total == 0  # every word must be there
+    assert list_clients(cur, ClientQuery(search=f"{first} zzzz"), MANAGER_PERSON).total == 0  # every word must be there
 
 
 @pytest.mark.parametrize("text", ["'; DROP TABLE clients; --", "100%", "_", "😀", "x" * 10_000, '"'])
 def test_bad_search_text_is_harmless(cur, text):
-    page = list_clients(cur, ClientQuery(search=text))
+    page = list_clients(cur, ClientQuery(search=text), MANAGER_PERSON)
     assert page.total == len(page.rows) == 0
     assert fetch_value(cur, "SELECT count(*) FROM clients") > 0
 
 
 def test_registration_filter_and_bad_filters(cur):
-    pending = list_clients(cur, ClientQuery(registration=("Pending Verification",)))
+    pending = list_clients(cur, ClientQuery(registration=("Pending Verification",)), MANAGER_PERSON)
     assert pending.total > 0 and set(pending.rows["Registration"]) == {"Pending Verification"}
     with pytest.raises(InvalidClientQuery, match="Unknown registration status 'Banned'."):
-        list_clients(cur, ClientQuery(registration=("Banned",)))
+        list_clients(cur, ClientQuery(registration=("Banned",)), MANAGER_PERSON)
     with pytest.raises(InvalidClientQuery):
-        list_clients(cur, ClientQuery(page=0))
+        list_clients(cur, ClientQuery(page=0), MANAGER_PERSON)
 
 
 def test_open_orders_count(db, cur):
@@ -81,7 +81,7 @@ def test_open_orders_count(db, cur):
     for _ in range(2):
         create_order(db, OrderDraft(client, [DraftLine("AC-GRN-001", 1)], placed_by="Zoë",
                                     return_policy_agreed=True), acting("CSR"))
-    row = list_clients(cur, ClientQuery(search="zoe open-orders")).rows.iloc[0]
+    row = list_clients(cur, ClientQuery(search="zoe open-orders"), MANAGER_PERSON).rows.iloc[0]
     assert (row["Client ID"], row["Open Orders"], row["Grams/day"]) == (client, 2, Decimal("2.00"))
 
 
@@ -118,6 +118,6 @@ def test_periods_show_used_and_available_and_their_orders(db, cur):
     assert (now.allowance, now.used, now.available, now.orders) == (
         Decimal("60.00"), Decimal("30.000"), Decimal("30.000"), (kept, gone))
     assert periods[1].used == 0 and periods[1].orders == ()
-    frame = period_orders(cur, now.orders)
+    frame = period_orders(cur, now.orders, MANAGER_PERSON)
     assert frame["Status"].tolist() == ["Open", "Cancelled"]
     assert frame["Grams given back"].tolist() == [False, True]

@@ -149,7 +149,7 @@ def test_two_policy_orders_at_once_never_pay_more_than_the_dollar_maximum(db, in
 
 
 def test_two_template_saves_at_once_make_one_template_and_the_loser_is_told(db, client, monkeypatch):
-    meet(monkeypatch, recurring_saving, "get_template", after=True)  # both saves have seen "no template yet"
+    meet(monkeypatch, recurring_saving, "_get_template", after=True)  # both saves have seen "no template yet"
     a, b = race(lambda: rec.save_template(db, _template(client, 6), acting("CSR A"), today=TODAY),
                 lambda: rec.save_template(db, _template(client, 4), acting("CSR B"), today=TODAY))
     saved = [o for o in (a, b) if isinstance(o, int)]

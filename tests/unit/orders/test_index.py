@@ -12,9 +12,11 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from orders_core.orders.index import InvalidQuery, OrderQuery, export_csv, list_orders
+from orders_core.orders.access import export_csv_for, list_orders_for
+from orders_core.orders.index import InvalidQuery, OrderQuery, _list_orders
 from orders_core.reports.check import recount_summaries
 from orders_core.storage.reads import fetch_frame, fetch_value
+from tests.people import MANAGER_PERSON
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def count(cur, where: str, params=()) -> int:
 
 
 def test_all_view_shows_every_unarchived_order_newest_first(cur):
-    page = list_orders(cur, OrderQuery(page_size=25))
+    page = list_orders_for(cur, OrderQuery(page_size=25), MANAGER_PERSON)
     assert page.total == count(cur, "archived_at IS NULL")
     assert list(page.rows.columns) == [
         "Order ID", "Client", "Quantity", "Total Due", "Created At", "Shipped On", "Status", "Carrier", "Returns"]
@@ -39,18 +41,18 @@ def test_all_view_shows_every_unarchived_order_newest_first(cur):
 
 
 def test_unverified_and_archived_views(cur):
-    unverified = list_orders(cur, OrderQuery(view="Unverified", page_size=1000))
+    unverified = list_orders_for(cur, OrderQuery(view="Unverified", page_size=1000), MANAGER_PERSON)
     assert unverified.total == count(cur, "status = 'Unverified' AND archived_at IS NULL") > 0
     assert set(unverified.rows["Status"]) == {"Unverified"}
-    archived = list_orders(cur, OrderQuery(view="Archived", page_size=1000))
+    archived = list_orders_for(cur, OrderQuery(view="Archived", page_size=1000), MANAGER_PERSON)
     assert archived.total == count(cur, "archived_at IS NOT NULL") > 0
     ids = set(archived.rows["Order ID"])
-    assert ids.isdisjoint(set(list_orders(cur, OrderQuery(page_size=1000)).rows["Order ID"]))
+    assert ids.isdisjoint(set(list_orders_for(cur, OrderQuery(page_size=1000), MANAGER_PERSON).rows["Order ID"]))
 
 
 @pytest.mark.parametrize("descending", [True, False])
 def test_sort_by_order_id_both_ways(cur, descending):
-    rows = list_orders(cur, OrderQuery(sort="Order ID", descending=descending, page_size=50)).rows
+    rows = list_orders_for(cur, OrderQuery(sort="Order ID", descending=descending, page_size=50), MANAGER_PERSON).rows
     ids = list(rows["Order ID"])
     assert ids == sorted(ids, reverse=descending)
     extreme = fetch_value(cur, f"SELECT {'max' if descending else 'min'}(order_id) FROM orders WHERE archived_at IS NULL")
@@ -58,47 +60,47 @@ def test_sort_by_order_id_both_ways(cur, descending):
 
 
 def test_sort_by_status_follows_the_lifecycle(cur):
-    rows = list_orders(cur, OrderQuery(sort="Status", descending=False, page_size=5)).rows
+    rows = list_orders_for(cur, OrderQuery(sort="Status", descending=False, page_size=5), MANAGER_PERSON).rows
     assert rows["Status"].iloc[0] == "Unverified"
-    last = list_orders(cur, OrderQuery(sort="Status", descending=True, page_size=5)).rows
+    last = list_orders_for(cur, OrderQuery(sort="Status", descending=True, page_size=5), MANAGER_PERSON).rows
     assert last["Status"].iloc[0] == "Cancelled"
 
 
 def test_pages_do_not_overlap_and_cover_the_result(cur):
     q = OrderQuery(view="Unverified", page_size=7)
-    first = list_orders(cur, q)
+    first = list_orders_for(cur, q, MANAGER_PERSON)
     seen = []
     for page in range(1, first.pages + 1):
-        seen += list(list_orders(cur, q.at_page(page)).rows["Order ID"])
+        seen += list(list_orders_for(cur, q.at_page(page), MANAGER_PERSON).rows["Order ID"])
     assert len(seen) == len(set(seen)) == first.total
 
 
 def test_search_is_case_and_accent_insensitive(cur, db):
     cur.execute("UPDATE clients SET name = 'Éloïse Côté', name_key = 'eloise cote' WHERE client_id = 1001")
-    rows = list_orders(cur, OrderQuery(search="COTE", page_size=1000)).rows
+    rows = list_orders_for(cur, OrderQuery(search="COTE", page_size=1000), MANAGER_PERSON).rows
     assert "Éloïse Côté" in set(rows["Client"])
     assert all("cote" in n.lower().replace("ô", "o").replace("é", "e") for n in rows["Client"])
-    assert list_orders(cur, OrderQuery(search="éloïse", page_size=1000)).total == \
-        list_orders(cur, OrderQuery(search="eloise", page_size=1000)).total > 0
+    assert list_orders_for(cur, OrderQuery(search="éloïse", page_size=1000), MANAGER_PERSON).total == \
+        list_orders_for(cur, OrderQuery(search="eloise", page_size=1000), MANAGER_PERSON).total > 0
 
 
 def test_search_by_exact_order_id_tracking_and_carrier(cur):
     order_id, tracking = fetch_frame(
         cur, "SELECT order_id, tracking_number FROM orders WHERE tracking_number IS NOT NULL "
              "AND archived_at IS NULL ORDER BY order_id LIMIT 1").iloc[0]
-    by_id = list_orders(cur, OrderQuery(search=str(order_id))).rows
+    by_id = list_orders_for(cur, OrderQuery(search=str(order_id)), MANAGER_PERSON).rows
     assert order_id in set(by_id["Order ID"])
-    by_tracking = list_orders(cur, OrderQuery(search=tracking.lower()[3:])).rows
+    by_tracking = list_orders_for(cur, OrderQuery(search=tracking.lower()[3:]), MANAGER_PERSON).rows
     assert list(by_tracking["Order ID"]) == [order_id]
-    short = list_orders(cur, OrderQuery(search=tracking[-7:], page_size=1000)).rows
+    short = list_orders_for(cur, OrderQuery(search=tracking[-7:], page_size=1000), MANAGER_PERSON).rows
     assert order_id not in set(short["Order ID"]), "7 characters of a tracking number are not enough"
-    assert order_id in set(list_orders(cur, OrderQuery(search=tracking[-8:])).rows["Order ID"])
-    by_carrier = list_orders(cur, OrderQuery(search="purol", page_size=1000))
+    assert order_id in set(list_orders_for(cur, OrderQuery(search=tracking[-8:]), MANAGER_PERSON).rows["Order ID"])
+    by_carrier = list_orders_for(cur, OrderQuery(search="purol", page_size=1000), MANAGER_PERSON)
     assert by_carrier.total == count(cur, "carrier = 'Purolator' AND archived_at IS NULL")
 
 
 def test_an_apostrophe_is_just_a_character(cur):
-    rows = list_orders(cur, OrderQuery(search="o'brien", page_size=1000)).rows
+    rows = list_orders_for(cur, OrderQuery(search="o'brien", page_size=1000), MANAGER_PERSON).rows
     assert len(rows) > 0 and all("O'Brien" in name for name in rows["Client"])
 
 
@@ -107,7 +109,7 @@ def test_an_apostrophe_is_just_a_character(cur):
 ])
 def test_hostile_search_returns_nothing_and_changes_nothing(cur, text):
     before = count(cur, "TRUE")
-    page = list_orders(cur, OrderQuery(search=text))
+    page = list_orders_for(cur, OrderQuery(search=text), MANAGER_PERSON)
     assert page.total == 0 and page.rows.empty
     assert count(cur, "TRUE") == before
 
@@ -115,7 +117,7 @@ def test_hostile_search_returns_nothing_and_changes_nothing(cur, text):
 def test_extra_filters_combine(cur):
     q = OrderQuery(statuses=("Shipped", "Delivered"), carriers=("UPS",), sources=("CSR",),
                    created_from=dt.date(2025, 1, 1), created_to=dt.date(2025, 12, 31), page_size=1000)
-    page = list_orders(cur, q)
+    page = list_orders_for(cur, q, MANAGER_PERSON)
     expected = count(cur, "status IN ('Shipped','Delivered') AND carrier = 'UPS' AND source = 'CSR' "
                           "AND created_at >= DATE '2025-01-01' AND created_at < DATE '2026-01-01' "
                           "AND archived_at IS NULL")
@@ -125,36 +127,36 @@ def test_extra_filters_combine(cur):
 
 
 def test_blank_quantity_shipped_on_and_carrier(cur):
-    rows = list_orders(cur, OrderQuery(page_size=1000, statuses=("Open",))).rows
+    rows = list_orders_for(cur, OrderQuery(page_size=1000, statuses=("Open",)), MANAGER_PERSON).rows
     assert rows["Carrier"].isna().any(), "an Open order without a carrier shows a blank carrier"
     assert rows["Shipped On"].isna().all(), "Shipped On only for Shipped or Delivered orders"
     accessory = fetch_value(cur, "SELECT min(order_id) FROM orders WHERE grams IS NULL AND archived_at IS NULL")
-    row = list_orders(cur, OrderQuery(search=str(accessory))).rows.iloc[0]
+    row = list_orders_for(cur, OrderQuery(search=str(accessory)), MANAGER_PERSON).rows.iloc[0]
     assert row["Quantity"] is None and isinstance(row["Total Due"], Decimal)
 
 
 def test_invalid_queries_say_why(cur):
     with pytest.raises(InvalidQuery, match="sorted by"):
-        list_orders(cur, OrderQuery(sort="Client; DROP TABLE orders"))
+        list_orders_for(cur, OrderQuery(sort="Client; DROP TABLE orders"), MANAGER_PERSON)
     with pytest.raises(InvalidQuery, match="Unknown status"):
-        list_orders(cur, OrderQuery(statuses=("Lost",)))
+        list_orders_for(cur, OrderQuery(statuses=("Lost",)), MANAGER_PERSON)
     with pytest.raises(InvalidQuery, match="after"):
-        list_orders(cur, OrderQuery(created_from=dt.date(2026, 2, 1), created_to=dt.date(2026, 1, 1)))
+        list_orders_for(cur, OrderQuery(created_from=dt.date(2026, 2, 1), created_to=dt.date(2026, 1, 1)), MANAGER_PERSON)
 
 
 def test_export_csv_holds_every_page_of_the_filtered_result(cur):
     q = OrderQuery(view="Unverified", page_size=5)
-    raw = export_csv(cur, q)
+    raw = export_csv_for(cur, q, MANAGER_PERSON)
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel shows "Côté", not "CÃ´tÃ©"
     text = raw.decode("utf-8-sig")
     lines = text.strip().splitlines()
     assert lines[0] == ("Order ID,Client,Quantity,Total Due,Created At,Shipped On,Status,Carrier,Returns,Policy Coverage,"
                         "Returned Units,Refunded to Client,Refunded to Insurers")
-    assert len(lines) - 1 == list_orders(cur, q).total
-    first = list_orders(cur, q).rows.iloc[0]
+    assert len(lines) - 1 == list_orders_for(cur, q, MANAGER_PERSON).total
+    first = list_orders_for(cur, q, MANAGER_PERSON).rows.iloc[0]
     assert lines[1].startswith(f"{first['Order ID']},{first['Client']},")
     assert f",{first['Total Due']}," in lines[1]  # exact decimals, e.g. 30.00
-    assert export_csv(cur, OrderQuery(search="no such client")).decode("utf-8-sig").strip().startswith("Order ID,")
+    assert export_csv_for(cur, OrderQuery(search="no such client"), MANAGER_PERSON).decode("utf-8-sig").strip().startswith("Order ID,")
 
 
 def test_every_listing_counts_its_pages_the_same_way():
@@ -170,7 +172,7 @@ def test_every_listing_counts_its_pages_the_same_way():
     assert TemplatePage(empty, 101, TemplateQuery(page_size=50)).pages == 3
     for page, size in ((0, 50), (1, 0), (1, 1_001)):
         with pytest.raises(InvalidQuery, match="^Page numbers start at 1 and a page holds 1 to 1,000 orders.$"):
-            list_orders(None, OrderQuery(page=page, page_size=size))
+            OrderQuery(page=page, page_size=size).validated()
         with pytest.raises(ValueError, match="a page holds 1 to 1,000 clients"):
             ClientQuery(page=page, page_size=size).validated()
         with pytest.raises(ValueError, match="a page holds 1 to 1,000 recurring orders"):
@@ -183,13 +185,13 @@ def test_search_words_in_any_order_and_order_numbers_with_separators(cur):
     mine = count(cur, "client_id = 1001 AND archived_at IS NULL")
     assert mine > 0
     for text in ("Quintal-Côté Françoise", "quintal-cote, francoise", "FRANÇOISE  QUINTAL"):
-        rows = list_orders(cur, OrderQuery(search=text, page_size=1000)).rows
+        rows = list_orders_for(cur, OrderQuery(search=text, page_size=1000), MANAGER_PERSON).rows
         assert set(rows["Client"]) == {"Françoise Quintal-Côté"} and len(rows) == mine, text
-    assert list_orders(cur, OrderQuery(search="Côté Zébulon")).total == 0  # every word must match
+    assert list_orders_for(cur, OrderQuery(search="Côté Zébulon"), MANAGER_PERSON).total == 0  # every word must match
     order_id = int(fetch_frame(cur, "SELECT max(order_id) AS id FROM orders WHERE archived_at IS NULL").iloc[0]["id"])
     grouped = f"{order_id:,}"
     for text in (grouped.replace(",", " "), grouped, grouped.replace(",", "\u00a0"), f"# {order_id}"):
-        assert list(list_orders(cur, OrderQuery(search=text)).rows["Order ID"]) == [order_id], text
+        assert list(list_orders_for(cur, OrderQuery(search=text), MANAGER_PERSON).rows["Order ID"]) == [order_id], text
 
 
 def test_each_sort_has_its_natural_direction():
@@ -232,9 +234,9 @@ def test_percent_underscore_and_backslash_in_a_name_are_plain_characters(cur):
     mine = count(cur, "client_id = 1001 AND archived_at IS NULL")
     assert mine > 0
     for text in ("50%_off", "%_off\\t", "zoe 50%"):
-        assert list_orders(cur, OrderQuery(search=text, page_size=1000)).total == mine, text
+        assert list_orders_for(cur, OrderQuery(search=text, page_size=1000), MANAGER_PERSON).total == mine, text
     for text in ("50_%off", "5%", "off_test", "f\\\\t"):
-        assert "Zoë 50%_Off\\Test" not in set(list_orders(cur, OrderQuery(search=text, page_size=1000)).rows["Client"]), text
+        assert "Zoë 50%_Off\\Test" not in set(list_orders_for(cur, OrderQuery(search=text, page_size=1000), MANAGER_PERSON).rows["Client"]), text
 
 
 @pytest.mark.postgresql
@@ -302,7 +304,8 @@ def test_postgresql_counts_the_views_from_a_summary_kept_exact_by_every_write(pg
                          (OrderQuery(statuses=("Open", "Shipped"), page=2), "archived_at IS NULL AND status IN ('Open', 'Shipped')"),
                          (OrderQuery(visible_statuses=("Open",)), "archived_at IS NULL AND status = 'Open'"),
                          (OrderQuery(visible_statuses=()), "FALSE")):
-            assert list_orders(cur, q).total == fetch_value(cur, f"SELECT count(*) FROM orders WHERE {where}"), q
+            # the unchecked building block: a role's limit (``visible_statuses``) is set here by hand
+            assert _list_orders(cur, q).total == fetch_value(cur, f"SELECT count(*) FROM orders WHERE {where}"), q
 
     exact()
     ids = [r[0] for r in cur.execute("SELECT order_id FROM orders WHERE archived_at IS NULL ORDER BY order_id LIMIT 40").fetchall()]
@@ -349,7 +352,7 @@ def test_postgresql_counts_the_views_from_a_summary_kept_exact_by_every_write(pg
         f"{fetch_value(cur, 'SELECT count(*) FROM orders WHERE archived_at IS NULL AND status = ?', ['Open'])}."]
     pg_demo_db.write(lambda c: c.execute("UPDATE order_counts SET n = n - 1 WHERE NOT archived AND status = 'Open' "
                                          "AND slot = 0"))
-    assert list_orders(cur, OrderQuery(search="cote")).total == fetch_value(
+    assert list_orders_for(cur, OrderQuery(search="cote"), MANAGER_PERSON).total == fetch_value(
         cur, "SELECT count(*) FROM orders o JOIN clients c USING (client_id) WHERE o.archived_at IS NULL "
         "AND c.name_key LIKE '%cote%'")
 
@@ -359,10 +362,9 @@ def test_the_export_on_postgresql_streams_in_batches_and_writes_what_duckdb_writ
     """On PostgreSQL the export reads from a server-side cursor a batch at a time (the process never holds
     the whole result), while a second cursor on the same connection looks up each batch's coverage."""
     import orders_core.storage.postgres as db_postgres
-    from orders_core.orders import index
 
     q = OrderQuery(view="All", page_size=5)
-    expected = export_csv(duckdb_db.cursor(), q)
+    expected = export_csv_for(duckdb_db.cursor(), q, MANAGER_PERSON)
     batches, open_cursors = [], []
     streamed = db_postgres.PgCursor.iter_frames
 
@@ -374,7 +376,7 @@ def test_the_export_on_postgresql_streams_in_batches_and_writes_what_duckdb_writ
 
     monkeypatch.setattr(db_postgres.PgCursor, "iter_frames", counted)
     cur = pg_demo_db.cursor()
-    assert index.export_csv(cur, q) == expected
+    assert export_csv_for(cur, q, MANAGER_PERSON) == expected
     assert len(batches) > 2 and max(batches) == 7  # many batches of 7 rows, not one result read whole
     assert min(open_cursors) == 1  # the rows wait on the server, in its cursor, between batches
     assert sum(batches) == len(expected.decode("utf-8-sig").strip().splitlines()) - 1  # every row, once
@@ -408,5 +410,5 @@ def test_a_summary_written_past_its_triggers_is_recounted_by_an_administrator(pg
     orders = fetch_value(cur, "SELECT count(*) FROM orders")
     assert f"Recounted the Orders index's summary: {orders:,} orders." in capsys.readouterr().out
     assert not [b for b in check(cur) if b.check == "order counts"]
-    assert list_orders(cur, OrderQuery(view="All")).total == fetch_value(
+    assert list_orders_for(cur, OrderQuery(view="All"), MANAGER_PERSON).total == fetch_value(
         cur, "SELECT count(*) FROM orders WHERE archived_at IS NULL")  # the index counts from the summary

@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 
 from orders_core.clients.records import ClientQuery, list_clients
-from orders_core.orders.index import OrderQuery, list_orders, tracking_forms
+from orders_core.orders.access import list_orders_for
+from orders_core.orders.index import OrderQuery, tracking_forms
 from orders_core.rules.parsing import LinkedId, linked_id
 from orders_core.storage.reads import fetch_frame, fetch_value
+from tests.people import MANAGER_PERSON
 
 
 @pytest.fixture
@@ -55,7 +57,7 @@ def _order(cur):
                                   "# {id}", "\u00a0{id}\u00a0", "https://h/order?id={id}&x=1#y"])
 def test_the_index_finds_an_order_by_what_is_pasted(cur, form):
     order = _order(cur)
-    found = list_orders(cur, OrderQuery(search=form.format(id=int(order.order_id)), page_size=200)).rows
+    found = list_orders_for(cur, OrderQuery(search=form.format(id=int(order.order_id)), page_size=200), MANAGER_PERSON).rows
     assert int(order.order_id) in set(found["Order ID"])
     if "?id=" in form:
         assert list(found["Order ID"]) == [order.order_id], "a link finds that order and nothing else"
@@ -63,14 +65,14 @@ def test_the_index_finds_an_order_by_what_is_pasted(cur, form):
 
 def test_the_index_finds_a_clients_orders_by_a_link_to_the_client(cur):
     order = _order(cur)
-    found = list_orders(cur, OrderQuery(search=f"http://host/client?id={int(order.client_id)}", page_size=200))
+    found = list_orders_for(cur, OrderQuery(search=f"http://host/client?id={int(order.client_id)}", page_size=200), MANAGER_PERSON)
     expected = fetch_value(cur, "SELECT count(*) FROM orders WHERE client_id = ? AND archived_at IS NULL",
                            [int(order.client_id)])
     assert found.total == expected > 0
 
 
 def test_a_link_to_an_order_that_does_not_exist_finds_nothing(cur):
-    assert list_orders(cur, OrderQuery(search="/order?id=999999999")).total == 0
+    assert list_orders_for(cur, OrderQuery(search="/order?id=999999999"), MANAGER_PERSON).total == 0
 
 
 @pytest.mark.parametrize("printed", ["spaces", "dashes", "both", "lower"])
@@ -81,14 +83,14 @@ def test_the_index_finds_a_tracking_number_as_the_carrier_prints_it(cur, printed
             "dashes": "-".join(t[i:i + 4] for i in range(0, len(t), 4)),
             "both": f" {t[:2]} {t[2:6]}-{t[6:10]}-{t[10:]} ",
             "lower": t.lower()}[printed]
-    found = list_orders(cur, OrderQuery(search=text, page_size=200)).rows
+    found = list_orders_for(cur, OrderQuery(search=text, page_size=200), MANAGER_PERSON).rows
     assert list(found["Order ID"]) == [order.order_id], text
 
 
 @pytest.mark.parametrize("form", ["{id}", " {id} ", "#{id}", "/client?id={id}", "http://h:8501/client?id={id}"])
 def test_clients_search_finds_a_client_by_what_is_pasted(cur, form):
     client_id = fetch_value(cur, "SELECT min(client_id) FROM clients")
-    found = list_clients(cur, ClientQuery(search=form.format(id=client_id))).rows
+    found = list_clients(cur, ClientQuery(search=form.format(id=client_id)), MANAGER_PERSON).rows
     assert client_id in set(found["Client ID"])
     if "?id=" in form:
         assert list(found["Client ID"]) == [client_id]
@@ -96,6 +98,6 @@ def test_clients_search_finds_a_client_by_what_is_pasted(cur, form):
 
 def test_clients_search_finds_the_client_of_a_pasted_order_link(cur):
     order = _order(cur)
-    found = list_clients(cur, ClientQuery(search=f"http://localhost:8501/order?id={int(order.order_id)}")).rows
+    found = list_clients(cur, ClientQuery(search=f"http://localhost:8501/order?id={int(order.order_id)}"), MANAGER_PERSON).rows
     assert list(found["Client ID"]) == [order.client_id]
-    assert list_clients(cur, ClientQuery(search="/order?id=999999999")).total == 0
+    assert list_clients(cur, ClientQuery(search="/order?id=999999999"), MANAGER_PERSON).total == 0

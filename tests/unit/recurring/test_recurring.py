@@ -24,7 +24,7 @@ from orders_core.storage.database import open_database
 from orders_core.storage.reads import fetch_one, fetch_value
 from orders_core.storage.transactions import run_write
 from tests.checksums import checksum
-from tests.people import acting
+from tests.people import MANAGER_PERSON, acting
 from tests.races import join_all, meet, race
 
 ANCHOR = dt.date(2026, 11, 26)
@@ -144,19 +144,19 @@ def _orders_count(cur) -> int:
 def test_template_is_saved_with_next_period_start_and_an_event(db, cur):
     cid = _approved_client(cur)
     rid = _template(db, cid, [(_sku(cur, "15"), 2), (_accessory(cur), 1)])
-    t = rec.get_template(cur, cid)
+    t = rec.get_template(cur, cid, MANAGER_PERSON)
     assert t.recurring_order_id == rid and t.enabled and t.carrier == "Purolator"
     # periods from 2026-10-01: Oct 1, Oct 31, Nov 30 -> the first on or after Nov 26 is Nov 30
     assert t.next_order_on == D(2026, 11, 30)
     assert [(ln.units) for ln in t.lines] == [2, 1]
-    events = rec.template_events(cur, rid)
+    events = rec.template_events(cur, rid, MANAGER_PERSON)
     assert events["What"].tolist() == ["created"] and events["Who"].tolist() == ["Test CSR (test.csr@staff.example)"]
 
 
 def test_check_shows_grams_against_allowance_and_cap(db, cur):
     cid = _approved_client(cur)
     _set_rx(cur, cid, "10")
-    check = rec.check_template(cur, TemplateDraft(cid, (TemplateLine(_sku(cur, "15"), 12),)), today=ANCHOR)
+    check = rec.check_template(cur, TemplateDraft(cid, (TemplateLine(_sku(cur, "15"), 12),)), MANAGER_PERSON, today=ANCHOR)
     assert check.ok
     assert check.grams_per_month == Decimal("180.000")
     assert check.client.allowance == Decimal("300.00") and check.client.shipment_cap == Decimal("150")
@@ -224,13 +224,13 @@ def test_editing_records_what_changed_and_warns_about_registration(db, cur):
     rid = _template(db, cid, [(sku, 1)])
     cur.execute("UPDATE clients SET registration_status = 'Pending Verification' WHERE client_id = ?", [cid])
     draft = TemplateDraft(cid, (TemplateLine(sku, 3),), "UPS", True, "day_of_month", 31)
-    check = rec.check_template(cur, draft, today=ANCHOR)
+    check = rec.check_template(cur, draft, MANAGER_PERSON, today=ANCHOR)
     assert check.ok and check.next_order_on == D(2026, 11, 30)
     assert any("Pending Verification" in w for w in check.warnings)
     rec.save_template(db, draft, acting("Second CSR"), today=ANCHOR)
-    t = rec.get_template(cur, cid)
+    t = rec.get_template(cur, cid, MANAGER_PERSON)
     assert (t.carrier, t.schedule, t.day_of_month, t.lines[0].units) == ("UPS", "day_of_month", 31, 3)
-    details = rec.template_events(cur, rid)["Details"].iloc[0]
+    details = rec.template_events(cur, rid, MANAGER_PERSON)["Details"].iloc[0]
     assert "carrier Purolator → UPS" in details and "schedule period → day_of_month" in details
 
 
@@ -239,14 +239,14 @@ def test_a_line_taken_off_keeps_its_row_and_is_not_ordered(db, cur):
     big, small = _sku(cur, "15"), _sku(cur, "3.5")
     rid = _template(db, cid, [(big, 1), (small, 2)], next_order_on=ANCHOR)
     _template(db, cid, [(small, 3)], next_order_on=ANCHOR)
-    assert rec.get_template(cur, cid).lines == (TemplateLine(small, 3),)
+    assert rec.get_template(cur, cid, MANAGER_PERSON).lines == (TemplateLine(small, 3),)
     rows = cur.execute("SELECT line_no, sku, units FROM recurring_order_lines WHERE recurring_order_id = ? "
                        "ORDER BY line_no", [rid]).fetchall()
     assert rows == [(1, small, 3), (2, small, 0)]                # nothing deleted
     result = rec.generate_due(db, acting("Test CSR"), ANCHOR)
     order_id = int(result.orders[result.orders["Recurring Order"] == rid]["Order ID"].iloc[0])
     assert cur.execute("SELECT sku, units FROM order_lines WHERE order_id = ?", [order_id]).fetchall() == [(small, 3)]
-    items = rec.list_templates(cur, rec.TemplateQuery(search=str(cid), today=ANCHOR)).rows["Items"].iloc[0]
+    items = rec.list_templates(cur, rec.TemplateQuery(search=str(cid), today=ANCHOR), MANAGER_PERSON).rows["Items"].iloc[0]
     assert items.startswith("3 x ") and ";" not in items
 
 
@@ -337,7 +337,7 @@ def test_two_app_servers_generating_at_the_same_moment_create_each_due_order_onc
     one generates every due order, the other waits on the template rows and then finds nothing due."""
     cur = pg_demo_db.cursor()
     as_of = D(2026, 12, 10)
-    plan = rec.preview_due(cur, as_of)
+    plan = rec.preview_due(cur, MANAGER_PERSON, as_of)
     expected = int(plan["Orders"].sum())
     due = fetch_value(cur, "SELECT count(*) FROM recurring_orders WHERE enabled AND next_order_on <= ?", [as_of])
     before = _orders_count(cur)
@@ -459,12 +459,12 @@ def test_skips_record_the_reason_and_advance(db, cur, setup, reason):
     assert rid not in set(result.orders["Recurring Order"])
     skipped = result.skipped[result.skipped["Recurring Order"] == rid]
     assert skipped["Reason"].tolist() == [reason]
-    t = rec.get_template_by_id(cur, rid)
+    t = rec.get_template_by_id(cur, rid, MANAGER_PERSON)
     assert t.last_skip_reason == reason and t.next_order_on == D(2026, 12, 26)
-    assert rec.skip_history(cur, rid)["Reason"].tolist() == [reason]
+    assert rec.skip_history(cur, rid, MANAGER_PERSON)["Reason"].tolist() == [reason]
     assert fetch_value(cur, "SELECT count(*) FROM orders WHERE recurring_order_id = ? AND source = 'Recurring'",
                        [rid]) == 0
-    row = rec.list_templates(cur, rec.TemplateQuery(search=str(cid), today=ANCHOR)).rows.iloc[0]
+    row = rec.list_templates(cur, rec.TemplateQuery(search=str(cid), today=ANCHOR), MANAGER_PERSON).rows.iloc[0]
     assert row["Last Skip Reason"] == reason
 
 
@@ -485,7 +485,7 @@ def test_a_month_that_no_longer_fits_what_is_left_in_the_period_is_skipped(db, c
     )
     result = rec.generate_due(db, acting("Test CSR"), ANCHOR)
     assert rid not in set(result.orders["Recurring Order"])
-    assert rec.get_template_by_id(cur, rid).last_skip_reason == (
+    assert rec.get_template_by_id(cur, rid, MANAGER_PERSON).last_skip_reason == (
         "Only 5 g of the 150 g allowance is left in the prescription period starting 2026-10-31; "
         "the recurring order needs 15 g."
     )
@@ -504,7 +504,7 @@ def test_preview_shows_what_a_run_will_do_and_writes_nothing(db, cur):
     before = _orders_count(cur)
     cur.execute("UPDATE clients SET registration_status = 'Pending Verification' WHERE client_id = (SELECT min(client_id) "
                 "FROM recurring_orders WHERE enabled AND next_order_on <= DATE '2026-12-10')")
-    plan = rec.preview_due(cur, D(2026, 12, 10))
+    plan = rec.preview_due(cur, MANAGER_PERSON, D(2026, 12, 10))
     assert _orders_count(cur) == before
     result = rec.generate_due(db, acting("Test CSR"), D(2026, 12, 10))
     assert int(plan["Orders"].sum()) == len(result.orders)
@@ -519,19 +519,19 @@ def test_preview_shows_what_a_run_will_do_and_writes_nothing(db, cur):
 def test_index_filters_and_due_count(db, cur):
     total = fetch_value(cur, "SELECT count(*) FROM recurring_orders")
     enabled = fetch_value(cur, "SELECT count(*) FROM recurring_orders WHERE enabled")
-    page = rec.list_templates(cur, rec.TemplateQuery(today=ANCHOR))
+    page = rec.list_templates(cur, rec.TemplateQuery(today=ANCHOR), MANAGER_PERSON)
     assert page.total == total and list(page.rows.columns[2:]) == rec.TEMPLATE_COLUMNS
-    assert rec.list_templates(cur, rec.TemplateQuery(status="Enabled", today=ANCHOR)).total == enabled
-    assert rec.list_templates(cur, rec.TemplateQuery(status="Disabled", today=ANCHOR)).total == total - enabled
-    week = rec.list_templates(cur, rec.TemplateQuery(due_this_week=True, today=ANCHOR))
+    assert rec.list_templates(cur, rec.TemplateQuery(status="Enabled", today=ANCHOR), MANAGER_PERSON).total == enabled
+    assert rec.list_templates(cur, rec.TemplateQuery(status="Disabled", today=ANCHOR), MANAGER_PERSON).total == total - enabled
+    week = rec.list_templates(cur, rec.TemplateQuery(due_this_week=True, today=ANCHOR), MANAGER_PERSON)
     assert week.total == rec.count_due(cur, ANCHOR)
     assert all(d < ANCHOR + dt.timedelta(days=7) for d in week.rows["Next Order On"])
     name = page.rows["Client"].iloc[0]
-    found = rec.list_templates(cur, rec.TemplateQuery(search=name.split()[0].upper(), today=ANCHOR))
+    found = rec.list_templates(cur, rec.TemplateQuery(search=name.split()[0].upper(), today=ANCHOR), MANAGER_PERSON)
     assert name in set(found.rows["Client"])
-    assert rec.list_templates(cur, rec.TemplateQuery(search="'; DROP TABLE orders; --", today=ANCHOR)).total == 0
+    assert rec.list_templates(cur, rec.TemplateQuery(search="'; DROP TABLE orders; --", today=ANCHOR), MANAGER_PERSON).total == 0
     with pytest.raises(ValueError, match="Unknown filter"):
-        rec.list_templates(cur, rec.TemplateQuery(status="Maybe"))
+        rec.list_templates(cur, rec.TemplateQuery(status="Maybe"), MANAGER_PERSON)
 
 
 # --------------------------------------------------------------------------- command line
@@ -565,7 +565,7 @@ def test_cli_on_postgresql_generates_once_beside_the_app_servers_daily_jobs(pg_d
     url, cur = pg_demo_db.url, pg_demo_db.cursor()
     dry = _cli("--as-of", "2026-12-10", "--db", url, "--as", "csr@demo.example", "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    expected = int(rec.preview_due(cur, D(2026, 12, 10))["Orders"].sum())
+    expected = int(rec.preview_due(cur, MANAGER_PERSON, D(2026, 12, 10))["Orders"].sum())
     assert expected > 0 and "Generate" in dry.stdout
     before = _orders_count(cur)
     out = _cli("--as-of", "2026-12-10", "--db", url, "--as", "csr@demo.example")

@@ -4,8 +4,9 @@ lists exactly those, archived or not, and none when the list is empty."""
 
 from __future__ import annotations
 
+from orders_core.orders.access import list_orders_for
 from orders_core.orders.archive import archive_orders
-from orders_core.orders.index import OrderQuery, list_orders
+from orders_core.orders.index import OrderQuery
 from orders_core.reports.monthly import figures as fig
 from orders_core.reports.monthly.months import Month
 from tests.people import MANAGER_PERSON
@@ -40,9 +41,9 @@ def test_the_orders_behind_a_figure_archived_or_not(db):
     ids = fig.behind(cur, fig.CTLS, OCT, (row["province"], row["category"])).ids
     assert len(ids) >= 2
     archive_orders(db, ids[:1], MANAGER_PERSON)
-    listed = list_orders(cur, OrderQuery(order_ids=tuple(ids), page_size=200))
+    listed = list_orders_for(cur, OrderQuery(order_ids=tuple(ids), page_size=200), MANAGER_PERSON)
     assert sorted(int(i) for i in listed.rows["Order ID"]) == ids and listed.total == len(ids)
-    assert list_orders(cur, OrderQuery(order_ids=tuple(ids), view="Archived")).total == 1
-    assert list_orders(cur, OrderQuery(order_ids=())).total == 0  # an empty figure lists no order
-    everything = list_orders(cur, OrderQuery(page_size=200)).total
-    assert everything > len(ids) and ids[0] not in set(list_orders(cur, OrderQuery(search=str(ids[0]))).rows["Order ID"])
+    assert list_orders_for(cur, OrderQuery(order_ids=tuple(ids), view="Archived"), MANAGER_PERSON).total == 1
+    assert list_orders_for(cur, OrderQuery(order_ids=()), MANAGER_PERSON).total == 0  # an empty figure lists no order
+    everything = list_orders_for(cur, OrderQuery(page_size=200), MANAGER_PERSON).total
+    assert everything > len(ids) and ids[0] not in set(list_orders_for(cur, OrderQuery(search=str(ids[0])), MANAGER_PERSON).rows["Order ID"])

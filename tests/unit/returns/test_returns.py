@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from orders_core.clients.records import grams_used
+from orders_core.clients.records import _grams_used as grams_used
 from orders_core.orders import allowance_ledger
 from orders_core.returns.reads import list_returns, order_returns
 from orders_core.returns.recording import record_return
@@ -167,16 +167,17 @@ def test_refunded_coverage_lowers_what_the_policy_paid_in_the_period(engine_db):
 
 
 def test_the_index_returns_view_label_and_export(engine_db):
-    from orders_core.orders.index import OrderQuery, export_csv, list_orders
+    from orders_core.orders.access import export_csv_for, list_orders_for
+    from orders_core.orders.index import OrderQuery
 
     db = engine_db
     order_id = delivered_order(db)
     back = record_return(db, order_id, CSR_PERSON, units={OIL: "1"}, reason="Damaged in transit")
     refund = refund_return(db, back.return_id, CSR_PERSON, method="Cheque", reference="C")
-    page = list_orders(db.cursor(), OrderQuery(view="Returns"))
+    page = list_orders_for(db.cursor(), OrderQuery(view="Returns"), MANAGER_PERSON)
     assert page.total == 1 and page.rows["Order ID"].tolist() == [order_id]
     assert page.rows["Returns"].tolist() == ["Partly returned"] and page.rows["Status"].tolist() == ["Delivered"]
-    text = export_csv(db.cursor(), OrderQuery(view="Returns")).decode("utf-8-sig").splitlines()
+    text = export_csv_for(db.cursor(), OrderQuery(view="Returns"), MANAGER_PERSON).decode("utf-8-sig").splitlines()
     assert text[0].endswith("Returned Units,Refunded to Client,Refunded to Insurers")
     assert text[1].endswith(f",1,{refund.to_client},{refund.insurers}")
     assert "Partly returned" in text[1]

@@ -14,7 +14,7 @@ from orders_core.recurring.api import TemplateDraft, TemplateLine, TemplateRefus
 from orders_core.rules import allowance
 from orders_core.storage.reads import fetch_value
 from tests.order_helpers import TODAY, make_client, make_product
-from tests.people import acting
+from tests.people import MANAGER_PERSON, acting
 
 D = Decimal
 
@@ -66,7 +66,7 @@ def test_template_check_and_generation_agree_on_the_shipments(empty_db):
         cid = _client(cur)                                    # 300 g a period, 150 g a shipment
         draft = TemplateDraft(cid, tuple(TemplateLine(s, u) for s, u in units), carrier="Purolator",
                               next_order_on=TODAY)
-        check = rec.check_template(cur, draft, TODAY)
+        check = rec.check_template(cur, draft, MANAGER_PERSON, TODAY)
         assert check.ok, check.reasons
         rid = rec.save_template(empty_db, draft, acting("CSR"), today=TODAY)
         result = rec.generate_due(empty_db, acting("CSR"), TODAY)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from orders_core.clients.records import ClientQuery, list_clients
-from orders_core.orders.index import OrderQuery, list_orders
+from orders_core.orders.access import list_orders_for
+from orders_core.orders.index import OrderQuery
 from orders_core.orders.lifecycle import LifecycleError, cancel_order, place_order
 from orders_core.recurring.api import TemplateQuery, list_templates
 from orders_core.rules import limits
 from orders_core.storage.reads import fetch_value
+from tests.people import MANAGER_PERSON
 from tests.unit.orders.test_lifecycle import ACTOR, new_order
 
 
@@ -17,10 +19,10 @@ def test_a_search_longer_than_the_search_limit_matches_nothing_in_every_listing(
     name = fetch_value(cur, "SELECT name FROM clients ORDER BY client_id LIMIT 1")
     fits = name.ljust(limits.MAX_SEARCH_CHARS)[: limits.MAX_SEARCH_CHARS]  # trailing blanks are stripped
     too_long = name + "x" * limits.MAX_SEARCH_CHARS
-    assert list_orders(cur, OrderQuery(search=fits)).total > 0
-    assert list_clients(cur, ClientQuery(search=fits)).total > 0
-    for page in (list_orders(cur, OrderQuery(search=too_long)), list_clients(cur, ClientQuery(search=too_long)),
-                 list_templates(cur, TemplateQuery(search=too_long))):
+    assert list_orders_for(cur, OrderQuery(search=fits), MANAGER_PERSON).total > 0
+    assert list_clients(cur, ClientQuery(search=fits), MANAGER_PERSON).total > 0
+    for page in (list_orders_for(cur, OrderQuery(search=too_long), MANAGER_PERSON), list_clients(cur, ClientQuery(search=too_long), MANAGER_PERSON),
+                 list_templates(cur, TemplateQuery(search=too_long), MANAGER_PERSON)):
         assert page.total == 0
 
 

@@ -21,7 +21,7 @@ import pytest
 from orders_core.catalogue import products as catalogue
 from orders_core.cli.backup import backup_as
 from orders_core.clients import policies, prescriptions, registration
-from orders_core.clients.records import get_client, load_client, prescription_periods
+from orders_core.clients.records import _load_client, get_client, prescription_periods
 from orders_core.fulfillment import packing
 from orders_core.fulfillment.labels import print_labels
 from orders_core.fulfillment.manifest import make_manifest
@@ -265,7 +265,7 @@ READS = [  # and the maintenance commands that change no record (so they record 
     Case("policies", "view_client_records", _client_with_policy,
          lambda db, p, cid: policies.policies(db.cursor(), cid, p), writes=False),
     Case("prescription_periods", "view_client_records", lambda db: make_client(db.cursor()),
-         lambda db, p, cid: prescription_periods(db.cursor(), load_client(db.cursor(), cid), TODAY, p), writes=False),
+         lambda db, p, cid: prescription_periods(db.cursor(), _load_client(db.cursor(), cid), TODAY, p), writes=False),
     Case("get_order (Open)", "view_orders", _order, lambda db, p, oid: get_order(db.cursor(), oid, p),
          "Open", writes=None),
     Case("get_order (Shipped)", "view_orders", lambda db: _order(db, "Shipped"),
@@ -353,7 +353,7 @@ def test_a_fulfillment_associate_sees_only_the_shipping_fields(db):
     assert (o.total_due, o.subtotal, o.coverage_amount, o.grams, o.payment_method) == (None,) * 5
     assert o.placed_by == "" and o.events.empty and o.payments == ()
     assert list(o.lines.columns) == ["Line", "SKU", "Product", "Brand", "Units", "Lot"]
-    assert (o.carrier, o.tracking_number, o.client.address) == ("UPS", "1Z999", load_client(db.cursor(),
+    assert (o.carrier, o.tracking_number, o.client.address) == ("UPS", "1Z999", _load_client(db.cursor(),
                                                                                            _client_of(db, oid)).address)
     full = get_order(db.cursor(), oid, PEOPLE["CSR"])
     assert not full.shipping_only and full.client.date_of_birth is not None and full.total_due > 0

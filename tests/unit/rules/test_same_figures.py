@@ -7,11 +7,12 @@ from decimal import Decimal
 
 from orders_core.fulfillment.picking import generate_picking_list
 from orders_core.fulfillment.picking_pdf import grams_text
-from orders_core.orders.index import OrderQuery, export_csv, list_orders
+from orders_core.orders.access import export_csv_for, list_orders_for
+from orders_core.orders.index import OrderQuery
 from orders_core.recurring.templates import _g
 from orders_core.rules import formatting
 from orders_core.storage import dialect
-from tests.people import acting
+from tests.people import MANAGER_PERSON, acting
 from tests.unit.fulfillment.test_picking import pages_text
 
 
@@ -40,9 +41,9 @@ def test_an_orders_grams_and_total_read_the_same_in_the_index_the_csv_and_the_pi
     text = formatting.grams(grams, unit=False)
     assert len(text.split(".")[1]) == 3  # a figure the old index rounded to 2 decimals
     q = OrderQuery(search=str(order_id))
-    row = formatting.index_rows(list_orders(cur, q).rows).iloc[0]
+    row = formatting.index_rows(list_orders_for(cur, q, MANAGER_PERSON).rows).iloc[0]
     assert row["Quantity"] == f"{text} g" and row["Total Due"] == formatting.money(total)
-    csv_row = export_csv(cur, q).decode().splitlines()[1].split(",")
+    csv_row = export_csv_for(cur, q, MANAGER_PERSON).decode().splitlines()[1].split(",")
     assert csv_row[2] == text.replace(",", "") and csv_row[3] == formatting.money(total, csv=True)
     pdf = "\n".join(pages_text(generate_picking_list(db, order_ids=[order_id], actor=acting("Test")).pdf))
     assert f"Dried-cannabis equivalent: {text} g" in pdf

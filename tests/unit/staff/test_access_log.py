@@ -12,9 +12,9 @@ import pytest
 
 from orders_core.cli.main import main
 from orders_core.clients.records import get_client
-from orders_core.orders.access import export_csv_for
+from orders_core.orders.access import export_csv_for, list_orders_for
 from orders_core.orders.detail import get_order
-from orders_core.orders.index import OrderQuery, export_csv, list_orders
+from orders_core.orders.index import OrderQuery
 from orders_core.reports.metrics import MetricsFilter
 from orders_core.reports.report_access import metrics_for
 from orders_core.rules.roles import NotAllowed, Person
@@ -70,7 +70,7 @@ def csr_session(target: str) -> dict:
         shipped = OrderQuery(statuses=("Shipped",), created_from=dt.date(2026, 1, 1))
         data = export_csv_for(cur, shipped, MANAGER)
         return {"clients": clients, "orders": orders, "data": data, "rows": log_rows(cur),
-                "shipped": list_orders(cur, shipped).total,
+                "shipped": list_orders_for(cur, shipped, MANAGER).total,
                 "order_clients": [fetch_value(cur, "SELECT client_id FROM orders WHERE order_id = ?", [o])
                                   for o in orders]}
     finally:
@@ -163,7 +163,9 @@ def test_orders_core_export_writes_the_pages_file_and_records_it(target, tmp_pat
     db = open_database(target, create=False)
     try:
         cur = db.cursor()
-        expected, total, rows = export_csv(cur, q), list_orders(cur, q).total, log_rows(cur)
+        rows = log_rows(cur)  # before the test's own export below, which is recorded too
+        expected, total = export_csv_for(cur, q, MANAGER), list_orders_for(cur, q, MANAGER).total
+        kept = log_rows(cur)  # the command's row and this test's
     finally:
         db.close()
     assert (code, err) == (0, "")
@@ -186,7 +188,7 @@ def test_orders_core_export_writes_the_pages_file_and_records_it(target, tmp_pat
     assert not refused.exists()
     db = open_database(target, create=False)
     try:
-        assert log_rows(db.cursor()) == rows  # the refusals left no row
+        assert log_rows(db.cursor()) == kept  # the refusals left no row
     finally:
         db.close()
 

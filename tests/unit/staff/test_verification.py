@@ -82,3 +82,48 @@ def test_only_the_daily_jobs_own_person_is_accepted_off_the_list(db):
         recurring.generate_due(db, copy, dt.date(2026, 11, 26))
     with pytest.raises(NotAllowed):
         create_order(db, _draft(make_client(db.cursor(), gpd="3")), recurring.JOB_ACTOR)
+
+
+def _readers(cid: int, oid: int, client=None) -> dict:
+    """Every public reader of personal information in orders_core, called as ``person``."""
+    from orders_core.clients.records import ClientQuery, list_clients, period_orders, prescription_periods
+    from orders_core.orders.access import export_csv_for, list_orders_for
+    from orders_core.orders.index import OrderQuery
+
+    day = dt.date(2026, 11, 26)
+    draft = recurring.TemplateDraft(cid, (recurring.TemplateLine("FL-PK-035", 1),))
+    return {
+        "list_clients": lambda cur, p: list_clients(cur, ClientQuery(), p),
+        "get_client": lambda cur, p: get_client(cur, cid, p),
+        "prescription_periods": lambda cur, p: prescription_periods(cur, client, day, p),
+        "period_orders": lambda cur, p: period_orders(cur, (oid,), p),
+        "list_orders_for": lambda cur, p: list_orders_for(cur, OrderQuery(), p),
+        "export_csv_for": lambda cur, p: export_csv_for(cur, OrderQuery(), p),
+        "get_order": lambda cur, p: get_order(cur, oid, p),
+        "list_templates": lambda cur, p: recurring.list_templates(cur, recurring.TemplateQuery(), p),
+        "generated_orders": lambda cur, p: recurring.generated_orders(cur, p),
+        "skip_history": lambda cur, p: recurring.skip_history(cur, 1, p),
+        "client_rules": lambda cur, p: recurring.client_rules(cur, cid, p),
+        "get_template": lambda cur, p: recurring.get_template(cur, cid, p),
+        "get_template_by_id": lambda cur, p: recurring.get_template_by_id(cur, 1, p),
+        "template_events": lambda cur, p: recurring.template_events(cur, 1, p),
+        "check_template": lambda cur, p: recurring.check_template(cur, draft, p, day),
+        "preview_due": lambda cur, p: recurring.preview_due(cur, p, day),
+    }
+
+
+@pytest.mark.parametrize("name", list(_readers(0, 0)))
+def test_every_reader_of_personal_information_refuses_a_made_up_person(db, name):
+    """Each public reader of client or order data in orders_core refuses a ``Person`` that is not on the staff
+    list (whatever role it claims), in one sentence, and records nothing; the same call as a real member of
+    staff with that role is answered."""
+    cid = make_client(db.cursor(), gpd="3")
+    oid = create_order(db, _draft(cid), CSR)
+    read = _readers(cid, oid, get_client(db.cursor(), cid, CSR))[name]
+    logged = fetch_value(db.cursor(), "SELECT count(*) FROM access_log")
+    for role in ("Operations Manager", "Administrator", "CSR"):  # the first two may do every one of these reads
+        with pytest.raises(NotAllowed) as refused:
+            read(db.cursor(), Person("x@example.ca", "Nobody", role))
+        assert role == "CSR" or str(refused.value).startswith("x@example.ca is not on the staff list, so may not ")
+    assert fetch_value(db.cursor(), "SELECT count(*) FROM access_log") == logged
+    read(db.cursor(), MANAGER)  # a real Operations Manager may
