@@ -1,6 +1,6 @@
 """DuckDB and PostgreSQL side by side on the same demo data, 1,000,000 orders (``--orders``):
 
-1. the Orders index interactions of ``bench_index`` (``orders_core.orders.index.list_orders``), median ms
+1. the Orders index interactions of ``bench_index`` (``orders_core.orders.access.list_orders_for``), median ms
    (goal on PostgreSQL: each under 50 ms);
 2. the Metrics page's queries for the last year (``orders_core.reports.metrics.page_metrics``, timed as
    ``bench_metrics`` does), median (goal on PostgreSQL: under 2 s);
@@ -33,7 +33,7 @@ from bench.bench_load import postgres_demo
 from bench.bench_metrics import _time as time_metrics
 from bench.bench_ordering import _draft
 from bench.common import ANCHOR, BENCH, clients_who_can_order, demo_database, median_ms, table
-from orders_core.orders.index import list_orders
+from orders_core.orders.access import list_orders_for
 from orders_core.orders.ordering import create_order
 from orders_core.reports.metrics import MetricsFilter, preset_range
 from orders_core.storage import database as db_module
@@ -74,8 +74,8 @@ def index_and_metrics(db) -> tuple[dict[str, float], dict[str, list[int]], float
     cur = db.cursor()
     times, pages = {}, {}
     for label, q in INTERACTIONS:
-        times[label] = median_ms(lambda q=q: list_orders(cur, q))
-        pages[label] = list(list_orders(cur, q).rows["Order ID"])
+        times[label] = median_ms(lambda q=q: list_orders_for(cur, q, BENCH))
+        pages[label] = list(list_orders_for(cur, q, BENCH).rows["Order ID"])
     median, _worst, _result = time_metrics(cur, MetricsFilter(*preset_range("Last year", ANCHOR)))
     return times, pages, median
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.common import check_page_shown, demo_database, median_ms, signed_in_app, table
-from orders_core.orders.index import TRACKING_MIN_CHARS, OrderQuery, list_orders
+from bench.common import BENCH, check_page_shown, demo_database, median_ms, signed_in_app, table
+from orders_core.orders.access import list_orders_for
+from orders_core.orders.index import TRACKING_MIN_CHARS, OrderQuery
 from orders_core.rules.search_text import fold
 from orders_core.serve import answers
 from orders_core.storage.database import Database
@@ -147,9 +148,9 @@ def main() -> None:
     load_s = time.perf_counter() - started
     rows = []
     for label, q in INTERACTIONS:
-        ours = median_ms(lambda q=q: list_orders(cur, q))
+        ours = median_ms(lambda q=q: list_orders_for(cur, q, BENCH))
         theirs = median_ms(lambda q=q: pandas_way(frame, q), runs=5, warmup=1)
-        assert list(list_orders(cur, q).rows["Order ID"]) == list(pandas_way(frame, q)["Order ID"]), label
+        assert list(list_orders_for(cur, q, BENCH).rows["Order ID"]) == list(pandas_way(frame, q)["Order ID"]), label
         rows.append((label, f"{ours:.1f}", f"{theirs:.1f}", f"{theirs / ours:.0f}x"))
     db.close()
     print("\nOrders index on 1,000,000 orders (median ms; count and page together)")

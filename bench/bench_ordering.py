@@ -51,11 +51,11 @@ def _queries(db: Database, client_id: int) -> list[tuple]:
     draft = _draft(client_id)
     order_id = fetch_value(cur, "SELECT max(order_id) FROM orders WHERE client_id = ?", [client_id])
     cases = [
-        ("Clients page 1 (50 of all clients)", lambda: list_clients(cur, ClientQuery())),
-        ("Clients search 'cote'", lambda: list_clients(cur, ClientQuery(search="cote"))),
+        ("Clients page 1 (50 of all clients)", lambda: list_clients(cur, ClientQuery(), BENCH)),
+        ("Clients search 'cote'", lambda: list_clients(cur, ClientQuery(search="cote"), BENCH)),
         ("Client record (client, prescription, policies)", lambda: get_client(cur, client_id, BENCH)),
         ("Prescription periods of a client", lambda: prescription_periods(cur, client, dt.date.today(), BENCH)),
-        ("Live review of a 3-line draft", lambda: review_order(cur, draft)),
+        ("Live review of a 3-line draft", lambda: review_order(cur, draft, BENCH)),
         ("Order Profile data (order, lines, events)", lambda: get_order(cur, order_id, BENCH)),
     ]
     return [(name, f"{median_ms(fn):.1f}") for name, fn in cases]

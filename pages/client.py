@@ -26,8 +26,9 @@ from orders_core.clients.registration import (
     edit_client,
     status_actions,
 )
+from orders_core.orders.access import list_orders_for
 from orders_core.orders.drafts import OrderRefused, review_order
-from orders_core.orders.index import INDEX_COLUMNS, OrderQuery, list_orders
+from orders_core.orders.index import INDEX_COLUMNS, OrderQuery
 from orders_core.orders.ordering import create_order
 from orders_core.rules import formatting
 from orders_core.rules.fields import RecordRefused
@@ -149,7 +150,7 @@ def new_order(client: Client) -> None:
     with st.container(border=True):
         st.subheader("New order")
         draft = render_form(prefix, client.client_id, csr_fields=True, client_name=client.name)
-        review = review_order(cursor(), draft)
+        review = review_order(cursor(), draft, acting_person())
         render_summary(review, prefix)
         if ss.get(f"{prefix}_refused"):
             show_reasons("The order was not saved:", ss[f"{prefix}_refused"])
@@ -176,7 +177,7 @@ def orders_tab(client: Client) -> None:
     page_key = f"client_orders_page_{client.client_id}_{archived}"
     q = OrderQuery(view="Archived" if archived else "All", client_id=client.client_id,
                    page=ss.get(page_key, 1), page_size=PAGE_SIZE)
-    result = list_orders(cursor(), q)
+    result = list_orders_for(cursor(), q, acting_person())
     st.markdown(f"**{formatting.count_label(result.total)}**")
     if result.total == 0:
         st.info("This client has no orders here yet.")
@@ -303,7 +304,7 @@ def periods_tab(client: Client) -> None:
     chosen = st.selectbox("Orders in period", periods, format_func=lambda p: f"Period {p.number}: {p.label()}",
                           key="periods_pick")
     if chosen.orders:
-        rows = period_orders(cursor(), chosen.orders)
+        rows = period_orders(cursor(), chosen.orders, acting_person())
         rows["Quantity"] = [formatting.grams(v) for v in rows["Quantity"]]
         rows["Total Due"] = [formatting.money(v) for v in rows["Total Due"]]
         rows["Created At"] = [formatting.timestamp(v) for v in rows["Created At"]]

@@ -66,7 +66,7 @@ def main() -> None:
         return
     q = filters()
     try:
-        result = list_clients(cursor(), q)
+        result = list_clients(cursor(), q, acting_person())
     except InvalidClientQuery as exc:
         st.error(literal(str(exc)))
         return

@@ -252,7 +252,7 @@ def action_panel(o: OrderDetail) -> None:
             st.caption("The order's grams go back to the client's prescription period.")
         elif action == "Edit" and not o.shipping_only:
             draft = render_form(f"edit_{o.order_id}", o.client.client_id, csr_fields=False)
-            render_summary(review_order(cursor(), draft, order_day=o.created_at.date(),
+            render_summary(review_order(cursor(), draft, acting_person(), order_day=o.created_at.date(),
                                         exclude_order_id=o.order_id, csr_fields=False), f"edit_{o.order_id}")
         go, back, _ = st.columns([1.3, 1, 4])
         label = "Save changes" if action == "Edit" else f"Confirm: {action}"

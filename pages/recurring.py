@@ -67,7 +67,7 @@ def generate_panel(today: dt.date) -> None:
         ss["rec_preview"] = True
         ss.pop("rec_last_run", None)
     if ss.get("rec_preview"):
-        plan = rec.preview_due(cursor(), today)
+        plan = rec.preview_due(cursor(), acting_person(), today)
         with st.container(border=True):
             if plan.empty:
                 st.info(f"Nothing is due on {today:%Y-%m-%d}.")
@@ -129,10 +129,10 @@ def filters() -> rec.TemplateQuery:
 
 
 def template_table(q: rec.TemplateQuery) -> None:
-    page = rec.list_templates(cursor(), q)
+    page = rec.list_templates(cursor(), q, acting_person())
     if page.query.page > page.pages:
         ss["rec_page"] = page.pages
-        page = rec.list_templates(cursor(), rec.TemplateQuery(**{**q.__dict__, "page": page.pages}))
+        page = rec.list_templates(cursor(), rec.TemplateQuery(**{**q.__dict__, "page": page.pages}), acting_person())
     st.caption(f"{formatting.count_label(page.total, 'recurring order')} · select one to open its client's "
                "Recurring Order tab")
     if page.rows.empty:
@@ -156,13 +156,13 @@ def main() -> None:
     render_job_failure()
     due, enabled, _ = st.columns([1, 1, 3])
     due.metric("Due in the next 7 days", f"{rec.count_due(cur, today):,}")
-    all_page = rec.list_templates(cur, rec.TemplateQuery(status="Enabled", page_size=1))
+    all_page = rec.list_templates(cur, rec.TemplateQuery(status="Enabled", page_size=1), acting_person())
     enabled.metric("Enabled", f"{all_page.total:,}")
     generate_panel(today)
     last_run()
     template_table(filters())
     st.subheader("Generated orders")
-    recent = rec.generated_orders(cur, limit=25)
+    recent = rec.generated_orders(cur, acting_person(), limit=25)
     if recent.empty:
         st.caption("No order has been generated from a recurring order yet.")
     else:

@@ -37,7 +37,7 @@ def _run_cli(args: argparse.Namespace) -> int:
     try:
         actor = acting_person(db.cursor(), args, "view_client_records" if args.dry_run else "generate_due")
         if args.dry_run:
-            plan = preview_due(db.cursor(), args.as_of)
+            plan = preview_due(db.cursor(), actor, args.as_of)
             print(plan.to_string(index=False) if len(plan) else "Nothing is due.")
             return 0
         result = generate_due(db, actor, args.as_of)

@@ -6,6 +6,10 @@ an Order Profile (the client of that order; ``rules.parsing.linked_id``).
 
 Prescription periods, what counts against them and the shipment cap are ``allowance``'s rule;
 this module reads a client's periods with it.
+
+Every public reader here takes the acting person and checks them (``staff.verification.verify``,
+``view_client_records``) with the caller's cursor; the unchecked building blocks (``_load_client``,
+``_current_period``, ``_grams_used``) are private, for orders_core functions that checked their person.
 """
 
 from __future__ import annotations
@@ -86,8 +90,10 @@ def _client_where(sql: dialect.Dialect, q: ClientQuery) -> tuple[str, list]:
     return " AND ".join(clauses), params
 
 
-def list_clients(cur: Cursor, q: ClientQuery) -> ClientPage:
-    """One page of clients (by name) matching ``q``, and how many match in all."""
+def list_clients(cur: Cursor, q: ClientQuery, person: Person) -> ClientPage:
+    """One page of clients (by name) matching ``q``, and how many match in all; for ``person`` only when they
+    are on the staff list and their role may see client records (``NotAllowed`` otherwise)."""
+    verify(cur, person, "view_client_records")
     q = q.validated()
     where, params = _client_where(dialect.of(cur), q)
     total = fetch_value(cur, f"SELECT count(*) FROM clients c WHERE {where}", params)
@@ -190,17 +196,18 @@ def get_client(cur: Cursor, client_id: int, person: Person) -> Client | None:
     ``person`` only when they are on the staff list and their role may see client records (``NotAllowed``
     otherwise). Opening a client's profile is recorded in the access log (``staff.access_log``)."""
     person = verify(cur, person, "view_client_records")
-    client = load_client(cur, client_id)
+    client = _load_client(cur, client_id)
     if client is not None:
         access_log.record(cur, person, access_log.CLIENT_PROFILE, client_id=client_id)
     return client
 
 
-def load_client(cur: Cursor, client_id: int) -> Client | None:
+def _load_client(cur: Cursor, client_id: int) -> Client | None:
     """The client with their active prescription and active coverage policies, or None.
 
-    For orders_core itself (the checks of a write whose role was already checked); pages and
-    commands read a client with ``get_client(cur, client_id, person)``."""
+    A building block of orders_core, unchecked: only for functions that have checked their person already
+    (``get_client``, a write's checks, the Order Profile); everyone else reads a client with
+    ``get_client(cur, client_id, person)``."""
     row = fetch_one(
         cur,
         """
@@ -240,11 +247,12 @@ def period_bounds(rx: Prescription, day: dt.date) -> tuple[int, dt.date, dt.date
     return allowance.period_bounds(rx.valid_from, rx.valid_until, day)
 
 
-def grams_used(
+def _grams_used(
     cur: Cursor, client_id: int, start: dt.date, end: dt.date,
     exclude_order_id: int | None = None,
 ) -> Decimal:
-    """Grams counted against the period [start, end]: the client's orders created in it, not released."""
+    """Grams counted against the period [start, end]: the client's orders created in it, not released
+    (unchecked: for ``_current_period`` and the checks of a write whose person was checked)."""
     value = fetch_value(
         cur,
         f"""
@@ -258,16 +266,17 @@ def grams_used(
     return Decimal(value)
 
 
-def current_period(
+def _current_period(
     cur: Cursor, client: Client, day: dt.date, exclude_order_id: int | None = None
 ) -> Period | None:
-    """The period holding ``day`` with the grams already used in it (None without a valid prescription)."""
+    """The period holding ``day`` with the grams already used in it (None without a valid prescription).
+    Unchecked: for the checks of a write whose person was checked (``orders.drafts``)."""
     rx = client.prescription
     bounds = period_bounds(rx, day) if rx else None
     if bounds is None:
         return None
     number, start, end = bounds
-    used = grams_used(cur, client.client_id, start, end, exclude_order_id)
+    used = _grams_used(cur, client.client_id, start, end, exclude_order_id)
     return Period(number, start, end, rx.period_allowance, used)
 
 
@@ -303,8 +312,10 @@ def prescription_periods(cur: Cursor, client: Client, today: dt.date,
     return periods[::-1]
 
 
-def period_orders(cur: Cursor, order_ids: tuple[int, ...]) -> pd.DataFrame:
-    """The orders of one period: id, created, status, grams (blank when no cannabis), total due."""
+def period_orders(cur: Cursor, order_ids: tuple[int, ...], person: Person) -> pd.DataFrame:
+    """The orders of one period: id, created, status, grams (blank when no cannabis), total due (for a
+    ``person`` on the staff list who may see client records: a client's history)."""
+    verify(cur, person, "view_client_records")
     return fetch_frame(
         cur,
         """

@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from orders_core.fulfillment.picking_pdf import _Line, _Meta, _Order, render
-from orders_core.orders.index import OrderQuery, iter_orders
+from orders_core.orders.index import OrderQuery, _iter_orders
 from orders_core.rules.roles import Person
 from orders_core.staff.verification import verify
 from orders_core.storage import dialect
@@ -167,7 +167,7 @@ def order_ids_for_query(cur: Cursor, query: OrderQuery) -> list[int]:
         return []
     q = replace(q, statuses=(PICKING_STATUS,), sort="Order ID", descending=False)
     ids: list[int] = []
-    for frame in iter_orders(cur, q):
+    for frame in _iter_orders(cur, q):
         ids.extend(int(i) for i in frame["Order ID"])
     return ids
 

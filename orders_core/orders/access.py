@@ -26,8 +26,8 @@ from orders_core.orders.index import (
     VIEWS,
     OrderPage,
     OrderQuery,
-    export_csv_counted,
-    list_orders,
+    _export_csv_counted,
+    _list_orders,
 )
 from orders_core.rules.roles import Person, may, order_statuses, require, shipping_fields_only
 from orders_core.staff import access_log
@@ -58,7 +58,7 @@ def index_columns(person: Person) -> list[str]:
 def list_orders_for(cur: Cursor, q: OrderQuery, person: Person) -> OrderPage:
     """One page of the index as ``person`` may see it (``OrderPage.query`` keeps the limit)."""
     person = verify(cur, person, "view_orders")
-    return list_orders(cur, order_query_for(person, q))
+    return _list_orders(cur, order_query_for(person, q))
 
 
 def export_csv_for(cur: Cursor, q: OrderQuery, person: Person) -> bytes:
@@ -71,7 +71,7 @@ def export_csv_counted_for(cur: Cursor, q: OrderQuery, person: Person) -> tuple[
     """``export_csv_for``'s file and how many orders it holds."""
     person = verify(cur, person, "export_csv")
     q = order_query_for(person, q)
-    data, rows = export_csv_counted(cur, q)
+    data, rows = _export_csv_counted(cur, q)
     access_log.record(cur, person, access_log.EXPORT, what=EXPORT_NAME, filters=describe_query(q), rows=rows)
     return data, rows
 

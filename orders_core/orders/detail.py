@@ -24,7 +24,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from orders_core.clients.records import Client, load_client
+from orders_core.clients.records import Client, _load_client
 from orders_core.orders.coverage import PolicyPayment, order_payments
 from orders_core.orders.lifecycle import allowed_actions
 from orders_core.rules.parsing import id_in
@@ -156,7 +156,7 @@ def get_order(cur: Cursor, order_id: int, person: Person) -> OrderDetail | None:
         detail = _shipping_view(cur, row)
     else:
         require(person, "view_client_records")
-        client = load_client(cur, row[-1])
+        client = _load_client(cur, row[-1])
         detail = OrderDetail(*row[:-1], client=client, lines=order_lines(cur, order_id),
                              events=order_events(cur, order_id), payments=tuple(order_payments(cur, order_id)))
     access_log.record(cur, person, access_log.ORDER, client_id=row[-1], order_id=order_id)
@@ -172,7 +172,7 @@ def _shipping_view(cur: Cursor, row: tuple) -> OrderDetail:
     names = [f.name for f in dataclasses.fields(OrderDetail)][: len(row) - 1]
     kept = {n: (v if n in _SHIPPING_FIELDS else None) for n, v in zip(names, row[:-1], strict=True)}
     kept["placed_by"], kept["return_policy_agreed"] = "", False
-    client = dataclasses.replace(load_client(cur, row[-1]), date_of_birth=None, email=None, phone=None,
+    client = dataclasses.replace(_load_client(cur, row[-1]), date_of_birth=None, email=None, phone=None,
                                  registered_on=None, prescription=None, policies=())
     lines = order_lines(cur, row[0])[SHIPPING_LINE_COLUMNS]
     events = pd.DataFrame(columns=["When", "Who", "Event", "What changed"])

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from orders_core.clients.records import Client, Period, current_period, load_client
+from orders_core.clients.records import Client, Period, _current_period, _load_client
 from orders_core.orders.coverage import policy_usage
 from orders_core.orders.totals import (
     GRAMS,
@@ -35,6 +35,8 @@ from orders_core.orders.totals import (
 from orders_core.rules import allowance, formatting
 from orders_core.rules.limits import MAX_MONEY, MAX_NAME_CHARS, MAX_UNITS
 from orders_core.rules.numbers import NumberError, far_from, parse_money, parse_units
+from orders_core.rules.roles import Person
+from orders_core.staff.verification import verify
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_one, fetch_value
 
@@ -225,7 +227,15 @@ def _order_reasons(draft: OrderDraft, reasons: list[str], csr: bool) -> tuple[De
     return order_discount if order_discount is not None else ZERO, shipping if shipping is not None else ZERO, carrier
 
 
-def review_order(
+def review_order(cur: Cursor, draft: OrderDraft, person: Person, **options) -> OrderReview:
+    """``draft`` priced and checked for ``person``, who must be on the staff list and may see client records
+    (the review reads the client's registration, prescription and allowance). Creation, verification and
+    edits review inside their own write, after checking their own person (``_review_order``)."""
+    verify(cur, person, "view_client_records")
+    return _review_order(cur, draft, **options)
+
+
+def _review_order(
     cur: Cursor,
     draft: OrderDraft,
     *,
@@ -245,7 +255,7 @@ def review_order(
     today = today or dt.date.today()
     order_day = order_day or today
     reasons: list[str] = []
-    client = load_client(cur, draft.client_id)
+    client = _load_client(cur, draft.client_id)
     if client is None:
         empty = order_totals([])
         return OrderReview(None, [], empty, [], None, None, [f"There is no client {draft.client_id}."])
@@ -264,7 +274,7 @@ def review_order(
     if order_discount > products_net:
         reasons.append(f"The order discount {formatting.money(order_discount)} is more than the products' total after "
                        f"line discounts ({formatting.money(products_net)}).")
-    period = current_period(cur, client, order_day, exclude_order_id)
+    period = _current_period(cur, client, order_day, exclude_order_id)
     coverage = order_coverage(total_lines, _policy_uses(cur, client, period, order_day, exclude_order_id),
                               order_discount)
     covered = sum((c.amount for c in coverage), ZERO)

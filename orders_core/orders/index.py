@@ -9,7 +9,7 @@ clients and carriers as one array parameter), ``enum_in`` (a status list), ``sea
 gathers a search's matches once, then counts and pages them; PostgreSQL counts and pages them with two
 queries that its indexes serve, ``sort_indexes``). ``WITH ... AS MATERIALIZED`` and ``INTERVAL '1 day'``
 are the same on both. The DuckDB SQL is the SQL it was before (but ``INTERVAL '1 day'``, once
-``INTERVAL 1 DAY``), so its plans are unchanged. On PostgreSQL the result of ``iter_orders`` is read to
+``INTERVAL 1 DAY``), so its plans are unchanged. On PostgreSQL the result of ``_iter_orders`` is read to
 the client when the query runs (the adapter's cursor), so an export holds its rows in memory there.
 
 Decisions (where the requirements are silent):
@@ -30,6 +30,8 @@ Decisions (where the requirements are silent):
   export adds the units returned and the money refunded to the client and to insurers.
 - A search holding a NUL character matches nothing, on both engines (no stored text holds one, and
   PostgreSQL refuses it as a parameter).
+- The readers here are private and check no person: the public ones are ``orders.access.list_orders_for`` /
+  ``export_csv_for``, which check the acting person against the staff list first (``staff.verification``).
 """
 
 from __future__ import annotations
@@ -234,8 +236,9 @@ def _order_by(q: OrderQuery) -> str:
     return f"{column} {direction}{tie}"
 
 
-def list_orders(cur: Cursor, q: OrderQuery) -> OrderPage:
-    """One page of the index for ``q`` and how many orders match in all."""
+def _list_orders(cur: Cursor, q: OrderQuery) -> OrderPage:
+    """One page of the index for ``q`` and how many orders match in all (unchecked: pages, commands and tests
+    list with ``access.list_orders_for``, which checks the person)."""
     q = q.validated()
     where, params = _where(cur, q)
     offset = (q.page - 1) * q.page_size
@@ -295,28 +298,24 @@ def _searched_page(cur, where: str, params: list, q: OrderQuery, offset: int) ->
     return frame.drop(columns="_total"), int(frame["_total"].iloc[0])
 
 
-def iter_orders(cur: Cursor, q: OrderQuery, batch: int = 50_000) -> Iterator[pd.DataFrame]:
-    """Every order matching ``q`` (all pages), in the index's order, a batch at a time."""
+def _iter_orders(cur: Cursor, q: OrderQuery, batch: int = 50_000) -> Iterator[pd.DataFrame]:
+    """Every order matching ``q`` (all pages), in the index's order, a batch at a time (unchecked: for the
+    export and the picking list's order ids, whose callers checked the person)."""
     q = q.validated()
     where, params = _where(cur, q)
     sql = f"{_SELECT} FROM orders o JOIN clients c USING (client_id) WHERE {where} ORDER BY {_order_by(q)}"
     yield from iter_frames(cur, sql, params, batch)
 
 
-def export_csv(cur: Cursor, q: OrderQuery) -> bytes:
+def _export_csv_counted(cur: Cursor, q: OrderQuery) -> tuple[bytes, int]:
     """The whole filtered result as CSV (UTF-8 with BOM, see ``csv_text``): the index's columns as plain
-    numbers, and what each policy paid. Pages and commands export with ``access.export_csv_for`` (the
-    person checked, the export recorded in the access log)."""
-    return export_csv_counted(cur, q)[0]
-
-
-def export_csv_counted(cur: Cursor, q: OrderQuery) -> tuple[bytes, int]:
-    """``export_csv``'s file and how many orders (rows) it holds."""
+    numbers, and what each policy paid; and how many orders (rows) it holds. Unchecked: pages, commands and
+    tests export with ``access.export_csv_for`` (the person checked, the export recorded in the access log)."""
     side = cur.cursor()  # the batches stream from ``cur`` (on PostgreSQL: a second cursor on its connection)
     count = [0]
 
     def batches():
-        for chunk in iter_orders(cur, q):
+        for chunk in _iter_orders(cur, q):
             chunk = formatting.csv_frame(chunk, grams_columns=["Quantity"], money_columns=["Total Due"])
             paid = coverage_by_order(side, chunk["Order ID"].tolist())
             chunk[COVERAGE_COLUMN] = [paid.get(int(oid), "") for oid in chunk["Order ID"]]

@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from orders_core.orders import allowance_ledger
 from orders_core.orders.coverage import write_coverage
-from orders_core.orders.drafts import DraftLine, OrderDraft, OrderRefused, review_order
+from orders_core.orders.drafts import DraftLine, OrderDraft, OrderRefused, _review_order
 from orders_core.orders.events import record_event
 from orders_core.orders.ordering import describe_lines, insert_lines
 from orders_core.rules import formatting
@@ -225,7 +225,7 @@ def verify_order(
 
     def apply(cur: Cursor, order: _Order) -> tuple[dict, str, str]:
         draft = stored_draft(cur, order.order_id)
-        review = review_order(cur, draft, today=today, order_day=order.created_on,
+        review = _review_order(cur, draft, today=today, order_day=order.created_on,
                               exclude_order_id=order.order_id, csr_fields=False,
                               kept_skus=frozenset(ln.sku for ln in draft.lines))
         if not review.ok:
@@ -264,7 +264,7 @@ def edit_order(
         before = stored_draft(cur, order.order_id)
         draft = OrderDraft(order.client_id, list(lines), order_discount, carrier, shipping_charge,
                            before.placed_by, before.return_policy_agreed, prices_confirmed)
-        review = review_order(cur, draft, today=today, order_day=order.created_on,
+        review = _review_order(cur, draft, today=today, order_day=order.created_on,
                               exclude_order_id=order.order_id, csr_fields=False,
                               kept_skus=frozenset(ln.sku for ln in before.lines))
         if not review.ok:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from orders_core.orders import allowance_ledger
 from orders_core.orders.coverage import write_coverage
-from orders_core.orders.drafts import OrderDraft, OrderRefused, OrderReview, PricedLine, review_order
+from orders_core.orders.drafts import OrderDraft, OrderRefused, OrderReview, PricedLine, _review_order
 from orders_core.orders.events import record_event
 from orders_core.orders.totals import ZERO
 from orders_core.rules import formatting
@@ -41,7 +41,7 @@ def create_order(
     def work(cur: Cursor) -> int:
         verify(cur, actor, "create_order")
         held = allowance_ledger.hold(cur, draft.client_id, day)  # first: a concurrent writer conflicts here
-        review = review_order(cur, draft, today=day)
+        review = _review_order(cur, draft, today=day)
         if not review.ok:
             raise OrderRefused(review.reasons)
         t = review.totals

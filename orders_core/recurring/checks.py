@@ -1,4 +1,8 @@
-"""Checking a template before it is saved: lines, schedule, and the grams rules (``allowance``)."""
+"""Checking a template before it is saved: lines, schedule, and the grams rules (``allowance``).
+
+``check_template`` (the editor's preview) checks the acting person (``view_client_records``); ``saving``
+uses the unchecked ``_check_template`` inside its write, after checking its own person.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +20,14 @@ from orders_core.recurring.templates import (
     TemplateCheck,
     TemplateDraft,
     TemplateLine,
-    client_rules,
-    generated_periods,
-    get_template,
+    _client_rules,
+    _generated_periods,
+    _get_template,
 )
 from orders_core.rules import allowance
 from orders_core.rules.limits import MAX_UNITS
+from orders_core.rules.roles import Person
+from orders_core.staff.verification import verify
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_frame
 
@@ -122,10 +128,17 @@ def _next_order_on(
     return nxt
 
 
-def check_template(cur: Cursor, draft: TemplateDraft, today: dt.date | None = None) -> TemplateCheck:
+def check_template(cur: Cursor, draft: TemplateDraft, person: Person, today: dt.date | None = None) -> TemplateCheck:
+    """``draft`` weighed against the client's allowance and the shipment cap (what a template's editor shows),
+    for ``person`` on the staff list who may see client records (``staff.verification``)."""
+    verify(cur, person, "view_client_records")
+    return _check_template(cur, draft, today)
+
+
+def _check_template(cur: Cursor, draft: TemplateDraft, today: dt.date | None = None) -> TemplateCheck:
     """Weigh ``draft`` against the client's allowance and the shipment cap; every reason it cannot be saved."""
     today = today or dt.date.today()
-    client = client_rules(cur, draft.client_id)
+    client = _client_rules(cur, draft.client_id)
     reasons = _line_reasons(draft.lines)
     lines = _priced_lines(cur, draft.lines)
     if client is None:
@@ -138,7 +151,7 @@ def check_template(cur: Cursor, draft: TemplateDraft, today: dt.date | None = No
     known = lines[lines["product"].notna()]
     grams = Decimal(sum(known["grams"], Decimal("0")))
     total = Decimal(sum(known["amount"], Decimal("0")))
-    current = get_template(cur, draft.client_id)
+    current = _get_template(cur, draft.client_id)
     carriers = {r[0] for r in cur.execute("SELECT name FROM carriers").fetchall()}
     reasons += _schedule_reasons(draft, carriers, today, current)
     next_on, warnings = None, []
@@ -147,7 +160,7 @@ def check_template(cur: Cursor, draft: TemplateDraft, today: dt.date | None = No
         if draft.schedule == "period" and client.valid_from is None:
             reasons.append(f"{client.name} has no prescription, so there are no prescription periods to follow; "
                            "choose a day of the month.")
-        generated = generated_periods(cur, current.recurring_order_id) if current else set()
+        generated = _generated_periods(cur, current.recurring_order_id) if current else set()
         next_on = _next_order_on(draft, client, current, today, generated) if draft.schedule in SCHEDULES else None
         warnings = _warnings(client, next_on)
     has_cannabis = bool(known["is_cannabis"].any()) if len(known) else False

@@ -105,11 +105,13 @@ def _lock_due(cur: Cursor, as_of: dt.date) -> None:
                 "ORDER BY recurring_order_id" + dialect.of(cur).lock_row, [as_of]).fetchall()
 
 
-def preview_due(cur: Cursor, as_of: dt.date | None = None) -> pd.DataFrame:
-    """What a run on ``as_of`` would do, one row per due template (writes nothing).
+def preview_due(cur: Cursor, person: Person, as_of: dt.date | None = None) -> pd.DataFrame:
+    """What a run on ``as_of`` would do, one row per due template (writes nothing), for ``person`` on the
+    staff list who may see client records (``staff.verification``).
 
     ``Skipped`` says whether the template will be skipped; ``Action`` says what happens, for people.
     The staging tables live in a transaction that is rolled back."""
+    verify(cur, person, "view_client_records")
     as_of = as_of or dt.date.today()
     cur.execute("BEGIN TRANSACTION")
     try:

@@ -1,4 +1,10 @@
-"""Reading recurring orders for the pages: the index, due counts, generated orders and skips (both engines)."""
+"""Reading recurring orders for the pages: the index, due counts, generated orders and skips (both engines).
+
+The readers of client data (the index, generated orders, skips) take the acting person and check them
+against the staff list with the caller's cursor (``staff.verification.verify``, ``view_client_records``:
+the role table puts the Recurring Orders page in the Client Profile's row). ``count_due`` (a number),
+``active_products`` and ``carriers`` (the catalogue) hold nothing personal and take no person.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ import pandas as pd
 
 from orders_core.rules.limits import MAX_SEARCH_CHARS
 from orders_core.rules.paging import Page, check_page
+from orders_core.rules.roles import Person
+from orders_core.staff.verification import verify
 from orders_core.storage import dialect
 from orders_core.storage.actor_columns import who_sql
 from orders_core.storage.cursor import Cursor
@@ -85,8 +93,9 @@ ORDER BY r.enabled DESC, r.next_order_on NULLS LAST, c.name, r.recurring_order_i
 """
 
 
-def list_templates(cur: Cursor, q: TemplateQuery) -> TemplatePage:
-    """One page of the Recurring Orders index (due first) and how many templates match."""
+def list_templates(cur: Cursor, q: TemplateQuery, person: Person) -> TemplatePage:
+    """One page of the Recurring Orders index (due first) and how many templates match, for ``person``."""
+    verify(cur, person, "view_client_records")
     q = q.validated()
     today = q.today or dt.date.today()
     where, params = _template_where(dialect.of(cur), q, today)
@@ -111,9 +120,10 @@ def count_due(cur: Cursor, today: dt.date | None = None, days: int = DUE_WINDOW_
 
 
 def generated_orders(
-    cur: Cursor, recurring_order_id: int | None = None, limit: int = 50
+    cur: Cursor, person: Person, recurring_order_id: int | None = None, limit: int = 50
 ) -> pd.DataFrame:
-    """Orders made from recurring templates, newest first (of one template, or of all)."""
+    """Orders made from recurring templates, newest first (of one template, or of all), for ``person``."""
+    verify(cur, person, "view_client_records")
     where = "o.source = 'Recurring'" if recurring_order_id is None else "o.recurring_order_id = ?"
     params: list = [] if recurring_order_id is None else [recurring_order_id]
     return fetch_frame(
@@ -131,7 +141,9 @@ def generated_orders(
     )
 
 
-def skip_history(cur: Cursor, recurring_order_id: int) -> pd.DataFrame:
+def skip_history(cur: Cursor, recurring_order_id: int, person: Person) -> pd.DataFrame:
+    """Why the template's periods were skipped, newest first, for ``person``."""
+    verify(cur, person, "view_client_records")
     return fetch_frame(
         cur,
         f"""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from orders_core.recurring.checks import check_template
+from orders_core.recurring.checks import _check_template
 from orders_core.recurring.templates import (
     Template,
     TemplateCheck,
@@ -24,9 +24,9 @@ from orders_core.recurring.templates import (
     TemplateLine,
     TemplateRefused,
     _g,
-    get_template,
+    _get_template,
 )
-from orders_core.rules.roles import Person, require
+from orders_core.rules.roles import Person
 from orders_core.staff.verification import verify
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
@@ -41,10 +41,10 @@ def save_template(db: Database, draft: TemplateDraft, actor: Person, today: dt.d
 
     def work(cur: Cursor) -> int:
         verify(cur, actor, "manage_recurring")
-        check = check_template(cur, draft, today)
+        check = _check_template(cur, draft, today)
         if not check.ok:
             raise TemplateRefused(check.reasons)
-        current = get_template(cur, draft.client_id)
+        current = _get_template(cur, draft.client_id)
         if not creating:
             creating.append(current is None)
         elif creating[0] and current is not None:
@@ -104,9 +104,9 @@ def _write_lines(cur: Cursor, rid: int, lines: Sequence[TemplateLine]) -> None:
 
 def set_enabled(db: Database, client_id: int, enabled: bool, actor: Person, today: dt.date | None = None) -> int:
     """Enable or disable the client's template (enabling runs every check again)."""
-    require(actor, "manage_recurring")
     cur = db.cursor()
-    current = get_template(cur, client_id)
+    verify(cur, actor, "manage_recurring")
+    current = _get_template(cur, client_id)
     if current is None:
         raise TemplateRefused([f"Client {client_id} has no recurring order yet."])
     draft = TemplateDraft(client_id, current.lines, current.carrier, enabled, current.schedule,

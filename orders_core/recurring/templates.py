@@ -2,6 +2,12 @@
 
 One template per client (``recurring_orders`` + ``recurring_order_lines``); a line taken off a
 template keeps its row with 0 units, so every reader counts only ``units > 0``.
+
+The public readers (``client_rules``, ``get_template``, ``get_template_by_id``, ``template_events``) take
+the acting person and check them against the staff list with the caller's cursor
+(``staff.verification.verify``, ``view_client_records``). Their unchecked twins (``_client_rules``,
+``_get_template``, ``_get_template_by_id``, ``_generated_periods``) are for the package's own checks and
+writes, which checked their person first.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from decimal import Decimal
 import pandas as pd
 
 from orders_core.rules import allowance, formatting
+from orders_core.rules.roles import Person
+from orders_core.staff.verification import verify
 from orders_core.storage.actor_columns import who_sql
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_frame, fetch_one, fetch_value
@@ -111,8 +119,15 @@ _RX_SQL = """
 """
 
 
-def client_rules(cur: Cursor, client_id: int) -> ClientRules | None:
-    """The client's registration status and active prescription (None if there is no such client)."""
+def client_rules(cur: Cursor, client_id: int, person: Person) -> ClientRules | None:
+    """The client's registration status and active prescription (None if there is no such client), for
+    ``person``."""
+    verify(cur, person, "view_client_records")
+    return _client_rules(cur, client_id)
+
+
+def _client_rules(cur: Cursor, client_id: int) -> ClientRules | None:
+    """``client_rules`` unchecked."""
     row = fetch_one(
         cur, "SELECT client_id, name, registration_status::VARCHAR FROM clients WHERE client_id = ?",
         [client_id],
@@ -123,15 +138,27 @@ def client_rules(cur: Cursor, client_id: int) -> ClientRules | None:
     return ClientRules(row[0], row[1], row[2], *(rx[1:] if rx else (None, None, None)))
 
 
-def get_template(cur: Cursor, client_id: int) -> Template | None:
-    """The client's recurring order, or None."""
+def get_template(cur: Cursor, client_id: int, person: Person) -> Template | None:
+    """The client's recurring order, or None, for ``person``."""
+    verify(cur, person, "view_client_records")
+    return _get_template(cur, client_id)
+
+
+def _get_template(cur: Cursor, client_id: int) -> Template | None:
+    """``get_template`` unchecked."""
     rid = fetch_value(
         cur, "SELECT min(recurring_order_id) FROM recurring_orders WHERE client_id = ?", [client_id]
     )
-    return None if rid is None else get_template_by_id(cur, rid)
+    return None if rid is None else _get_template_by_id(cur, rid)
 
 
-def get_template_by_id(cur: Cursor, recurring_order_id: int) -> Template | None:
+def get_template_by_id(cur: Cursor, recurring_order_id: int, person: Person) -> Template | None:
+    """The recurring order ``recurring_order_id``, or None, for ``person``."""
+    verify(cur, person, "view_client_records")
+    return _get_template_by_id(cur, recurring_order_id)
+
+
+def _get_template_by_id(cur: Cursor, recurring_order_id: int) -> Template | None:
     row = fetch_one(
         cur,
         """
@@ -151,7 +178,7 @@ def get_template_by_id(cur: Cursor, recurring_order_id: int) -> Template | None:
 
 
 
-def generated_periods(cur: Cursor, rid: int) -> set[dt.date]:
+def _generated_periods(cur: Cursor, rid: int) -> set[dt.date]:
     rows = cur.execute(
         "SELECT period_start FROM recurring_generations WHERE recurring_order_id = ?", [rid]
     ).fetchall()
@@ -159,7 +186,9 @@ def generated_periods(cur: Cursor, rid: int) -> set[dt.date]:
 
 
 
-def template_events(cur: Cursor, recurring_order_id: int) -> pd.DataFrame:
+def template_events(cur: Cursor, recurring_order_id: int, person: Person) -> pd.DataFrame:
+    """What was done to the template, newest first, for ``person``."""
+    verify(cur, person, "view_client_records")
     return fetch_frame(
         cur,
         f"""

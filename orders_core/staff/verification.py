@@ -15,6 +15,16 @@ Decisions the requirements left open:
 - A refusal is ``NotAllowed`` (one sentence, shown by pages and the command line like a role's refusal).
 - The daily recurring job's system person (``recurring.JOB_ACTOR``) is not on the list and never will be:
   ``recurring.generation.generate_due`` accepts that very object, and nothing else does.
+- Which functions check: every public function of ``orders_core`` that reads or writes personal
+  information takes the acting person and calls ``verify`` itself; reads of client data with
+  ``view_client_records`` (``clients.records.list_clients``, ``get_client``, ``prescription_periods``,
+  ``period_orders``; the recurring index, generated orders, skips, templates, their events, the template
+  check and the due-orders preview), reads of orders with ``view_orders`` (``orders.access.list_orders_for``,
+  ``orders.detail.get_order``; the export with ``export_csv``). A building block that another orders_core
+  function calls after checking is private (a leading underscore: ``clients.records._load_client``,
+  ``orders.index._list_orders`` / ``_iter_orders`` / ``_export_csv_counted``, ``recurring.templates._get_template``
+  ...): nothing outside orders_core (pages, commands, benchmarks, tests of the rules) reads through them.
+  No token is handed out: a caller passes the ``Person`` and the check looks them up again every call.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ What cannot be written once is a method here, never an ``if engine == ...`` in a
   migration 7 (``migrations.v7_order_counts``) on PostgreSQL only and kept exact by triggers on ``orders``
   (for each INSERT, UPDATE, DELETE statement, from its transition tables, in the writer's own
   transaction, so a rollback takes the change back with it; TRUNCATE empties it). The index counts
-  an unfiltered view from it (``index.list_orders``): an index-only count of 909,000 unarchived orders
+  an unfiltered view from it (``index._list_orders``): an index-only count of 909,000 unarchived orders
   took 70-150 ms. DuckDB has none (``order_counts_tables`` is empty): its count is a column scan;
 - ``enum_in(column, enum_type)``: ``column IN`` a list of ENUM labels given as one parameter: DuckDB
   compares the text (``::VARCHAR``, as it always has); PostgreSQL compares the ENUM values (``= ANY``),

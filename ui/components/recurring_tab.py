@@ -140,7 +140,7 @@ def _editor(client_id: int, template: rec.Template | None) -> None:
         return
     values = _schedule(client_id, template, rec.carriers(cur))
     draft = rec.TemplateDraft(client_id, tuple(lines), **values)
-    check = rec.check_template(cur, draft)
+    check = rec.check_template(cur, draft, acting_person())
     _gram_meters(check)
     untouched = template is None and not lines  # a new, empty template: no reasons until they try to save
     for reason in () if untouched else check.reasons:
@@ -164,7 +164,7 @@ def _editor(client_id: int, template: rec.Template | None) -> None:
 def _history(template: rec.Template) -> None:
     cur = cursor()
     st.markdown("**Orders it generated** (select one to open it)")
-    orders = rec.generated_orders(cur, template.recurring_order_id, limit=100)
+    orders = rec.generated_orders(cur, acting_person(), template.recurring_order_id, limit=100)
     if orders.empty:
         st.caption("No order generated yet.")
     else:
@@ -183,18 +183,18 @@ def _history(template: rec.Template) -> None:
         if event.selection.rows:
             order_id = int(orders.iloc[event.selection.rows[0]]["Order ID"])
             st.switch_page("pages/order.py", query_params={"id": str(order_id)})
-    skips = rec.skip_history(cur, template.recurring_order_id)
+    skips = rec.skip_history(cur, template.recurring_order_id, acting_person())
     if not skips.empty:
         st.markdown("**Skipped periods**")
         st.dataframe(skips, hide_index=True, width="stretch")
     with st.expander("Changes to this recurring order"):
-        st.dataframe(rec.template_events(cur, template.recurring_order_id), hide_index=True, width="stretch")
+        st.dataframe(rec.template_events(cur, template.recurring_order_id, acting_person()), hide_index=True, width="stretch")
 
 
 def render_recurring_tab(client_id: int) -> None:
     """The client's template: create or edit it against the allowance and cap, and its history."""
     cur = cursor()
-    rules = rec.client_rules(cur, client_id)
+    rules = rec.client_rules(cur, client_id, acting_person())
     if rules is None:
         st.error(f"There is no client {client_id}.")
         return
@@ -202,7 +202,7 @@ def render_recurring_tab(client_id: int) -> None:
     if flash:
         (st.success if flash[0] == "success" else st.error)(flash[1])
     st.caption(_rules_caption(rules))
-    template = rec.get_template(cur, client_id)
+    template = rec.get_template(cur, client_id, acting_person())
     may_change = may(acting_person(), "manage_recurring")
     if template is None:
         st.info(f"{literal(rules.name)} has no recurring order yet"

@@ -13,7 +13,7 @@ from orders_core.intake.importing import ImportRefused
 from orders_core.orders.drafts import DraftLine, OrderDraft, review_order
 from orders_core.storage.reads import fetch_value
 from tests.order_helpers import TODAY, make_client, make_product
-from tests.people import acting
+from tests.people import MANAGER_PERSON, acting
 
 NOW = dt.datetime.combine(TODAY, dt.time(12))
 
@@ -49,7 +49,7 @@ def test_the_review_is_ordering_s_review(db, setup):
     clients.append(setup)
     for i, cid in enumerate(clients):
         lines = [("T-DRY-10", 1 + i % 3), ("T-OIL-30", 1)]
-        expected = review_order(cur, OrderDraft(cid, [DraftLine(s, u) for s, u in lines], carrier="Canada Post"),
+        expected = review_order(cur, person=MANAGER_PERSON, draft=OrderDraft(cid, [DraftLine(s, u) for s, u in lines], carrier="Canada Post"),
                                 today=TODAY, csr_fields=False)
         book = portal._Book(cur, [cid])
         key = book.period_key(cid, NOW.date())
@@ -125,7 +125,7 @@ def test_refunded_coverage_goes_back_to_the_policy_for_a_portal_order_as_for_a_c
     assert sum(refund_return(db, back.return_id, CSR_PERSON, method="Cheque", reference="C").policies.values()) \
         == Decimal("64.00")  # the $100 a period is whole again: $36 left without the refund
     lines = [(DRIED, 3)]  # $120.00: 80% is $96.00
-    expected = review_order(cur, OrderDraft(cid, [DraftLine(s, u) for s, u in lines], carrier="Canada Post"),
+    expected = review_order(cur, person=MANAGER_PERSON, draft=OrderDraft(cid, [DraftLine(s, u) for s, u in lines], carrier="Canada Post"),
                             today=TODAY, csr_fields=False)
     assert [c.amount for c in expected.coverage] == [Decimal("96.00")]
     report = portal.import_orders(db, data(order("W-R1", cid, *lines)), acting("Portal sync"), now=NOW)

@@ -99,7 +99,7 @@ def test_two_servers_creating_orders_for_one_client_at_once_stay_within_the_allo
 
 def test_control_without_the_ledger_the_same_interleaving_breaks_the_rule(pg_db, servers, client, monkeypatch):
     """With no ledger row held, the two reviews both see 150 g left, and both orders commit."""
-    wait, real_review = ReadThenWait(), ordering.review_order
+    wait, real_review = ReadThenWait(), ordering._review_order
 
     def review_then_wait(cur, draft, **kw):
         review = real_review(cur, draft, **kw)
@@ -107,7 +107,7 @@ def test_control_without_the_ledger_the_same_interleaving_breaks_the_rule(pg_db,
         return review
 
     monkeypatch.setattr(allowance_ledger, "hold", lambda cur, client_id, day: None)
-    monkeypatch.setattr(ordering, "review_order", review_then_wait)
+    monkeypatch.setattr(ordering, "_review_order", review_then_wait)
     one, two = servers
     outcomes = race(lambda: create_order(one, _draft(client, 6), acting("CSR on server 1")),
                     lambda: create_order(two, _draft(client, 6), acting("CSR on server 2")))

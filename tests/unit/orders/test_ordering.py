@@ -17,7 +17,7 @@ from orders_core.orders.ordering import create_order
 from orders_core.orders.totals import PolicyUse, TotalLine, compute_coverage, order_totals
 from orders_core.storage.reads import fetch_one, fetch_value
 from tests.order_helpers import TODAY, make_client, make_product
-from tests.people import acting
+from tests.people import MANAGER_PERSON, acting
 from tests.races import interleave_claims, race
 
 D = Decimal
@@ -92,18 +92,18 @@ def test_cap_uses_each_equivalency_factor(db, cur, form, net, per_unit):
     equiv = make_product(cur, "T-1", form, net)
     assert equiv == D(per_unit)
     units_at_cap = int(D(15) / equiv)
-    ok = review_order(cur, draft(client, DraftLine("T-1", units_at_cap)))
+    ok = review_order(cur, person=MANAGER_PERSON, draft=draft(client, DraftLine("T-1", units_at_cap)))
     assert ok.ok, ok.reasons
     assert ok.grams == equiv * units_at_cap
-    over = review_order(cur, draft(client, DraftLine("T-1", units_at_cap + 1)))
+    over = review_order(cur, person=MANAGER_PERSON, draft=draft(client, DraftLine("T-1", units_at_cap + 1)))
     assert any("over" in r and "limit of 15 g per order" in r for r in over.reasons), over.reasons
 
 
 def test_cap_is_150_g_for_large_prescriptions(db, cur):
     client = make_client(cur, gpd="10")  # 30 x 10 = 300 g a period, but at most 150 g an order
-    ok = review_order(cur, draft(client, DraftLine("FL-BB-150", 10)))  # 150 g
+    ok = review_order(cur, person=MANAGER_PERSON, draft=draft(client, DraftLine("FL-BB-150", 10)))  # 150 g
     assert ok.ok, ok.reasons
-    over = review_order(cur, draft(client, DraftLine("FL-BB-150", 10), DraftLine("PR-SD-1x10", 1)))  # 151 g
+    over = review_order(cur, person=MANAGER_PERSON, draft=draft(client, DraftLine("FL-BB-150", 10), DraftLine("PR-SD-1x10", 1)))  # 151 g
     assert over.reasons == [
         "The order holds 151 g (dried equivalent), over Éloïse Bérubé-Test's limit of 150 g per order "
         "(the lesser of 30 x 10 g a day and 150 g)."
@@ -141,8 +141,8 @@ def test_every_reason_is_listed_and_nothing_written(db, cur):
 
 def test_no_lines_and_unknown_things_are_refused(db, cur):
     client = make_client(cur)
-    assert review_order(cur, draft(client)).reasons == ["The order has no lines; add at least one product."]
-    r = review_order(cur, draft(client, DraftLine("NOPE", 1), DraftLine("FL-PK-035", 0),
+    assert review_order(cur, person=MANAGER_PERSON, draft=draft(client)).reasons == ["The order has no lines; add at least one product."]
+    r = review_order(cur, person=MANAGER_PERSON, draft=draft(client, DraftLine("NOPE", 1), DraftLine("FL-PK-035", 0),
                                 DraftLine("FL-PK-035", "1.5"), carrier="Pony Express"))
     assert r.reasons == [
         "Line 1: there is no product with SKU 'NOPE'.",
@@ -150,14 +150,14 @@ def test_no_lines_and_unknown_things_are_refused(db, cur):
         "Line 3 (Pink Kush 3.5 g): the quantity '1.5' is not a whole number.",
         "'Pony Express' is not one of our carriers.",
     ]
-    assert review_order(cur, OrderDraft(999999, [DraftLine("FL-PK-035")])).reasons == ["There is no client 999999."]
+    assert review_order(cur, person=MANAGER_PERSON, draft=OrderDraft(999999, [DraftLine("FL-PK-035")])).reasons == ["There is no client 999999."]
 
 
 def test_discounts_larger_than_what_they_discount_are_refused(db, cur):
     client = make_client(cur)
-    r = review_order(cur, draft(client, DraftLine("FL-PK-035", 1, line_discount="40"), order_discount="1"))
+    r = review_order(cur, person=MANAGER_PERSON, draft=draft(client, DraftLine("FL-PK-035", 1, line_discount="40"), order_discount="1"))
     assert "Line 1 (Pink Kush 3.5 g): the line discount $40.00 is more than the line's amount $32.50." in r.reasons
-    r = review_order(cur, draft(client, DraftLine("FL-PK-035", 1), order_discount="33"))
+    r = review_order(cur, person=MANAGER_PERSON, draft=draft(client, DraftLine("FL-PK-035", 1), order_discount="33"))
     assert r.reasons == ["The order discount $33.00 is more than the products' total after line discounts ($32.50)."]
 
 
@@ -166,12 +166,12 @@ def test_period_allowance_counts_earlier_orders_and_cancelled_give_back(db, cur)
 
     client = make_client(cur, gpd="2")  # 60 g a period, 60 g an order
     first = create_order(db, draft(client, DraftLine("FL-BB-150", 3)), acting("Isabelle Roy"))  # 45 g
-    r = review_order(cur, draft(client, DraftLine("FL-BB-150", 2)))  # 30 g, only 15 g left
+    r = review_order(cur, person=MANAGER_PERSON, draft=draft(client, DraftLine("FL-BB-150", 2)))  # 30 g, only 15 g left
     assert len(r.reasons) == 1
     assert r.reasons[0].startswith("The order holds 30 g, more than the 15 g left in the prescription period")
     assert "(45 g of 60 g already used)" in r.reasons[0]
     cancel_order(db, first, acting("Isabelle Roy"), reason="Client changed their mind")
-    assert review_order(cur, draft(client, DraftLine("FL-BB-150", 2))).ok
+    assert review_order(cur, person=MANAGER_PERSON, draft=draft(client, DraftLine("FL-BB-150", 2))).ok
 
 
 # ----------------------------------------------------------------- saving
@@ -217,7 +217,7 @@ def test_coverage_maximum_across_orders_in_a_period(db, cur):
 
 def test_coverage_never_pays_more_than_is_left_after_the_order_discount(db, cur):
     client = make_client(cur, gpd="10", policy=("Veterans Affairs Canada", "1.0", "765", None))
-    review = review_order(cur, draft(client, DraftLine("FL-LA-070", 1), order_discount="10.00",
+    review = review_order(cur, person=MANAGER_PERSON, draft=draft(client, DraftLine("FL-LA-070", 1), order_discount="10.00",
                                      carrier="FedEx", shipping_charge="19.50"), today=TODAY)
     assert review.reasons == []
     assert review.totals.coverage_amount == D("45.00")  # $55 of flower, $10 off: the policy pays the $45 left
@@ -275,13 +275,13 @@ def test_control_without_the_ledger_two_csrs_saving_at_once_both_use_the_last_gr
 )
 def test_odd_numbers_are_refused_in_plain_words(db, cur, units, price, reason):
     client = make_client(cur)
-    r = review_order(cur, draft(client, DraftLine("FL-PK-035", units, price)))
+    r = review_order(cur, person=MANAGER_PERSON, draft=draft(client, DraftLine("FL-PK-035", units, price)))
     assert r.reasons == [reason]
 
 
 def test_odd_text_is_refused_without_error(db, cur):
     client = make_client(cur)
-    r = review_order(cur, draft(client, DraftLine("'; DROP TABLE orders; --" * 400, 1), placed_by="x" * 10_000))
+    r = review_order(cur, person=MANAGER_PERSON, draft=draft(client, DraftLine("'; DROP TABLE orders; --" * 400, 1), placed_by="x" * 10_000))
     assert r.reasons == ["Line 1: there is no product with SKU ''; DROP TABLE orders; --'; DROP TABLE or…'.",
                          "'Order placed by' is longer than 200 characters."]
 
@@ -289,7 +289,7 @@ def test_odd_text_is_refused_without_error(db, cur):
 def test_an_incomplete_registered_address_is_refused(db, cur):
     client = make_client(cur)
     cur.execute("UPDATE clients SET postal_code = '' WHERE client_id = ?", [client])
-    r = review_order(cur, draft(client, DraftLine("FL-PK-035", 1)))
+    r = review_order(cur, person=MANAGER_PERSON, draft=draft(client, DraftLine("FL-PK-035", 1)))
     assert r.reasons == ["Éloïse Bérubé-Test's registered shipping address is incomplete; orders ship only there."]
 
 
@@ -307,16 +307,16 @@ def test_a_price_far_from_the_catalogue_asks_for_confirmation_with_both_figures(
     client = make_client(cur)
     before = count(cur, "orders")
     far = draft(client, DraftLine("FL-PK-035", "1", "3250"))  # meant 32,50
-    r = review_order(cur, far)
+    r = review_order(cur, person=MANAGER_PERSON, draft=far)
     assert r.price_warnings == ["Line 1 (Pink Kush 3.5 g): the unit price $3,250.00 is far from the catalogue "
                                 "price $32.50 (more than 10 times or under a tenth of it)."]
     assert r.reasons == ["Confirm the prices far from the catalogue's (or correct them) before saving."]
     with pytest.raises(OrderRefused):
         create_order(db, far, acting("Isabelle Roy"))
     assert count(cur, "orders") == before
-    assert review_order(cur, draft(client, DraftLine("FL-PK-035", "1", "3,24"))).price_warnings  # under a tenth
-    assert not review_order(cur, draft(client, DraftLine("FL-PK-035", "1", "3,24"))).ok
-    assert not review_order(cur, draft(client, DraftLine("FL-PK-035", "1", "325"))).price_warnings  # exactly 10x
+    assert review_order(cur, person=MANAGER_PERSON, draft=draft(client, DraftLine("FL-PK-035", "1", "3,24"))).price_warnings  # under a tenth
+    assert not review_order(cur, person=MANAGER_PERSON, draft=draft(client, DraftLine("FL-PK-035", "1", "3,24"))).ok
+    assert not review_order(cur, person=MANAGER_PERSON, draft=draft(client, DraftLine("FL-PK-035", "1", "325"))).price_warnings  # exactly 10x
     far.prices_confirmed = True
     order_id = create_order(db, far, acting("Isabelle Roy"))
     assert fetch_value(cur, "SELECT unit_price FROM order_lines WHERE order_id = ?", [order_id]) == D("3250.00")

@@ -102,7 +102,7 @@ def test_review_and_ledger_count_the_same_grams(engine_empty_db):
     first = create_order(empty_db, OrderDraft(cid, [DraftLine("T-15", 2)], placed_by="CSR",
                                               return_policy_agreed=True), acting("CSR"))
     create_order(empty_db, OrderDraft(cid, [DraftLine("T-15", 1)], placed_by="CSR", return_policy_agreed=True), acting("CSR"))
-    r = review_order(cur, OrderDraft(cid, [DraftLine("T-15", 2)], placed_by="CSR", return_policy_agreed=True))
+    r = review_order(cur, person=MANAGER_PERSON, draft=OrderDraft(cid, [DraftLine("T-15", 2)], placed_by="CSR", return_policy_agreed=True))
     assert r.period.used == 45 == fetch_value(cur, "SELECT grams FROM allowance_ledger WHERE client_id = ?", [cid])
     assert r.reasons == ["The order holds 30 g, more than the 15 g left in the prescription period "
                          f"{r.period.label()} (45 g of 60 g already used)."]

@@ -88,6 +88,7 @@ def _readers(cid: int, oid: int, client=None) -> dict:
     """Every public reader of personal information in orders_core, called as ``person``."""
     from orders_core.clients.records import ClientQuery, list_clients, period_orders, prescription_periods
     from orders_core.orders.access import export_csv_for, list_orders_for
+    from orders_core.orders.drafts import review_order
     from orders_core.orders.index import OrderQuery
 
     day = dt.date(2026, 11, 26)
@@ -109,6 +110,7 @@ def _readers(cid: int, oid: int, client=None) -> dict:
         "template_events": lambda cur, p: recurring.template_events(cur, 1, p),
         "check_template": lambda cur, p: recurring.check_template(cur, draft, p, day),
         "preview_due": lambda cur, p: recurring.preview_due(cur, p, day),
+        "review_order": lambda cur, p: review_order(cur, _draft(cid), p),
     }
 
 
