@@ -15,7 +15,7 @@ from orders_core.cli.options import (
     acting_person,
     add_as_option,
     add_db_option,
-    order_id_arg,
+    order_ids_arg,
     output_problem,
     path_arg,
 )
@@ -23,10 +23,6 @@ from orders_core.fulfillment.label_pdf import STOCKS
 from orders_core.fulfillment.labels import print_labels
 from orders_core.storage.database import open_database
 from orders_core.storage.errors import DatabaseError
-
-
-def _ids(text: str) -> list[int]:
-    return [order_id_arg(p) for p in text.split(",") if p.strip()]
 
 
 def _cli(args: argparse.Namespace) -> int:
@@ -59,7 +55,7 @@ def _cli(args: argparse.Namespace) -> int:
 
 def register_cli(subparsers) -> None:
     p = subparsers.add_parser("labels", help="print client labels (one per cannabis unit) as a PDF")
-    p.add_argument("--orders", type=_ids, required=True, help="comma-separated Order IDs")
+    p.add_argument("--orders", type=order_ids_arg, required=True, help="comma-separated Order IDs")
     p.add_argument("-o", "--output", type=path_arg, required=True, help="the PDF file to write")
     p.add_argument("--stock", choices=STOCKS, default="4x6",
                    help="4x6: one 4 × 6 in thermal label per page; letter-2x4: US Letter sheets of ten 2 × 4 in labels")

@@ -98,6 +98,11 @@ def order_id_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def order_ids_arg(text: str) -> list[int]:
+    """An argparse type for comma-separated Order IDs ("1,2,3"), each as ``order_id_arg`` reads it."""
+    return [order_id_arg(p) for p in text.split(",") if p.strip()]
+
+
 def bounded_int(low: int, high: int):
     """An argparse type for a whole number from ``low`` to ``high`` (ASCII digits; ``_`` or ``,`` allowed)."""
 

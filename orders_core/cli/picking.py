@@ -12,18 +12,13 @@ from orders_core.cli.options import (
     add_as_option,
     add_db_option,
     count_arg,
-    order_id_arg,
+    order_ids_arg,
     output_problem,
     path_arg,
 )
 from orders_core.fulfillment.picking import PickingListError, generate_picking_list, picking_list_pdf
 from orders_core.storage.database import open_database
 from orders_core.storage.errors import DatabaseError
-
-
-def _parse_ids(text: str) -> list[int]:
-    return [order_id_arg(p) for p in text.split(",") if p.strip()]
-
 
 
 def _cli(args: argparse.Namespace) -> int:
@@ -70,7 +65,7 @@ def register_cli(subparsers) -> None:
     """`orders-core picking-list [--orders 1,2,3] -o FILE [--db PATH] --as EMAIL`."""
 
     p = subparsers.add_parser("picking-list", help="generate a picking list PDF")
-    p.add_argument("--orders", type=_parse_ids, default=None,
+    p.add_argument("--orders", type=order_ids_arg, default=None,
                    help="comma-separated Order IDs (default: every non-archived order in Order Placed)")
     p.add_argument("--number", type=count_arg, default=None, help="write kept picking list N again instead")
     p.add_argument("-o", "--output", type=path_arg, required=True, help="the PDF file to write")
