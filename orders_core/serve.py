@@ -165,6 +165,7 @@ _HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Ref
 
 def demo_provider_app(people: Iterable[tuple[str, str]], token_max_age: int = TOKEN_MAX_AGE):
     """The demo provider's WSGI app: ``oidc-provider-mock`` limited as the module's docstring says."""
+    # Imported here only: the provider runs in a process of its own, and the app's server never loads them.
     from datetime import timedelta
 
     import flask
@@ -221,7 +222,7 @@ def _loopback_http(url: str) -> bool:
 
 def run_demo_provider(host: str, port: int, people: Iterable[tuple[str, str]], token_max_age: int) -> None:
     """Serve the demo provider (blocks); what ``start_demo_provider`` runs in a process of its own."""
-    import uvicorn
+    import uvicorn  # only in the demo provider's own process
 
     if not is_loopback(host):
         raise SystemExit(f"The demo identity provider serves only this machine, not {host}.")

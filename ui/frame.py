@@ -237,7 +237,7 @@ _waiting_lock = threading.Lock()
 
 def _browser() -> str | None:
     """This browser, as its XSRF cookie's token identifies it (hashed), or None."""
-    try:
+    try:  # Streamlit's internal module, imported where a missing one only means no page to go back to
         from streamlit.web.server.starlette.starlette_app_utils import decode_xsrf_token_string
 
         token, _ = decode_xsrf_token_string(st.context.cookies.get("_streamlit_xsrf") or "")

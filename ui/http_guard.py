@@ -33,6 +33,10 @@ from functools import cache
 from pathlib import Path
 
 import anyio
+import streamlit
+from starlette.requests import cookie_parser  # how Streamlit's own routes read cookies
+from streamlit import config
+from streamlit.web.server.starlette.starlette_websocket import _get_signed_cookie_with_chunks
 
 from ui.components.scan_focus import SCRIPT_HASHES
 from ui.session import live_sign_in
@@ -45,8 +49,6 @@ MEDIA = "/media/"
 @cache
 def inline_script_hashes() -> tuple[str, ...]:
     """``'sha256-…'`` sources for the inline scripts of the installed Streamlit's ``index.html``."""
-    import streamlit
-
     html = (Path(streamlit.__file__).parent / "static" / "index.html").read_text(encoding="utf-8")
     scripts = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, flags=re.S)
     return tuple(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode('utf-8')).digest()).decode()}'"
@@ -84,8 +86,6 @@ def security_headers(path: str) -> list[tuple[bytes, bytes]]:
 
 
 def _cookies(scope) -> dict[str, str]:
-    from starlette.requests import cookie_parser  # how Streamlit's own routes read cookies
-
     jar: dict[str, str] = {}
     for name, value in scope.get("headers", ()):
         if name == b"cookie":
@@ -95,8 +95,6 @@ def _cookies(scope) -> dict[str, str]:
 
 def signed_in_claims(cookies: dict[str, str]) -> dict | None:
     """The identity cookie's claims when it is signed with this server's secret and says signed in, else None."""
-    from streamlit.web.server.starlette.starlette_websocket import _get_signed_cookie_with_chunks
-
     try:
         raw = _get_signed_cookie_with_chunks(cookies, USER_COOKIE)
         claims = json.loads(raw) if raw else None
@@ -106,8 +104,6 @@ def signed_in_claims(cookies: dict[str, str]) -> dict | None:
 
 
 def _base_path() -> str:
-    from streamlit import config
-
     base = (config.get_option("server.baseUrlPath") or "").strip("/")
     return f"/{base}" if base else ""
 

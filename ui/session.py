@@ -57,6 +57,7 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 import streamlit as st
+from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from orders_core.cli.backup import backup_as
@@ -306,8 +307,6 @@ def download_for(action: str, make: Callable[[Cursor, Person], Made]) -> Callabl
 
 def _session_open(session_id: str | None) -> bool:
     """Whether the Streamlit session that drew a download button is still connected to this server."""
-    from streamlit import runtime
-
     if not runtime.exists():
         return True  # outside a server (AppTest): no session to look at
     return session_id is not None and runtime.get_instance().is_active_session(session_id)

@@ -37,7 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from orders_core.fulfillment.label_pdf import STOCKS, LabelUnit, render
@@ -158,8 +158,6 @@ def label_units(cur: Cursor, order_ids: Sequence[int], *, today: dt.date | None 
 
 
 def _with_count(u: LabelUnit, n: int) -> LabelUnit:
-    from dataclasses import replace
-
     return replace(u, unit_count=n)
 
 
