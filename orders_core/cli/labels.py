@@ -7,7 +7,6 @@ the print is recorded on the orders, so nothing is recorded unless the file is w
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -18,11 +17,11 @@ from orders_core.cli.options import (
     order_ids_arg,
     output_problem,
     path_arg,
+    written_in_place,
 )
 from orders_core.fulfillment.label_pdf import STOCKS
 from orders_core.fulfillment.labels import print_labels
 from orders_core.storage.database import open_database
-from orders_core.storage.errors import DatabaseError
 
 
 def _cli(args: argparse.Namespace) -> int:
@@ -31,22 +30,16 @@ def _cli(args: argparse.Namespace) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    try:
-        db = open_database(args.db, create=False)
-    except DatabaseError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    db = open_database(args.db, create=False)  # one that cannot be used: one sentence (cli.main)
     try:
         actor = acting_person(db.cursor(), args, "print_labels")
-        made = print_labels(db, args.orders, actor, stock=args.stock, before_commit=partial.write_bytes)
-        os.replace(partial, out)
+        with written_in_place(out) as partial:
+            made = print_labels(db, args.orders, actor, stock=args.stock, before_commit=partial.write_bytes)
     except OSError as exc:
         print(f"The labels could not be written to {out} ({exc.strerror or exc}); nothing was recorded.",
               file=sys.stderr)
         return 2
     finally:
-        partial.unlink(missing_ok=True)
         db.close()
     print(f"Label print {made.number}: {made.labels:,} labels for {len(made.order_ids):,} orders ({made.stock}) "
           f"written to {args.output}.")

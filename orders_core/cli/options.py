@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from orders_core.rules.dates import parse_date
@@ -32,6 +34,18 @@ def output_problem(out: Path, example: str) -> str | None:
     if not os.access(out.parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
         return f"{out} cannot be written (no permission); choose another place."
     return None
+
+
+@contextmanager
+def written_in_place(out: Path) -> Iterator[Path]:
+    """A temporary file next to ``out`` to write into: renamed to ``out`` when the block ends without an error,
+    removed otherwise, so a half-written file never carries ``out``'s name."""
+    partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    try:
+        yield partial
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -15,10 +14,10 @@ from orders_core.cli.options import (
     order_ids_arg,
     output_problem,
     path_arg,
+    written_in_place,
 )
 from orders_core.fulfillment.picking import PickingListError, generate_picking_list, picking_list_pdf
 from orders_core.storage.database import open_database
-from orders_core.storage.errors import DatabaseError
 
 
 def _cli(args: argparse.Namespace) -> int:
@@ -29,23 +28,17 @@ def _cli(args: argparse.Namespace) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    try:
-        db = open_database(args.db, create=False)
-    except DatabaseError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-
-    partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    db = open_database(args.db, create=False)  # one that cannot be used: one sentence (cli.main)
     try:
         actor = acting_person(db.cursor(), args, "picking_list")  # a kept list shows prescriptions' grams too
-        if args.number is not None:
-            pdf, number, count = picking_list_pdf(db, args.number), args.number, None
-            partial.write_bytes(pdf)
-        else:
-            made = generate_picking_list(db, order_ids=args.orders, actor=actor,
-                                         before_commit=partial.write_bytes)
-            number, count = made.number, len(made.order_ids)
-        os.replace(partial, out)
+        with written_in_place(out) as partial:
+            if args.number is not None:
+                pdf, number, count = picking_list_pdf(db, args.number), args.number, None
+                partial.write_bytes(pdf)
+            else:
+                made = generate_picking_list(db, order_ids=args.orders, actor=actor,
+                                             before_commit=partial.write_bytes)
+                number, count = made.number, len(made.order_ids)
     except PickingListError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -54,7 +47,6 @@ def _cli(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     finally:
-        partial.unlink(missing_ok=True)
         db.close()
     what = f"{count:,} orders" if count is not None else "kept list"
     print(f"Picking list {number} ({what}) written to {args.output}.")
