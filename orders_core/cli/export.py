@@ -19,7 +19,6 @@ Decisions the requirements left open:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from orders_core.cli.options import (
     output_problem,
     path_arg,
     text_arg,
+    written_in_place,
 )
 from orders_core.orders.access import export_csv_counted_for
 from orders_core.orders.index import VIEWS, InvalidQuery, OrderQuery
@@ -62,18 +62,16 @@ def _export_orders(args: argparse.Namespace) -> int:
         raise ExportRefused(problem)
     q = query_from_args(args)
     db = open_database(args.db, create=False)
-    partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
     try:
         cur = db.cursor()
         who = acting_person(cur, args, "export_csv")
         data, rows = export_csv_counted_for(cur, q, who)
-        partial.write_bytes(data)
-        os.replace(partial, out)
+        with written_in_place(out) as partial:
+            partial.write_bytes(data)
     except OSError as exc:
         print(f"The export could not be written to {out} ({exc.strerror or exc}).", file=sys.stderr)
         return 2
     finally:
-        partial.unlink(missing_ok=True)
         db.close()
     print(f"Exported {rows:,} orders to {out} (for {who.name}; recorded in the access log).")
     return 0

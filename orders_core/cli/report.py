@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 from pathlib import Path
 
-from orders_core.cli.options import acting_person, add_as_option, add_db_option, path_arg
+from orders_core.cli.options import acting_person, add_as_option, add_db_option, path_arg, written_in_place
 from orders_core.reports.monthly import REPORTS, export_for, parse_month, reports_for
 from orders_core.reports.monthly.access import VIEW
 from orders_core.reports.monthly.files import csv_file, json_output
@@ -45,15 +44,12 @@ def _report(args: argparse.Namespace) -> int:
         out = Path(args.output)
         fmt = "pdf" if out.suffix.lower() == ".pdf" else "json" if args.json else "csv"
         data = export_for(cur, args.report, month, fmt, today, who)
-        partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
         try:
-            partial.write_bytes(data)
-            os.replace(partial, out)
+            with written_in_place(out) as partial:
+                partial.write_bytes(data)
         except OSError as exc:
             print(f"The report could not be written to {out} ({exc.strerror or exc}).", file=sys.stderr)
             return 2
-        finally:
-            partial.unlink(missing_ok=True)
         print(f"Wrote {out}.", file=sys.stderr)
         return 0
     figures = reports_for(cur, month, today, who, only=(args.report,)).figures[args.report]
