@@ -11,14 +11,14 @@ from decimal import Decimal
 import pytest
 
 from orders_core.clients.records import Policy
-from orders_core.orders import allowance_ledger
+from orders_core.orders import allowance_ledger, ordering
 from orders_core.orders.drafts import DraftLine, OrderDraft, OrderRefused, review_order
 from orders_core.orders.ordering import create_order
 from orders_core.orders.totals import PolicyUse, TotalLine, compute_coverage, order_totals
 from orders_core.storage.reads import fetch_one, fetch_value
 from tests.order_helpers import TODAY, make_client, make_product
 from tests.people import MANAGER_PERSON, acting
-from tests.races import interleave_claims, race
+from tests.races import interleave_claims, meet, race
 
 D = Decimal
 
@@ -248,12 +248,14 @@ def test_two_csrs_saving_at_once_cannot_both_use_the_last_grams(db, cur, monkeyp
 
 @pytest.mark.breaches_on_purpose  # 90 g in a 60 g period: what orders-core check reports
 def test_control_without_the_ledger_two_csrs_saving_at_once_both_use_the_last_grams(db, cur, monkeypatch):
-    """The same interleaving with the ledger row neither held nor settled: both saves commit, 90 g in a
-    60 g period, so the test above fails if the database does not guard the allowance."""
+    """Two saves with the ledger row neither held nor settled, each waiting for the other once it has reviewed
+    the client's period (on PostgreSQL each statement reads what is committed when it runs, so the wait comes
+    after the review's read): both commit, 90 g in a 60 g period, so the test above fails if the database
+    does not guard the allowance."""
     client = make_client(cur, gpd="2")
-    forced = interleave_claims(monkeypatch)
-    monkeypatch.setattr(allowance_ledger, "claim", forced.wait_once)  # waits, holds nothing
+    monkeypatch.setattr(allowance_ledger, "claim", lambda cur, keys: None)  # holds nothing
     monkeypatch.setattr(allowance_ledger, "settle", lambda cur, keys, grams=None: None)
+    meet(monkeypatch, ordering, "_review_order", after=True)
     results = race(*[lambda who=who: create_order(db, draft(client, DraftLine("FL-BB-150", 3)), acting(who))
                      for who in ("CSR A", "CSR B")])
     assert all(isinstance(r, int) for r in results), results

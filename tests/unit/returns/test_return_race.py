@@ -46,21 +46,22 @@ def test_two_returns_of_the_last_unit_at_once(engine_db, monkeypatch, earlier):
 @pytest.mark.parametrize("earlier", [0, 2], ids=["first return", "after an earlier return"])
 def test_control_without_the_per_order_row_both_returns_of_the_last_unit_get_through(engine_db, monkeypatch, earlier):
     """The barrier really forces the race: with the order's return-state row neither claimed nor updated
-    (``state.claim`` only waits, ``state.touch`` does nothing), both writers read that one unit is left and
-    both returns are saved."""
+    (``state.claim`` and ``state.touch`` do nothing), both writers read that one unit is left and both returns
+    are saved. Each waits for the other after its read of what was returned (on PostgreSQL each statement reads
+    what is committed when it runs, so a wait before that read would let one writer see the other's return)."""
     db = engine_db
     order_id = delivered_order(db, [(OIL, earlier + 1, "0")], order_discount="0")
     if earlier:
         record_return(db, order_id, FA_PERSON, units={OIL: earlier}, reason="Damaged in transit")
     monkeypatch.setattr(state, "claim", lambda cur, order_id, units_ordered: None)  # holds nothing
     monkeypatch.setattr(state, "touch", lambda cur, order_id: None)
-    meeting = meet(monkeypatch, state, "claim", read=_read_returns)
+    meeting = meet(monkeypatch, state, "returned_by_line", after=True)
 
     outcomes = race(
         lambda: record_return(db, order_id, CSR_PERSON, units={OIL: "1"}, reason="Client request"),
         lambda: record_return(db, order_id, CSR_B, units={OIL: "1"}, reason="Wrong product"),
     )
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
-    assert meeting.calls == 2  # no retry: nothing conflicted
+    assert meeting.calls == 4  # two reads by each writer, and no retry: nothing conflicted
     assert fetch_value(db.cursor(), "SELECT sum(units) FROM order_return_lines WHERE order_id = ?",
                        [order_id]) == earlier + 2  # one unit more than shipped
