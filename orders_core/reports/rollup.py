@@ -29,9 +29,16 @@ How a summary stays exact (decisions where the requirements are silent):
   time: the days whose orders changed since); ``orders-core demo`` fills them after loading.
 * The summaries are derived data, not records: a refresh deletes a stale day's rows and writes them
   again, and records no order event (nothing about an order changed).
-* The category filter cannot read them (with the categories in the key the summary is about as long as
-  the orders): ``metrics.page_metrics`` aggregates the matched orders into a temporary table of the same
-  shape instead, so every metric is written once, against rows of this shape.
+* **Categories** (schema 14): ``metrics_daily_categories`` (``metrics_daily`` split by categories) and
+  ``metrics_daily_coverage`` keep, per row, which product categories its orders hold, as a bit per
+  category of ``schema.CATEGORIES`` (``categories``; an order of Oil and Dried flower has both bits), so a
+  category filter is a condition on the rows (``categories & mask <> 0``) and reads no order line. Split
+  by the combinations of categories orders hold, the daily rows are about 4 times as many (678,000 rather
+  than 171,000 at 1,000,000 demo orders), so the figures without a category filter keep reading
+  ``metrics_daily`` (``daily_for``).
+  A product's category can be corrected in the catalogue without any order changing, so the rows also
+  record the fingerprint of the catalogue's categories they were written with (``catalogue_key`` in the
+  state row): when the catalogue's differs, every day is stale, and the next refresh writes them all.
 """
 
 from __future__ import annotations
@@ -40,14 +47,32 @@ import datetime as dt
 from dataclasses import dataclass
 
 from orders_core.storage import dialect
+from orders_core.storage.schema import CATEGORIES
 from orders_core.storage.transactions import run_write
+
+CATEGORY_BITS = {name: 1 << i for i, name in enumerate(CATEGORIES)}  # the ``categories`` column's bits
+
+
+def category_mask(categories) -> int:
+    """The bits of ``categories`` (names of ``schema.CATEGORIES``) in a summary row's ``categories``."""
+    return sum(CATEGORY_BITS[c] for c in set(categories))
+
+
+_BIT = " ".join(f"WHEN '{name}' THEN {bit}" for name, bit in CATEGORY_BITS.items())  # our constants
+# The categories of order ``o`` (one row, 0 without lines), joined LATERAL to each order aggregated.
+_ORDER_CATEGORIES = f"""LEFT JOIN LATERAL (
+           SELECT coalesce(bit_or(CASE p.category::VARCHAR {_BIT} ELSE 0 END), 0)::INTEGER AS categories
+           FROM order_lines l JOIN products p ON p.sku = l.sku WHERE l.order_id = o.order_id) k ON TRUE"""
+# What the catalogue's categories are now: rows written with another fingerprint are stale.
+CATALOGUE_KEY = ("SELECT md5(coalesce(string_agg(sku || '=' || category::VARCHAR, ',' ORDER BY sku), '')) "
+                 "FROM products")
 
 
 @dataclass(frozen=True)
 class Rollup:
     """One summary table: its columns and the SELECT that aggregates orders ``o`` (a ``{where}``) into them."""
 
-    table: str       # its columns: storage.migrations.v8_metrics_summaries
+    table: str       # its columns: storage.migrations.v8_metrics_summaries, v14_metrics_categories
     select: str      # aggregates ``FROM orders o ... WHERE {where}`` into the table's columns, in order
 
 
@@ -60,6 +85,15 @@ DAILY = Rollup(
        FROM orders o WHERE {where}
        GROUP BY o.created_at::DATE, o.source, o.carrier, o.status, o.shipped_on, o.delivered_on""",
 )
+DAILY_CATEGORIES = Rollup(
+    "metrics_daily_categories",
+    """SELECT o.created_at::DATE AS created_on, o.source::VARCHAR AS source, o.carrier, o.status::VARCHAR AS status,
+              o.shipped_on, o.delivered_on, k.categories, count(*)::BIGINT AS orders,
+              sum(o.version)::BIGINT AS versions, coalesce(sum(o.total_due), 0)::DECIMAL(18,2) AS total_due,
+              coalesce(sum(o.grams), 0)::DECIMAL(18,3) AS grams
+       FROM orders o """ + _ORDER_CATEGORIES + """ WHERE {where}
+       GROUP BY o.created_at::DATE, o.source, o.carrier, o.status, o.shipped_on, o.delivered_on, k.categories""",
+)
 PRODUCTS = Rollup(
     "metrics_daily_products",
     """SELECT o.created_at::DATE AS created_on, o.source::VARCHAR AS source, o.carrier, l.sku,
@@ -70,16 +104,22 @@ PRODUCTS = Rollup(
 )
 COVERAGE = Rollup(
     "metrics_daily_coverage",
-    """SELECT o.created_at::DATE AS created_on, o.source::VARCHAR AS source, o.carrier,
+    """SELECT o.created_at::DATE AS created_on, o.source::VARCHAR AS source, o.carrier, k.categories,
               coalesce(c.insurer, '{unknown}') AS insurer, count(DISTINCT o.order_id)::BIGINT AS orders,
               sum(coalesce(c.amount, o.coverage_amount))::DECIMAL(18,2) AS coverage
        FROM orders o LEFT JOIN order_coverage c ON c.order_id = o.order_id AND c.amount > 0
+       """ + _ORDER_CATEGORIES + """
        WHERE o.coverage_amount > 0 AND o.status IN ('Order Placed', 'Shipped', 'Delivered') AND {where}
-       GROUP BY o.created_at::DATE, o.source, o.carrier, coalesce(c.insurer, '{unknown}')""",
+       GROUP BY o.created_at::DATE, o.source, o.carrier, k.categories, coalesce(c.insurer, '{unknown}')""",
 )
-ROLLUPS = (DAILY, PRODUCTS, COVERAGE)
+ROLLUPS = (DAILY, DAILY_CATEGORIES, PRODUCTS, COVERAGE)
 UNKNOWN_INSURER = "Unknown insurer"
 STATE_TABLE = "metrics_rollup_state"  # its one row: every refresh updates it
+
+
+def daily_for(categories) -> Rollup:
+    """The daily rows a filter reads: split by categories when it has a category filter."""
+    return DAILY_CATEGORIES if categories else DAILY
 
 
 def aggregate(rollup: Rollup, where: str) -> str:
@@ -93,6 +133,7 @@ _STALE = f"""
     FULL JOIN (SELECT created_on AS day, sum(orders) AS n, sum(versions) AS v FROM {DAILY.table} GROUP BY 1) s
       ON s.day = a.day
     WHERE a.n IS DISTINCT FROM s.n OR a.v IS DISTINCT FROM s.v
+       OR (SELECT catalogue_key FROM {STATE_TABLE}) IS DISTINCT FROM ({CATALOGUE_KEY})
     ORDER BY 1
 """
 
@@ -132,7 +173,8 @@ def _refresh(cur, *, rebuild: bool = False) -> int:
     for r in ROLLUPS:
         cur.execute(f"DELETE FROM {r.table} WHERE created_on IN (SELECT unnest(?::DATE[]))", [days]).fetchall()
         cur.execute(f"INSERT INTO {r.table} {aggregate(r, where)}", params).fetchall()
-    cur.execute(f"UPDATE {STATE_TABLE} SET days_refreshed = days_refreshed + ? WHERE id = 1", [len(days)]).fetchall()
+    cur.execute(f"UPDATE {STATE_TABLE} SET days_refreshed = days_refreshed + ?, catalogue_key = ({CATALOGUE_KEY}) "
+                "WHERE id = 1", [len(days)]).fetchall()
     return len(days)
 
 

@@ -16,16 +16,8 @@ from orders_core.reports.metrics.breakdowns import (
 )
 from orders_core.reports.metrics.filters import MetricsFilter, bucket_grain
 from orders_core.reports.metrics.flow import lead_times, status_funnel, unverified_backlog
-from orders_core.reports.metrics.query import (
-    _CATEGORY_ORDERS,
-    _MATCHED_DAILY,
-    _MATCHED_TABLE,
-    _matched_rows,
-    _Prepared,
-    _prepared,
-)
+from orders_core.reports.metrics.query import _Prepared, _prepared
 from orders_core.reports.metrics.volume import Headline, grams_shipped_per_period, headline, volume_by_source
-from orders_core.storage import dialect
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.errors import DatabaseError
 
@@ -57,11 +49,8 @@ def page_metrics(cur: Cursor, f: MetricsFilter, today: dt.date,
     """Run every aggregation of the Metrics page (``now``: compare a partial today like with like).
 
     It first refreshes the daily summaries of the days whose orders changed (``metrics_rollup.refresh``),
-    so the figures are sums of the summaries alone. With a category filter, the orders holding those
-    categories are found once, into a temporary table of a cursor of its own (temporary tables live in
-    that cursor's memory, never in the file; on PostgreSQL in the session of the cursor's connection,
-    dropped again at the end), and aggregated once into a second one of the summaries' shape, which the
-    figures read instead: a ten-year range would otherwise join a million orders' lines ten times over.
+    so the figures are sums of the summaries alone, a category filter included (the rows keep the
+    categories their orders hold); on a cursor of its own, closed at the end.
     """
     f = f.validated()
     grain, note = bucket_grain(f, grain)
@@ -73,16 +62,7 @@ def page_metrics(cur: Cursor, f: MetricsFilter, today: dt.date,
             stale: tuple[dt.date, ...] = ()
         except DatabaseError:  # too busy to write them just now: those days are read from the orders instead
             stale = tuple(metrics_rollup.stale_days(side))
-        prepared = _prepared.set(_Prepared(stale=stale, matched=f.categories or None))
-        if f.categories:
-            side.execute(f"DROP TABLE IF EXISTS {_MATCHED_TABLE}").fetchall()
-            side.execute(f"CREATE TEMP TABLE {_MATCHED_TABLE} AS SELECT DISTINCT order_id "
-                         f"FROM ({_CATEGORY_ORDERS}) matched", [list(f.categories)]).fetchall()
-            dialect.of(side).analyze(side, _MATCHED_TABLE)
-            rows, params = _matched_rows(f, metrics_rollup.DAILY)
-            side.execute(f"DROP TABLE IF EXISTS {_MATCHED_DAILY}").fetchall()
-            side.execute(f"CREATE TEMP TABLE {_MATCHED_DAILY} AS {rows}", params).fetchall()
-            _prepared.set(_Prepared(stale=stale, matched=f.categories, matched_daily=f))  # reset below restores the outer value
+        prepared = _prepared.set(_Prepared(stale=stale))
         products = product_totals(side, f)  # one aggregation of the lines for both rankings
         return PageMetrics(
             filter=f, today=today, grain=grain, grain_note=note,
@@ -100,7 +80,4 @@ def page_metrics(cur: Cursor, f: MetricsFilter, today: dt.date,
     finally:
         if prepared is not None:
             _prepared.reset(prepared)
-        if f.categories:
-            for table in (_MATCHED_DAILY, _MATCHED_TABLE):
-                side.execute(f"DROP TABLE IF EXISTS {table}").fetchall()
         side.close()

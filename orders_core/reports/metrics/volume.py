@@ -93,7 +93,7 @@ def headline(cur: Cursor, f: MetricsFilter, now: dt.datetime | None = None) -> H
     time: the current one at ``now``, the previous one as long after its start."""
     f = f.validated()
     prev = f.previous()
-    where, params = _filters(f, categories=False)
+    where, params = _filters(f)
     start = dt.datetime.combine(f.start, dt.time())
     end = dt.datetime.combine(f.end + dt.timedelta(days=1), dt.time())
     cut = now if now is not None and start <= now < end else end
@@ -103,9 +103,9 @@ def headline(cur: Cursor, f: MetricsFilter, now: dt.datetime | None = None) -> H
     # Whole days from the daily rows; the part of a day before a cut inside it from the orders themselves.
     cut_day, prev_cut_day = (dt.datetime.combine(c.date(), dt.time()) for c in (cut, prev_cut))
     daily, daily_params = _rows(cur, f, metrics_rollup.DAILY)
-    order_where, order_params = _filters(f)
+    order_where, order_params = _filters(f, categories=False)  # the rows' categories: ``where`` above
     partial = metrics_rollup.aggregate(
-        metrics_rollup.DAILY,
+        metrics_rollup.daily_for(f.categories),
         f"(o.created_at >= ? AND o.created_at < ? OR o.created_at >= ? AND o.created_at < ?) AND {order_where}")
     rows = cur.execute(
         f"""

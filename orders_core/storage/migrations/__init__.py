@@ -49,6 +49,7 @@ from orders_core.storage.migrations import (
     v11_returns,
     v12_monthly_reports,
     v13_fulfillment,
+    v14_metrics_categories,
 )
 from orders_core.storage.schema import CARRIERS, DDL, ddl
 
@@ -91,6 +92,8 @@ MIGRATIONS: list[Migration] = [
     Migration(11, "returns, refunds and replacements of shipped orders", v11_returns.apply),
     Migration(12, "the monthly reports' submissions and medical documents transferred or returned", v12_monthly_reports.apply),
     Migration(13, "fulfillment: label prints, packing scans and shipping manifests", v13_fulfillment.apply),
+    Migration(14, "the product categories of each order in the Metrics summaries (written again by the next refresh)",
+              v14_metrics_categories.apply),
 ]
 
 SCHEMA_VERSION = max(BASELINE, *(m.version for m in MIGRATIONS))

@@ -107,6 +107,41 @@ def test_the_figures_are_the_same_from_fresh_empty_and_stale_summaries(engine_de
         assert stale["headline"].current.cancelled == cancelled + len(placed)
 
 
+def _orders_holding(cur, f: MetricsFilter) -> tuple[int, object]:
+    """The orders created in ``f``'s range, not cancelled, holding a product of its categories, counted and
+    their Total Due summed from the orders and lines themselves (not through the summaries)."""
+    return tuple(cur.execute(
+        """SELECT count(*), coalesce(sum(o.total_due), 0) FROM orders o
+           WHERE o.created_at >= ? AND o.created_at < ? AND o.status <> 'Cancelled'
+             AND EXISTS (SELECT 1 FROM order_lines l JOIN products p ON p.sku = l.sku
+                         WHERE l.order_id = o.order_id AND p.category::VARCHAR IN (SELECT unnest(?::VARCHAR[])))""",
+        [f.start, f.end + dt.timedelta(days=1), list(f.categories)]).fetchall()[0])
+
+
+@pytest.mark.parametrize("categories", [("Oil",), ("Capsules", "Pre-rolls"), ("Accessory",)])
+def test_a_category_filter_counts_the_orders_holding_those_categories(engine_demo_db, categories):
+    cur = engine_demo_db.cursor()
+    f = MetricsFilter(ANCHOR - dt.timedelta(days=364), ANCHOR, categories=categories)
+    shown = metrics.page_metrics(cur, f, ANCHOR).headline.current
+    orders, revenue = _orders_holding(cur, f)
+    assert orders > 0 and (shown.orders, shown.revenue) == (orders, revenue)
+
+
+def test_a_product_moved_to_another_category_makes_every_day_stale(engine_demo_db):
+    """The rows keep the categories their orders held when written: a category corrected in the catalogue
+    changes no order, so the catalogue's fingerprint makes every day stale until the next refresh."""
+    cur = engine_demo_db.cursor()
+    f = MetricsFilter(ANCHOR - dt.timedelta(days=364), ANCHOR, categories=("Capsules",))
+    before = metrics.page_metrics(cur, f, ANCHOR).headline.current.orders
+    sku = fetch_value(cur, "SELECT min(sku) FROM products WHERE category::VARCHAR = 'Oil'")
+    cur.execute("UPDATE products SET category = 'Capsules' WHERE sku = ?", [sku]).fetchall()
+    days = fetch_value(cur, "SELECT count(DISTINCT created_at::DATE) FROM orders")
+    assert len(metrics_rollup.stale_days(cur)) == days
+    after = metrics.page_metrics(cur, f, ANCHOR).headline.current.orders
+    assert after > before and after == _orders_holding(cur, f)[0]
+    assert metrics_rollup.stale_days(cur) == [] and metrics_rollup.mismatches(cur) == []
+
+
 def test_the_figures_are_read_from_the_summaries(engine_demo_db):
     """A summary row changed past its fingerprint changes the page's revenue: the page reads the summaries."""
     cur = engine_demo_db.cursor()
