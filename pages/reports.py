@@ -33,6 +33,11 @@ S297_LABELS = {
     "documents_transferred": "… of which transferred to another holder of a licence for sale",
     "documents_returned": "… of which returned to the client",
 }
+S297_GRAMS = {  # s. 297(1)(c), of the documents behind the registrations valid on the last day
+    "average_daily_grams": "Average daily quantity of dried cannabis (s. 297(1)(c)(i))",
+    "median_daily_grams": "Median daily quantity of dried cannabis (s. 297(1)(c)(ii))",
+    "highest_daily_grams": "Highest daily quantity of dried cannabis (s. 297(1)(c)(iii))",
+}
 
 
 def months(today: dt.date) -> list[Month]:
@@ -102,8 +107,10 @@ def submitted_panel(reports: monthly.MonthlyReports, report: str, today: dt.date
 
 def s297_section(reports: monthly.MonthlyReports, today: dt.date) -> None:
     f = reports.figures[S297]
-    st.dataframe(pd.DataFrame([{"Figure": label, "Count": f[key]} for key, label in S297_LABELS.items()]),
-                 hide_index=True, width="stretch", key="s297_table")
+    rows = [{"Figure": label, "Value": f"{f[key]:,}"} for key, label in S297_LABELS.items()]
+    rows += [{"Figure": label, "Value": "none valid" if f[key] is None else formatting.grams(f[key])}
+             for key, label in S297_GRAMS.items()]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="s297_table")
     st.caption(literal(f["not_made"]))
     c1, c2, c3 = st.columns(3)
     with c1:

@@ -1,8 +1,22 @@
 """Client-specific labels: one per cannabis unit of an order, printed and reprinted on the record.
 
-The Cannabis Regulations (SOR/2018-144) require cannabis sold for medical purposes to carry, besides the
-product label its processor applied, a label with the client's information. Each label printed here holds
-these elements (``label_pdf.label_lines`` draws them; the tests read every one back with ``pdftotext``):
+What the Cannabis Regulations (SOR/2018-144) say, read in full in the Justice Laws XML consolidation
+(``justicecanada/laws-lois-xml`` eng/regulations/SOR-2018-144.xml, current to 2026-06-14): no provision of the
+current text requires a holder of a licence for sale for medical purposes to apply a client-specific label.
+The text has no "client-specific" anywhere; Part 7's label (s. 123(1)) is the processor's product label
+(processor's name and contact, class, brand name, lot number, storage conditions, packaging date, warnings);
+Part 14 Division 1 (ss. 282 to 297) puts the client's information in the registration document instead:
+s. 282(2)(a) "(i) the name of the holder, (ii) the client's given name, surname and date of birth, (iii) the
+given name and surname of the health care practitioner who provided the client's medical document", (iv) any
+named responsible adults, (v) whether the registration is based on a medical document or a registration
+certificate, "(vi) the daily quantity of dried cannabis, expressed in grams", (vii)/(viii) the shipping
+address, "(ix) the date of expiry of the registration". A client's possession limit is "30 times the daily
+quantity of dried cannabis indicated in their registration document" (s. 266(2)(a)), not on a label.
+
+So this label is the seller's own practice, not a regulatory element list: it repeats registration-document
+items (i), (ii) without the date of birth, (iii), (vi), (vii) and (ix), so that the unit can be matched to the
+client and the document. Each label holds (``label_pdf.label_lines`` draws them; the tests read every one back
+with ``pdftotext``):
 
 1. the client's given name and surname (``clients.name``);
 2. the client's unique identifier, their registration with this seller (``clients.client_id``);
@@ -28,8 +42,10 @@ Decisions:
   print in one sentence, and nothing is recorded.
 - Every print and reprint records, in the print's transaction, one ``label_prints`` row and one event
   ("labels") per order (a reprint says so), and one access-log row (the labels carry health information).
-- A Fulfillment Associate prints them although the pages never show them a prescription: the regulations
-  put the practitioner and the daily quantity on the label they apply.
+- A Fulfillment Associate prints them although the pages never show them a prescription, so they see the
+  practitioner and the daily quantity on the label. No section of the current regulations requires those two
+  on a label (see above); printing them is this product's choice, and whether to keep them is the licence
+  holder's decision.
 """
 
 from __future__ import annotations
@@ -57,6 +73,7 @@ DEFAULT_CONTACT = "1-800-555-0100 · orders@licence-holder.example"
 EVENT_KIND = "labels"
 MAX_ORDERS = 5_000
 
+# What every label must hold: this product's list (the docstring), not one the regulations set.
 REQUIRED_ELEMENTS = (
     "client's name", "client ID", "health care practitioner", "daily quantity", "registration expiry date",
     "licence holder's name and contact", "shipping address", "product, brand, lot, net content, equivalent",

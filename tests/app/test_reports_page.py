@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 from orders_core.orders.archive import archive_orders
 from orders_core.reports import monthly
 from orders_core.reports.monthly import access
+from orders_core.rules import formatting
 from orders_core.storage.database import Database
 from tests.app.html_tables import html_table
 from tests.app.pages import CSR, MANAGER, app_page
@@ -35,7 +36,9 @@ def test_a_manager_sees_last_month_and_marks_it_submitted(app_db):
     finally:
         db.close()
     s297 = at.dataframe[0].value
-    assert list(s297["Count"])[0] == figures["s297"]["valid_registrations"]
+    assert list(s297["Value"])[0] == f"{figures['s297']['valid_registrations']:,}"
+    highest = figures["s297"]["highest_daily_grams"]
+    assert list(s297["Value"])[-1] == (formatting.grams(highest) if highest is not None else "none valid")
     if figures["ctls-sales"]["rows"]:
         units = html_table(at, CTLS_CAPTION).frame["Units sold"].str.replace(",", "").astype(int)
         assert int(units.sum()) == figures["ctls-sales"]["totals"]["units"]

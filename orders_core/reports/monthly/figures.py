@@ -15,16 +15,20 @@ from orders_core.reports.monthly.categories import CATEGORY_ORDER, KG, UNIT_OF, 
 from orders_core.reports.monthly.months import Month
 from orders_core.rules.fields import PROVINCES
 from orders_core.storage.cursor import Cursor
-from orders_core.storage.reads import fetch_one, fetch_value
+from orders_core.storage.reads import fetch_one
 
 THREE = Decimal("0.001")
 CENTS = Decimal("0.01")
 S297, CTLS, PRACTITIONERS = "s297", "ctls-sales", "practitioners"
 
-S297_NOT_MADE = ("Only paragraphs (a) and (b) of section 297(1) are produced; check the section's current text "
-                 "for any other count before filing.")
-PRACTITIONERS_NOTE = ("For the licence holder's records: the guide's and section's pages read for this report "
-                      "name no practitioner figure to file monthly.")
+S297_NOT_MADE = ("Not produced here: s. 297(1)(d), the applicants refused registration in the month by reason, and "
+                 "(e), the purchase orders refused in the month by reason: the orders module records no refused "
+                 "application and no refused purchase order with its reason. Count them from your own records. "
+                 "Paragraphs (f) and (g) are in the practitioners report.")
+PRACTITIONERS_NOTE = ("Section 297(1)(f) and (g): each health care practitioner who signed a medical document behind a "
+                      "registration valid on the month's last day, and the number of those documents each signed. "
+                      "The orders module holds the practitioner's name and licence number only: add their profession, "
+                      "business address and the province that authorized them to practise before filing.")
 
 # --- Section 297 -------------------------------------------------------------------------------------
 
@@ -62,9 +66,35 @@ def valid_clients_sql() -> str:
         ORDER BY c.client_id, p.valid_from DESC, p.prescription_id DESC"""
 
 
+def daily_quantities(histogram: list[tuple[Decimal, int]]) -> dict:
+    """Section 297(1)(c) from the (daily quantity, documents) histogram of the documents behind the valid
+    registrations: the average, median and highest daily quantity in grams, to 3 decimals (half up). The
+    median of an even number of documents is the mean of the two middle ones. All ``None`` with no document."""
+    ordered = sorted((Decimal(g), int(n)) for g, n in histogram)
+    count = sum(n for _g, n in ordered)
+    if not count:
+        return {"average_daily_grams": None, "median_daily_grams": None, "highest_daily_grams": None}
+
+    def at(rank: int) -> Decimal:  # the 0-based rank-th quantity in ascending order
+        seen = 0
+        for grams, n in ordered:
+            seen += n
+            if rank < seen:
+                return grams
+        raise AssertionError(rank)
+
+    median = (at((count - 1) // 2) + at(count // 2)) / 2
+    total = sum((g * n for g, n in ordered), Decimal(0))
+    return {"average_daily_grams": (total / count).quantize(THREE, ROUND_HALF_UP),
+            "median_daily_grams": median.quantize(THREE, ROUND_HALF_UP),
+            "highest_daily_grams": ordered[-1][0].quantize(THREE, ROUND_HALF_UP)}
+
+
 def s297(cur: Cursor, month: Month) -> dict:
     day = month.last_day
-    valid = fetch_value(cur, f"SELECT count(*) FROM ({valid_clients_sql()}) v", [day, day])
+    histogram = cur.execute(
+        f"SELECT grams_per_day, count(*) FROM ({valid_clients_sql()}) v GROUP BY grams_per_day ORDER BY 1",
+        [day, day]).fetchall()
     released = fetch_one(
         cur,
         """SELECT count(DISTINCT client_id),
@@ -75,10 +105,11 @@ def s297(cur: Cursor, month: Month) -> dict:
     )
     return {
         "report": S297, "month": str(month), "last_day": month.last_day.isoformat(),
-        "valid_registrations": int(valid),
+        "valid_registrations": sum(int(n) for _g, n in histogram),
         "documents_transferred_or_returned": int(released[0]),
         "documents_transferred": int(released[1]),
         "documents_returned": int(released[2]),
+        **daily_quantities(histogram),
         "not_made": S297_NOT_MADE,
     }
 

@@ -31,10 +31,21 @@ S297_COLUMNS = ["Reporting period year", "Reporting period month", "Last day of 
                 "Clients with a valid registration on the last day (s. 297(1)(a))",
                 "Clients whose medical document was transferred or returned (s. 297(1)(b))",
                 "Of which transferred to another holder of a licence for sale", "Of which returned to the client",
+                "Average daily quantity of dried cannabis (g) (s. 297(1)(c)(i))",
+                "Median daily quantity of dried cannabis (g) (s. 297(1)(c)(ii))",
+                "Highest daily quantity of dried cannabis (g) (s. 297(1)(c)(iii))",
                 "Note"]
 PRACTITIONER_COLUMNS = ["Reporting period year", "Reporting period month", "Health care practitioner",
-                        "Licence number", "Clients with a valid registration on the last day",
+                        "Licence number", "Medical documents signed (s. 297(1)(g))",
                         "Daily quantity authorized (g)", "Average daily quantity (g)"]
+
+
+DAILY_QUANTITIES = ("average_daily_grams", "median_daily_grams", "highest_daily_grams")
+
+
+def _grams(value: Decimal | None) -> str:
+    """A s. 297(1)(c) quantity to 3 decimals; empty when no registration was valid (there is no quantity)."""
+    return "" if value is None else number(value)
 
 
 def number(value) -> str:
@@ -82,7 +93,8 @@ def csv_file(figures: dict) -> bytes:
     elif figures["report"] == S297:
         rows = [[year, month, figures["last_day"], str(figures["valid_registrations"]),
                  str(figures["documents_transferred_or_returned"]), str(figures["documents_transferred"]),
-                 str(figures["documents_returned"]), figures["not_made"]]]
+                 str(figures["documents_returned"]), *(_grams(figures[k]) for k in DAILY_QUANTITIES),
+                 figures["not_made"]]]
         columns = S297_COLUMNS
     else:
         rows = [[year, month, r["practitioner"], r["licence"], str(r["clients"]), number(r["daily_grams"]),
@@ -159,6 +171,9 @@ def pdf_summary(month_label: str, last_day: dt.date, s297_figures: dict, ctls: d
              f"{s297_figures['documents_transferred_or_returned']:,}")
     pdf.pair("    of which transferred to another seller", f"{s297_figures['documents_transferred']:,}")
     pdf.pair("    of which returned to the client", f"{s297_figures['documents_returned']:,}")
+    for key, label, sub in zip(DAILY_QUANTITIES, ("Average", "Median", "Highest"), ("i", "ii", "iii"), strict=True):
+        pdf.pair(f"{label} daily quantity of dried cannabis, valid registrations' documents (s. 297(1)(c)({sub}))",
+                 f"{_grams(s297_figures[key]) or '-'} g")
     pdf.set_font("DejaVu", "", 7.5)
     pdf.multi_cell(0, 4, s297_figures["not_made"])
     pdf.heading("CTLS: sales for medical purposes")
@@ -173,13 +188,15 @@ def pdf_summary(month_label: str, last_day: dt.date, s297_figures: dict, ctls: d
               [22, 38, 18, 24, 14, 26, 20, 24],
               [[r["province"], r["category"], f"{r['units']:,}", f"{r['quantity']:f}", r["unit"],
                 f"{r['value']:,.2f}", f"{r['returned_units']:,}", f"{r['returned_quantity']:f}"]
-               for r in ctls["rows"]], limit=26)
-    pdf.heading("Health care practitioners")
+               for r in ctls["rows"]], limit=20)
+    pdf.heading("Health care practitioners (s. 297(1)(f) and (g))")
     rows = practitioners["rows"]
     pdf.pair("Practitioners behind valid registrations", f"{len(rows):,}")
-    pdf.pair("Clients with a valid registration", f"{sum(r['clients'] for r in rows):,}")
+    pdf.pair("Medical documents behind valid registrations", f"{sum(r['clients'] for r in rows):,}")
     top = sorted(rows, key=lambda r: (-r["clients"], r["practitioner"], r["licence"]))
-    pdf.table(["Practitioner", "Licence", "Clients", "Daily g", "Average g"], [60, 36, 24, 30, 30],
+    pdf.set_font("DejaVu", "", 7.5)
+    pdf.multi_cell(0, 4, practitioners["note"], new_x="LMARGIN", new_y="NEXT")
+    pdf.table(["Practitioner", "Licence", "Documents", "Daily g", "Average g"], [60, 36, 24, 30, 30],
               [[r["practitioner"], r["licence"], f"{r['clients']:,}", f"{r['daily_grams']:f}",
                 f"{r['average_daily_grams']:f}"] for r in top], limit=5)
     return bytes(pdf.output())

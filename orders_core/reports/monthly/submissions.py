@@ -84,13 +84,18 @@ def _flat(figures: dict) -> dict[str, object]:
                 out[f"{name}: {field}"] = row[field]
     else:
         for key in ("valid_registrations", "documents_transferred_or_returned", "documents_transferred",
-                    "documents_returned"):
-            out[key] = plain[key]
+                    "documents_returned", "average_daily_grams", "median_daily_grams", "highest_daily_grams"):
+            if key in plain:  # submissions made before the s. 297(1)(c) quantities were produced lack them
+                out[key] = plain[key]
     return out
 
 
 def differences(before: dict, after: dict) -> list[Difference]:
     """Each figure that is not the same in ``after`` as in ``before`` (a row that appeared or went is 0)."""
     old, new = _flat(before), _flat(after)
+    added = set(_ADDED_LATER) - set(old) if before.get("report") == "s297" else set()  # not a change of the data
     return [Difference(name, old.get(name, 0), new.get(name, 0))
-            for name in sorted(set(old) | set(new)) if old.get(name, 0) != new.get(name, 0)]
+            for name in sorted((set(old) | set(new)) - added) if old.get(name, 0) != new.get(name, 0)]
+
+
+_ADDED_LATER = ("average_daily_grams", "median_daily_grams", "highest_daily_grams")

@@ -17,6 +17,7 @@ from orders_core.reports import monthly
 from orders_core.reports.monthly import files
 from orders_core.reports.monthly.access import UnknownReport
 from orders_core.rules.roles import NotAllowed
+from tests.barcodes import pdf_text
 from tests.people import CSR, MANAGER_PERSON
 
 TODAY = dt.date(2026, 12, 5)
@@ -114,6 +115,39 @@ def test_s297_figures_match_independent_counts(data):
     assert monthly.reports_for(cur, "2026-09", TODAY, MANAGER_PERSON).figures["s297"]["valid_registrations"] == 4
 
 
+def test_s297_daily_quantities_paragraph_c(data):
+    """s. 297(1)(c): average, median and highest daily quantity of the documents behind the registrations
+    valid on the month's last day, in grams; (d) and (e) are named as not produced, in the CSV too."""
+    data.write(lambda c: c.execute("UPDATE prescriptions SET grams_per_day = 5 WHERE client_id = 3"))
+    cur = data.cursor()
+    r = monthly.reports_for(cur, OCT, TODAY, MANAGER_PERSON).figures["s297"]
+    # Valid on 2026-10-31: client 1 (2 g) and client 3 (5 g).
+    assert (r["average_daily_grams"], r["median_daily_grams"], r["highest_daily_grams"]) == (
+        Decimal("3.500"), Decimal("3.500"), Decimal("5.000"))
+    sep = monthly.reports_for(cur, "2026-09", TODAY, MANAGER_PERSON).figures["s297"]
+    # Valid on 2026-09-30: clients 1, 2, 5 (2 g each) and 3 (5 g): median of 2, 2, 2, 5 is 2.
+    assert (sep["average_daily_grams"], sep["median_daily_grams"], sep["highest_daily_grams"]) == (
+        Decimal("2.750"), Decimal("2.000"), Decimal("5.000"))
+    assert "297(1)(d)" in r["not_made"] and "(e)" in r["not_made"]
+    lines = monthly.export_for(cur, "s297", OCT, "csv", TODAY, MANAGER_PERSON).decode("utf-8-sig").splitlines()
+    assert lines[0].startswith(",".join(files.S297_COLUMNS[:-1]))
+    assert lines[1].startswith("2026,10,2026-10-31,2,1,1,0,3.500,3.500,5.000,")
+    text = " ".join(pdf_text(monthly.export_for(cur, "s297", OCT, "pdf", TODAY, MANAGER_PERSON)).split())
+    assert "Median daily quantity of dried cannabis, valid registrations' documents (s. 297(1)(c)(ii)) 3.500 g" in text
+    assert "Not produced here: s. 297(1)(d)" in text
+
+
+def test_s297_daily_quantities_rules():
+    from orders_core.reports.monthly.figures import daily_quantities
+    assert daily_quantities([]) == {"average_daily_grams": None, "median_daily_grams": None,
+                                    "highest_daily_grams": None}
+    odd = daily_quantities([(Decimal("1.50"), 2), (Decimal("3.00"), 1)])  # 1.5, 1.5, 3
+    assert (odd["average_daily_grams"], odd["median_daily_grams"], odd["highest_daily_grams"]) == (
+        Decimal("2.000"), Decimal("1.500"), Decimal("3.000"))
+    even = daily_quantities([(Decimal("1"), 1), (Decimal("2.25"), 1)])
+    assert even["median_daily_grams"] == Decimal("1.625") and even["average_daily_grams"] == Decimal("1.625")
+
+
 def test_ctls_sales_match_independent_counts(data):
     cur = data.cursor()
     rows = {(r["province"], r["category"]): r for r in
@@ -149,6 +183,10 @@ def test_practitioners(data):
     rows = monthly.reports_for(cur, OCT, TODAY, MANAGER_PERSON).figures["practitioners"]["rows"]
     assert [(r["practitioner"], r["licence"], r["clients"], r["daily_grams"]) for r in rows] == [
         ("Dr. A", "L-1", 1, Decimal("2.000")), ("Dr. B", "L-2", 1, Decimal("2.000"))]
+    note = monthly.reports_for(cur, OCT, TODAY, MANAGER_PERSON).figures["practitioners"]["note"]
+    assert "297(1)(f) and (g)" in note and "profession, business address" in note
+    header = monthly.export_for(cur, "practitioners", OCT, "csv", TODAY, MANAGER_PERSON).decode("utf-8-sig")
+    assert "Medical documents signed (s. 297(1)(g))" in header.splitlines()[0]
 
 
 def test_files_same_bytes_twice_and_csv_layout(data):
@@ -173,6 +211,24 @@ def test_submitted_then_late_return_shows_the_difference(data):
         ("QC / Dried: returned_quantity", 0.0, 0.004), ("QC / Dried: returned_units", 0, 1)]
     with pytest.raises(monthly_stale()):
         monthly.mark_submitted(data, "ctls-sales", OCT, reports.fingerprint("ctls-sales"), TODAY, MANAGER_PERSON)
+
+
+def test_s297_submitted_before_paragraph_c_was_produced_shows_no_false_change(data):
+    cur = data.cursor()
+    reports = monthly.reports_for(cur, OCT, TODAY, MANAGER_PERSON)
+    monthly.mark_submitted(data, "s297", OCT, reports.fingerprint("s297"), TODAY, MANAGER_PERSON)
+    old = {k: v for k, v in json.loads(files.canonical_json(reports.figures["s297"])).items()
+           if not k.endswith("_daily_grams")}  # a submission made before s. 297(1)(c) was produced
+    data.write(lambda c: c.execute("UPDATE monthly_report_submissions SET figures = ?", [json.dumps(old)]))
+    _last, diffs = monthly.submitted_state_for(cur, monthly.reports_for(cur, OCT, TODAY, MANAGER_PERSON), "s297")
+    assert diffs == []
+    data.write(lambda c: c.execute("UPDATE prescriptions SET grams_per_day = 5 WHERE client_id = 3"))
+    reports = monthly.reports_for(cur, OCT, TODAY, MANAGER_PERSON)
+    monthly.mark_submitted(data, "s297", OCT, reports.fingerprint("s297"), TODAY, MANAGER_PERSON)
+    data.write(lambda c: c.execute("UPDATE prescriptions SET grams_per_day = 2 WHERE client_id = 3"))
+    _last, diffs = monthly.submitted_state_for(cur, monthly.reports_for(cur, OCT, TODAY, MANAGER_PERSON), "s297")
+    assert [(d.figure, d.before, d.after) for d in diffs] == [
+        ("average_daily_grams", 3.5, 2.0), ("highest_daily_grams", 5.0, 2.0), ("median_daily_grams", 3.5, 2.0)]
 
 
 def monthly_stale():
