@@ -7,7 +7,7 @@ DEMO_ORDERS ?= 100000
 PORT ?= 8501
 export ORDERS_DB
 
-.PHONY: run test test-fast checks install install-test browser tools demo bench lint clean
+.PHONY: run test test-fast checks install install-test browser tools demo bench bench-10m lint clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -59,6 +59,11 @@ test-fast: checks tools
 
 bench: install-test
 	$(BIN)/python -m bench.run_all
+
+# The index, Metrics and monthly reports on 1,000,000 and 10,000,000 orders side by side (DuckDB;
+# BENCH_POSTGRES=1 adds PostgreSQL). Builds the 10,000,000-order demo once (a few minutes).
+bench-10m: install-test
+	$(BIN)/python -m bench.scale_10m $(if $(BENCH_POSTGRES),--postgres)
 
 lint: install-test
 	$(BIN)/ruff check .

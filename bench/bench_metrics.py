@@ -118,6 +118,10 @@ def main(target: str | None = None) -> None:
             ("Last year, Client Portal + Canada Post", MetricsFilter(*year, sources=("Client Portal",),
                                                                     carriers=("Canada Post",))),
             ("Last year, category Oil", MetricsFilter(*year, categories=("Oil",))),
+            ("Last 30 days, category Dried flower", MetricsFilter(*preset_range("Last 30 days", ANCHOR),
+                                                                  categories=("Dried flower",))),
+            ("Since 2018, categories Oil + Capsules", MetricsFilter(dt.date(2018, 1, 1), ANCHOR,
+                                                                    categories=("Oil", "Capsules"))),
         ]
         for label, f in cases:
             median, worst, pm = _time(cur, f)
