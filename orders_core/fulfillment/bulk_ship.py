@@ -31,13 +31,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass, field
-
-import pandas as pd
+from dataclasses import dataclass
 
 from orders_core.orders.bulk_lifecycle import BulkItem, apply_bulk, bulk_problems
 from orders_core.orders.lifecycle import normalise_tracking
 from orders_core.rules.dates import check_date
+from orders_core.rules.file_problems import BadCell, FileProblems
 from orders_core.rules.parsing import id_in
 from orders_core.rules.refusals import Refused
 from orders_core.rules.roles import Person, require
@@ -49,7 +48,6 @@ SHIPPED, DELIVERED = "shipped", "delivered"
 ACTIONS = {SHIPPED: "Mark as Shipped", DELIVERED: "Mark as Delivered"}
 ROLE_ACTIONS = {SHIPPED: "mark_shipped", DELIVERED: "mark_delivered"}
 MAX_BYTES = 20 * 1024 * 1024
-PROBLEM_COLUMNS = ["row", "column", "value", "reason"]
 
 
 class ShipFileRefused(Refused):
@@ -82,39 +80,17 @@ TEMPLATES: dict[str, ColumnMap] = {
 }
 
 
-@dataclass(frozen=True)
-class BadCell:
-    row: int
-    column: str
-    value: str
-    reason: str
-
-
 @dataclass
-class ShipReport:
+class ShipReport(FileProblems):
     """What a file found: its problems (nothing written then), or that it was written (``committed``)."""
 
     kind: str
     rows: int
-    problems: list[BadCell] = field(default_factory=list)
-    committed: bool = False
     done: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def problems_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([p.__dict__ for p in self.problems], columns=PROBLEM_COLUMNS)
-
-    def problems_csv(self) -> str:
-        return self.problems_frame().to_csv(index=False)
 
     def summary(self) -> str:
         if self.problems:
-            bad = len({p.row for p in self.problems})
-            return (f"Nothing was changed: {bad:,} of {self.rows:,} rows have problems ({len(self.problems):,} in "
-                    f"all); fix them and import the file again.")
+            return self.refusal(self.rows, "rows", done="changed")
         verb = "Marked" if self.committed else "Ready to mark (nothing written yet)"
         return f"{verb} {self.rows:,} orders {self.kind}."
 

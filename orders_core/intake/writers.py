@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import pandas as pd
-
+from orders_core.rules.file_problems import BadCell, FileProblems
 from orders_core.rules.roles import Person
 from orders_core.storage import dialect
 from orders_core.storage.cursor import Cursor
@@ -22,40 +21,10 @@ from orders_core.storage.dialect import Dialect
 from orders_core.storage.reads import fetch_value
 
 
-@dataclass(frozen=True)
-class BadCell:
-    row: int
-    column: str
-    value: str
-    reason: str
-
-
-PROBLEM_COLUMNS = ["row", "column", "value", "reason"]
-
-
 @dataclass(kw_only=True)
-class FileReport:
+class FileReport(FileProblems):
     """What an import of a file found: the problems that stop it (nothing is written then), or that it
     was written (``committed``). The kinds of import add their counts and their ``summary``."""
-
-    problems: list[BadCell] = field(default_factory=list)
-    committed: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def problems_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([p.__dict__ for p in self.problems], columns=PROBLEM_COLUMNS)
-
-    def problems_csv(self) -> str:
-        return self.problems_frame().to_csv(index=False)
-
-    def refusal(self, total: int, noun: str) -> str:
-        """The sentence for a file with problems: how many of its ``total`` ``noun`` have one."""
-        bad = len({p.row for p in self.problems})
-        return (f"Nothing was imported: {bad:,} of {total:,} {noun} have problems "
-                f"({len(self.problems):,} in all); fix them and import the file again.")
 
     def verb(self) -> str:
         return "Imported" if self.committed else "Ready to import (nothing written yet)"
