@@ -44,6 +44,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from orders_core.orders.coverage import coverage_by_order
+from orders_core.orders.index_buckets import bucket_page
 from orders_core.rules import formatting
 from orders_core.rules.csv_text import csv_bytes
 from orders_core.rules.limits import MAX_SEARCH_CHARS
@@ -244,6 +245,8 @@ def _list_orders(cur: Cursor, q: OrderQuery) -> OrderPage:
     offset = (q.page - 1) * q.page_size
     if q.search.strip() and dialect.of(cur).search_in_one_scan:
         rows, total = _searched_page(cur, where, params, q, offset)
+    elif (bucketed := _bucketed_page(cur, q, where, params, offset)) is not None:
+        rows, total = bucketed
     else:
         total = _count(cur, q, where, params)
         rows = fetch_frame(
@@ -257,6 +260,13 @@ def _list_orders(cur: Cursor, q: OrderQuery) -> OrderPage:
             [*params, q.page_size, offset],
         )
     return OrderPage(rows=rows, total=total, query=q)
+
+
+def _bucketed_page(cur: Cursor, q: OrderQuery, where: str, params: list, offset: int) -> tuple[pd.DataFrame, int] | None:
+    """A page past the first, counted per bucket first (``index_buckets``; DuckDB only)."""
+    if not dialect.of(cur).pages_by_buckets or q.search.strip() or q.order_ids is not None or offset == 0:
+        return None
+    return bucket_page(cur, q.sort, q.descending, where, params, offset, q.page_size, _SELECT, _order_by(q))
 
 
 def _count(cur, q: OrderQuery, where: str, params: list) -> int:

@@ -55,6 +55,9 @@ What cannot be written once is a method here, never an ``if engine == ...`` in a
   then counted and paged (DuckDB: one scan of the text columns), or counted and paged by two queries
   like the unsearched index (PostgreSQL: the count is an index-only scan and the page walks the newest
   first index until it has 50 matches; materializing a carrier's 150,000 orders took 360 ms);
+- ``pages_by_buckets``: whether a page past the first counts the matching orders per
+  bucket of its sort key first and reads the page from those buckets only (DuckDB, which sorts every
+  match for an OFFSET: ``orders.index_buckets``), or reads along its sort index (PostgreSQL);
 - ``order_counts``: a summary of how many orders there are per archived or not, status and slot (16
   slots, by order id, so that concurrent writers of new orders seldom wait on one row), made by
   migration 7 (``migrations.v7_order_counts``) on PostgreSQL only and kept exact by triggers on ``orders``
@@ -124,6 +127,7 @@ class DuckDBDialect(Dialect):
     lock_row = ""  # optimistic: a concurrent UPDATE of the row conflicts (and is retried) instead
     sort_indexes = ""  # none: a top-N over DuckDB's columns serves the Orders index's sorts
     search_in_one_scan = True  # a search scans the text columns once, then counts and pages its matches
+    pages_by_buckets = True  # a page past the first counts per bucket first (orders.index_buckets)
 
     def enum_in(self, column: str, enum_type: str) -> str:
         return f"{column}::VARCHAR IN (SELECT unnest(?::VARCHAR[]))"
@@ -244,6 +248,7 @@ class PostgresDialect(Dialect):
         "WHERE archived_at IS NULL;\n"
     )
     search_in_one_scan = False  # count (index-only) and page (the newest first index) as two queries
+    pages_by_buckets = False  # a deep page reads along the sort index
 
     def enum_in(self, column: str, enum_type: str) -> str:
         return f"{column} = ANY(?::{enum_type}[])"
