@@ -40,13 +40,20 @@ def _run_cli(args: argparse.Namespace) -> int:
             plan = preview_due(db.cursor(), actor, args.as_of)
             print(plan.to_string(index=False) if len(plan) else "Nothing is due.")
             return 0
-        result = generate_due(db, actor, args.as_of)
+        result = generate_due(db, actor, args.as_of, progress=_tell_progress)
     finally:
         db.close()
     print(result.summary())
     for row in result.skipped.itertuples():
         print(f"  skipped {row.Client} (client {row[2]}): {row.Reason}")
     return 0
+
+
+def _tell_progress(part, done: int) -> None:
+    """A catch-up in several batches says how far it has got after each one that leaves some still due."""
+    if part.remaining:
+        print(f"{done:,} due recurring orders handled so far ({len(part.orders):,} orders in the last batch, "
+              f"committed); {part.remaining:,} still due.", flush=True)
 
 
 def register_cli(subparsers: argparse._SubParsersAction) -> None:

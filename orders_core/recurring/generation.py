@@ -19,6 +19,7 @@ due orders" meanwhile):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -31,13 +32,15 @@ from orders_core.staff.verification import verify
 from orders_core.storage import dialect
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
-from orders_core.storage.reads import fetch_frame, fetch_one
+from orders_core.storage.reads import fetch_frame, fetch_one, fetch_value
 from orders_core.storage.transactions import claim_key
 
 PLACED_BY = "Recurring order"
 # The daily job in the server process (orders_core.recurring.job) acts as this system person: see that
 # module's docstring. Its address is not on the staff list (``.invalid`` never is), so nobody signs in as it.
 JOB_ACTOR = Person("recurring-job@orders.invalid", "Daily recurring job", CSR)
+ALL = 2**31 - 1  # no batch: every due template at once
+BATCH = 5_000  # due templates a transaction of ``generate_due`` takes at most
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class GenerationResult:
     orders: pd.DataFrame
     skipped: pd.DataFrame
     already: int
+    remaining: int = 0  # templates still due when the run (its last batch) committed
 
     @property
     def order_ids(self) -> list[int]:
@@ -69,10 +73,11 @@ class GenerationResult:
         return text + "."
 
 
-def _stage_due(cur: Cursor, as_of: dt.date) -> list[allowance_ledger.PeriodKey]:
-    """Stage what is due; the ledger keys of the templates that may generate (their periods' rows to hold)."""
+def _stage_due(cur: Cursor, as_of: dt.date, limit: int = ALL) -> list[allowance_ledger.PeriodKey]:
+    """Stage what is due (the first ``limit`` templates by id); the ledger keys of the templates that may
+    generate (their periods' rows to hold)."""
     cur.execute(sql.stage_due(dialect.of(cur)),
-                [as_of, allowance.DAYS_PER_PERIOD, allowance.SHIPMENT_CAP_GRAMS, as_of]).fetchall()
+                [as_of, allowance.DAYS_PER_PERIOD, allowance.SHIPMENT_CAP_GRAMS, as_of, limit]).fetchall()
     rows = cur.execute(
         "SELECT client_id, rx_period_start, rx_period_end, allowance FROM rec_due "
         "WHERE skip_reason IS NULL AND NOT already AND rx_period_start IS NOT NULL"
@@ -99,10 +104,10 @@ def _apply_allowance(cur: Cursor) -> None:
         cur.execute(statement).fetchall()
 
 
-def _lock_due(cur: Cursor, as_of: dt.date) -> None:
-    """Hold the due templates' rows until the run commits (PostgreSQL; see the module's docstring)."""
+def _lock_due(cur: Cursor, as_of: dt.date, limit: int) -> None:
+    """Hold the due templates' rows (the batch's) until the run commits (PostgreSQL; see the module's docstring)."""
     cur.execute("SELECT recurring_order_id FROM recurring_orders WHERE enabled AND next_order_on <= ? "
-                "ORDER BY recurring_order_id" + dialect.of(cur).lock_row, [as_of]).fetchall()
+                "ORDER BY recurring_order_id LIMIT ?" + dialect.of(cur).lock_row, [as_of, limit]).fetchall()
 
 
 def preview_due(cur: Cursor, person: Person, as_of: dt.date | None = None) -> pd.DataFrame:
@@ -123,13 +128,13 @@ def preview_due(cur: Cursor, person: Person, as_of: dt.date | None = None) -> pd
 
 
 def generate_work(cur: Cursor, as_of: dt.date, actor: Person,
-                  created_at: dt.datetime) -> GenerationResult:
+                  created_at: dt.datetime, limit: int = ALL) -> GenerationResult:
     if actor is JOB_ACTOR:  # the daily job's own system person, never on the staff list (staff.verification)
         require(actor, "generate_due")
     else:
         verify(cur, actor, "generate_due")
-    _lock_due(cur, as_of)
-    keys = _stage_due(cur, as_of)
+    _lock_due(cur, as_of, limit)
+    keys = _stage_due(cur, as_of, limit)
     allowance_ledger.claim(cur, keys)  # before counting what is used: a concurrent writer conflicts here
     _apply_allowance(cur)
     _write(cur, {"actor": actor.name, "actor_email": actor.email, "placed_by": PLACED_BY, "created_at": created_at})
@@ -156,7 +161,8 @@ def generate_work(cur: Cursor, as_of: dt.date, actor: Person,
         FROM rec_due WHERE skip_reason IS NOT NULL ORDER BY client
         """,
     )
-    return GenerationResult(as_of, due, generated, orders, skipped, already)
+    remaining = fetch_value(cur, "SELECT count(*) FROM recurring_orders WHERE enabled AND next_order_on <= ?", [as_of])
+    return GenerationResult(as_of, due, generated, orders, skipped, already, remaining)
 
 
 def _write(cur: Cursor, values: dict) -> None:
@@ -177,8 +183,15 @@ def _write(cur: Cursor, values: dict) -> None:
     cur.execute(sql.LAST_GENERATED).fetchall()
 
 
-def generate_due(db: Database, actor: Person, as_of: dt.date | None = None) -> GenerationResult:
-    """Generate every due template's order(s) for ``as_of`` (default today) in one transaction; idempotent.
+def generate_due(db: Database, actor: Person, as_of: dt.date | None = None, *, batch: int = BATCH,
+                 progress: Callable[[GenerationResult, int], None] | None = None) -> GenerationResult:
+    """Generate every due template's order(s) for ``as_of`` (default today); idempotent.
+
+    ``batch`` due templates a transaction (the lowest ids first): a day's run is one batch, and a catch-up
+    after an outage (every template due at once) commits batch after batch, each moving its templates'
+    next dates past ``as_of``, so an interruption keeps what was done and the next run goes on from there.
+    ``progress(batch_result, done)`` is told after each batch (``done``: templates handled so far;
+    ``batch_result.remaining``: still due). The result is every batch's together.
 
     ``actor`` (a person on the staff list whose role may generate due orders, or the very ``JOB_ACTOR``
     object) is recorded on every generation, skip and 'created' event; ``NotAllowed`` and nothing written
@@ -186,5 +199,22 @@ def generate_due(db: Database, actor: Person, as_of: dt.date | None = None) -> G
     as_of = as_of or dt.date.today()
     now = dt.datetime.now()
     created_at = dt.datetime.combine(as_of, now.time()) if as_of != now.date() else now
-    return db.write(lambda cur: generate_work(cur, as_of, actor, created_at))
+    parts: list[GenerationResult] = []
+    while True:
+        part = db.write(lambda cur: generate_work(cur, as_of, actor, created_at, batch))
+        parts.append(part)
+        if progress is not None:
+            progress(part, sum(p.due for p in parts))
+        if part.due < batch or not part.remaining:
+            return _together(parts)
+
+
+def _together(parts: list[GenerationResult]) -> GenerationResult:
+    """One result for a run's batches."""
+    if len(parts) == 1:
+        return parts[0]
+    frames = lambda name: pd.concat([getattr(p, name) for p in parts], ignore_index=True)  # noqa: E731
+    return GenerationResult(parts[0].as_of, sum(p.due for p in parts), sum(p.generated_templates for p in parts),
+                            frames("orders"), frames("skipped").sort_values("Client", kind="stable", ignore_index=True),
+                            sum(p.already for p in parts), parts[-1].remaining)
 

@@ -29,6 +29,7 @@ WITH due AS (
     SELECT recurring_order_id AS rid, client_id, carrier, schedule, day_of_month, next_order_on,
            ?::DATE AS as_of, ?::INTEGER AS days_per_period, ?::DECIMAL(10,3) AS shipment_cap_grams
     FROM recurring_orders WHERE enabled AND next_order_on <= ?::DATE
+    ORDER BY recurring_order_id LIMIT ?
 ),
 rx AS (
     SELECT DISTINCT ON (client_id) client_id, grams_per_day, valid_from, valid_until

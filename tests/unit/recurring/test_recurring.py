@@ -318,7 +318,7 @@ def test_two_overlapping_runs_generate_once(db, cur, monkeypatch):
     as_of = D(2026, 12, 10)
     due = fetch_value(cur, "SELECT count(*) FROM recurring_orders WHERE enabled AND next_order_on <= ?", [as_of])
     before = _orders_count(cur)
-    meet(monkeypatch, gen, "_lock_due", read=lambda c, day: fetch_value(
+    meet(monkeypatch, gen, "_lock_due", read=lambda c, day, _limit: fetch_value(
         c, "SELECT count(*) FROM recurring_orders WHERE enabled AND next_order_on <= ?", [day]))
     outcomes = race(lambda: rec.generate_due(db, acting("CSR 0"), as_of),
                     lambda: rec.generate_due(db, acting("CSR 1"), as_of))
@@ -356,11 +356,11 @@ def test_two_app_servers_generating_at_the_same_moment_create_each_due_order_onc
 
     first_attempts: set[int] = set()
 
-    def lock_together(c, day):
+    def lock_together(c, day, limit):
         if threading.get_ident() not in first_attempts:  # a retry does not wait for the other
             first_attempts.add(threading.get_ident())
             inside.wait()  # both runs are inside their transactions, neither holds a template yet
-        real_lock(c, day)
+        real_lock(c, day, limit)
 
     monkeypatch.setattr(gen, "_lock_due", lock_together)
     start = threading.Barrier(2, timeout=30)
