@@ -1,4 +1,5 @@
-"""Generating due orders from templates, set-based, in one transaction (see ``recurring`` for the rules).
+"""Generating due orders from templates, set-based, one transaction per batch of due templates (a day's
+run is one batch; a catch-up after an outage is several, see ``generate_due``; ``recurring`` has the rules).
 
 The same SQL on DuckDB and PostgreSQL (``recurring_generation_sql``). A template's period is generated
 once however many runs overlap (the daily job may run on every app server, a CSR may press "Generate
