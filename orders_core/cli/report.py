@@ -38,7 +38,13 @@ def _report(args: argparse.Namespace) -> int:
     month = parse_month(args.month)
     today = dt.date.today()
     db = open_database(args.db, create=False)
-    cur = db.cursor()
+    try:
+        return _write_report(args, db.cursor(), month, today)
+    finally:
+        db.close()
+
+
+def _write_report(args: argparse.Namespace, cur, month, today: dt.date) -> int:
     who = acting_person(cur, args, VIEW)
     if args.output:
         out = Path(args.output)
