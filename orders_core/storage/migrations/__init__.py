@@ -50,6 +50,7 @@ from orders_core.storage.migrations import (
     v12_monthly_reports,
     v13_fulfillment,
     v14_metrics_categories,
+    v15_order_days,
 )
 from orders_core.storage.schema import CARRIERS, DDL, ddl
 
@@ -94,6 +95,8 @@ MIGRATIONS: list[Migration] = [
     Migration(13, "fulfillment: label prints, packing scans and shipping manifests", v13_fulfillment.apply),
     Migration(14, "the product categories of each order in the Metrics summaries (written again by the next refresh)",
               v14_metrics_categories.apply),
+    Migration(15, "each created day's orders, which say which Metrics summaries are stale (kept by triggers on "
+                  "PostgreSQL; none on DuckDB)", v15_order_days.apply),
 ]
 
 SCHEMA_VERSION = max(BASELINE, *(m.version for m in MIGRATIONS))
