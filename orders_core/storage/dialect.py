@@ -108,6 +108,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from orders_core.storage import order_counts as order_counts_sql
 from orders_core.storage import order_days as day_counts
 
 SCHEMA_LOCK_KEY = 7_150_015  # the advisory lock the schema upgrade holds on PostgreSQL (any fixed number)
@@ -230,12 +231,7 @@ class DuckDBDialect(Dialect):
         """Nothing: a DuckDB transaction reads one snapshot from its first statement to its last."""
 
 
-# Counts the orders into ``order_counts`` afresh: migration 7's last step and ``integrity.recount_summaries``.
-ORDER_COUNTS_FILL = """
-        DELETE FROM order_counts;
-        INSERT INTO order_counts SELECT archived_at IS NOT NULL, status, (order_id % 16)::SMALLINT, count(*)
-        FROM orders GROUP BY 1, 2, 3;
-"""
+ORDER_COUNTS_FILL = order_counts_sql.FILL
 
 
 class PostgresDialect(Dialect):
@@ -262,44 +258,7 @@ class PostgresDialect(Dialect):
         return f"{column} = ANY(?::{enum_type}[])"
 
     order_counts_tables = ("order_counts",)  # the tables order_counts makes (a database's own, not foreign)
-    order_counts = """
-        CREATE TABLE IF NOT EXISTS order_counts (
-            archived BOOLEAN NOT NULL, status order_status NOT NULL, slot SMALLINT NOT NULL, n BIGINT NOT NULL,
-            PRIMARY KEY (archived, status, slot)
-        );
-        CREATE OR REPLACE FUNCTION order_counts_add() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN  -- one row per key a statement changed, taken in the key's order
-            IF TG_OP = 'INSERT' THEN
-                INSERT INTO order_counts AS c
-                SELECT archived_at IS NOT NULL, status, (order_id % 16)::SMALLINT, count(*) FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-                ON CONFLICT (archived, status, slot) DO UPDATE SET n = c.n + excluded.n;
-            ELSIF TG_OP = 'DELETE' THEN
-                INSERT INTO order_counts AS c
-                SELECT archived_at IS NOT NULL, status, (order_id % 16)::SMALLINT, -count(*) FROM old_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-                ON CONFLICT (archived, status, slot) DO UPDATE SET n = c.n + excluded.n;
-            ELSIF TG_OP = 'UPDATE' THEN
-                INSERT INTO order_counts AS c
-                SELECT a, s, k, sum(d) FROM (SELECT archived_at IS NOT NULL, status, (order_id % 16)::SMALLINT, 1 FROM new_rows
-                                             UNION ALL SELECT archived_at IS NOT NULL, status, (order_id % 16)::SMALLINT, -1 FROM old_rows) delta (a, s, k, d)
-                GROUP BY 1, 2, 3 HAVING sum(d) <> 0 ORDER BY 1, 2, 3
-                ON CONFLICT (archived, status, slot) DO UPDATE SET n = c.n + excluded.n;
-            ELSE  -- TRUNCATE
-                DELETE FROM order_counts;
-            END IF;
-            RETURN NULL;
-        END $$;
-        DROP TRIGGER IF EXISTS order_counts_insert ON orders;
-        DROP TRIGGER IF EXISTS order_counts_update ON orders;
-        DROP TRIGGER IF EXISTS order_counts_delete ON orders;
-        DROP TRIGGER IF EXISTS order_counts_truncate ON orders;
-        CREATE TRIGGER order_counts_insert AFTER INSERT ON orders REFERENCING NEW TABLE AS new_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION order_counts_add();
-        CREATE TRIGGER order_counts_update AFTER UPDATE ON orders REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION order_counts_add();
-        CREATE TRIGGER order_counts_delete AFTER DELETE ON orders REFERENCING OLD TABLE AS old_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION order_counts_add();
-        CREATE TRIGGER order_counts_truncate AFTER TRUNCATE ON orders FOR EACH STATEMENT EXECUTE FUNCTION order_counts_add();
-    """ + ORDER_COUNTS_FILL
+    order_counts = order_counts_sql.DDL
     order_days_tables = day_counts.TABLES  # each created day's orders and versions (storage.order_days)
     order_days = day_counts.DDL
     days_counted = day_counts.KEPT_DAYS
