@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import statistics
 import sys
-import time
-from collections.abc import Callable
 
 from bench.bench_index import INTERACTIONS
-from bench.common import ANCHOR, BENCH, demo_database, table
+from bench.common import ANCHOR, BENCH, demo_database, median_ms, table
 from orders_core.orders.access import list_orders_for
 from orders_core.reports.metrics import MetricsFilter, page_metrics, preset_range
 from orders_core.reports.monthly import figures
@@ -38,26 +35,16 @@ METRICS = [
 ]
 
 
-def median_ms(fn: Callable[[], object], runs: int) -> float:
-    fn()  # warm-up: the first call of a process reads the file's pages
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
-
-
 def measure(db) -> dict[str, float]:
     cur = db.cursor()
     out = {}
     for label, q in INTERACTIONS:
-        out[f"Index: {label}"] = median_ms(lambda q=q: list_orders_for(cur, q, BENCH), runs=7)
+        out[f"Index: {label}"] = median_ms(lambda q=q: list_orders_for(cur, q, BENCH), runs=7, warmup=1)
     for label, f in METRICS:
-        out[label] = median_ms(lambda f=f: page_metrics(cur, f, ANCHOR), runs=5)
+        out[label] = median_ms(lambda f=f: page_metrics(cur, f, ANCHOR), runs=5, warmup=1)
     month = last_complete_month(ANCHOR)
     for name, compute in figures.COMPUTE.items():
-        out[f"Report {name}, {month}"] = median_ms(lambda c=compute: c(cur, month), runs=5)
+        out[f"Report {name}, {month}"] = median_ms(lambda c=compute: c(cur, month), runs=5, warmup=1)
     return out
 
 

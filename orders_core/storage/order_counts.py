@@ -4,6 +4,8 @@ index counts its unfiltered views from: kept exact by statement triggers on ``or
 
 from __future__ import annotations
 
+from orders_core.storage.triggers import on_every_write
+
 # Counts the orders into ``order_counts`` afresh: migration 7's last step and ``reports.check.recount_summaries``.
 FILL = """
         DELETE FROM order_counts;
@@ -37,15 +39,4 @@ DDL = """
             END IF;
             RETURN NULL;
         END $$;
-        DROP TRIGGER IF EXISTS order_counts_insert ON orders;
-        DROP TRIGGER IF EXISTS order_counts_update ON orders;
-        DROP TRIGGER IF EXISTS order_counts_delete ON orders;
-        DROP TRIGGER IF EXISTS order_counts_truncate ON orders;
-        CREATE TRIGGER order_counts_insert AFTER INSERT ON orders REFERENCING NEW TABLE AS new_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION order_counts_add();
-        CREATE TRIGGER order_counts_update AFTER UPDATE ON orders REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION order_counts_add();
-        CREATE TRIGGER order_counts_delete AFTER DELETE ON orders REFERENCING OLD TABLE AS old_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION order_counts_add();
-        CREATE TRIGGER order_counts_truncate AFTER TRUNCATE ON orders FOR EACH STATEMENT EXECUTE FUNCTION order_counts_add();
-""" + FILL
+""" + on_every_write("order_counts", "order_counts_add") + FILL

@@ -13,6 +13,8 @@ check`` compares it with the orders, and ``check --recount`` counts it afresh (`
 
 from __future__ import annotations
 
+from orders_core.storage.triggers import on_every_write
+
 TABLES = ("order_days",)
 
 FILL = """
@@ -51,18 +53,7 @@ DDL = """
             END IF;
             RETURN NULL;
         END $$;
-        DROP TRIGGER IF EXISTS order_days_insert ON orders;
-        DROP TRIGGER IF EXISTS order_days_update ON orders;
-        DROP TRIGGER IF EXISTS order_days_delete ON orders;
-        DROP TRIGGER IF EXISTS order_days_truncate ON orders;
-        CREATE TRIGGER order_days_insert AFTER INSERT ON orders REFERENCING NEW TABLE AS new_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION order_days_add();
-        CREATE TRIGGER order_days_update AFTER UPDATE ON orders REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION order_days_add();
-        CREATE TRIGGER order_days_delete AFTER DELETE ON orders REFERENCING OLD TABLE AS old_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION order_days_add();
-        CREATE TRIGGER order_days_truncate AFTER TRUNCATE ON orders FOR EACH STATEMENT EXECUTE FUNCTION order_days_add();
-""" + FILL
+""" + on_every_write("order_days", "order_days_add") + FILL
 
 # Each created day's orders and versions: from ``order_days`` (PostgreSQL) or by grouping the orders (DuckDB).
 KEPT_DAYS = "SELECT day, sum(n) AS n, sum(v) AS v FROM order_days GROUP BY day HAVING sum(n) <> 0"
