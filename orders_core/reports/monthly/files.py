@@ -39,6 +39,8 @@ PRACTITIONER_COLUMNS = ["Reporting period year", "Reporting period month", "Heal
                         "Licence number", "Medical documents signed (s. 297(1)(g))",
                         "Daily quantity authorized (g)", "Average daily quantity (g)"]
 
+PDF_CTLS_ROWS = 20  # the CTLS rows the one-page summary shows (the rest: "see the CSV file")
+
 
 DAILY_QUANTITIES = ("average_daily_grams", "median_daily_grams", "highest_daily_grams")
 
@@ -188,7 +190,7 @@ def pdf_summary(month_label: str, last_day: dt.date, s297_figures: dict, ctls: d
               [22, 38, 18, 24, 14, 26, 20, 24],
               [[r["province"], r["category"], f"{r['units']:,}", f"{r['quantity']:f}", r["unit"],
                 f"{r['value']:,.2f}", f"{r['returned_units']:,}", f"{r['returned_quantity']:f}"]
-               for r in ctls["rows"]], limit=20)
+               for r in ctls["rows"]], limit=PDF_CTLS_ROWS)
     pdf.heading("Health care practitioners (s. 297(1)(f) and (g))")
     rows = practitioners["rows"]
     pdf.pair("Practitioners behind valid registrations", f"{len(rows):,}")

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orders_core.reports import rollup as metrics_rollup
 from orders_core.reports.check import check
 from orders_core.returns.recording import record_return
 from orders_core.returns.refunds import refund_return
@@ -16,6 +17,8 @@ from orders_core.storage.database import Database
 from orders_core.storage.migrations import SCHEMA_VERSION
 from orders_core.storage.reads import fetch_value
 from tests.unit.returns.helpers import CSR_PERSON
+
+DERIVED = {r.table for r in metrics_rollup.ROLLUPS}  # derived from the orders, not records
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "schema10.duckdb.gz"
 
@@ -52,10 +55,13 @@ def test_a_schema_10_database_upgrades_without_loss_and_takes_returns(schema10_p
     for name, (columns, rows) in before.items():
         if name in ("app_meta", "schema_migrations"):
             continue  # the record of the schema itself moves on
+        if name in DERIVED:
+            continue  # the Metrics summaries are written again by their next refresh (schema 14), checked below
         listed = ", ".join(f'"{c}"' for c in columns)
         kept = sorted(cur.execute(f'SELECT {listed} FROM "{name}"').fetchall(), key=repr)
         assert kept == rows, name
         assert set(columns) <= set(after[name][0])
+    assert metrics_rollup.refresh(cur) > 0 and metrics_rollup.stale_days(cur) == []
     assert fetch_value(cur, "SELECT count(*) FROM orders WHERE replaces_return_id IS NOT NULL") == 0
     assert not check(cur)
 
