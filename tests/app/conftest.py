@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 
 import pytest
@@ -59,3 +61,18 @@ def escaped(text: str) -> str:
     from ui.components.job_status import literal
 
     return literal(text)
+
+
+@pytest.fixture(scope="module")
+def fuzz_db(demo_template, tmp_path_factory):
+    """A copy of the demo the app's pages open (``ORDERS_DB``) for a module of fuzz tests, which check that
+    no URL changes a byte of it."""
+    path = tmp_path_factory.mktemp("fuzz") / "orders.duckdb"
+    shutil.copy(demo_template, path)
+    old = os.environ.get("ORDERS_DB")
+    os.environ["ORDERS_DB"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("ORDERS_DB", None)
+    else:
+        os.environ["ORDERS_DB"] = old

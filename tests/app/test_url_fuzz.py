@@ -3,9 +3,6 @@ get at most one sentence, never a traceback, and change nothing in the database.
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -35,19 +32,6 @@ def params_for(keys: list[str]):
     key = st.one_of(st.sampled_from(keys), TEXT.filter(bool))
     one = st.one_of(VALUE, st.lists(VALUE, min_size=2, max_size=3))  # a list: the key given several times
     return st.dictionaries(key, one, max_size=4)
-
-
-@pytest.fixture(scope="module")
-def fuzz_db(demo_template, tmp_path_factory):
-    path = tmp_path_factory.mktemp("fuzz") / "orders.duckdb"
-    shutil.copy(demo_template, path)
-    old = os.environ.get("ORDERS_DB")
-    os.environ["ORDERS_DB"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("ORDERS_DB", None)
-    else:
-        os.environ["ORDERS_DB"] = old
 
 
 # The values that once ended in a traceback, tried on every key of every page before the random ones.

@@ -4,8 +4,6 @@ never a traceback, and the database unchanged."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -37,19 +35,6 @@ def who_may_open(page: str):
     """A demo person whose role opens ``page`` (the least powerful first)."""
     action = page_action(TITLES.get(page, ""))
     return next(p for p in (CSR, FULFILLMENT, MANAGER, ADMIN) if roles.may(p, action))
-
-
-@pytest.fixture(scope="module")
-def fuzz_db(demo_template, tmp_path_factory):
-    path = tmp_path_factory.mktemp("fuzz-every-page") / "orders.duckdb"
-    shutil.copy(demo_template, path)
-    old = os.environ.get("ORDERS_DB")
-    os.environ["ORDERS_DB"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("ORDERS_DB", None)
-    else:
-        os.environ["ORDERS_DB"] = old
 
 
 def at_most_one_sentence(page: str, user, params: dict) -> None:
