@@ -206,7 +206,8 @@ def generate_due(db: Database, actor: Person, as_of: dt.date | None = None, *, b
         parts.append(part)
         if progress is not None:
             progress(part, sum(p.due for p in parts))
-        if part.due < batch or not part.remaining:
+        stalled = len(parts) > 1 and part.remaining >= parts[-2].remaining  # never loop without moving on
+        if part.due < batch or not part.remaining or stalled:
             return _together(parts)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from orders_core.recurring import api as rec
@@ -73,3 +74,22 @@ def test_an_interrupted_catch_up_keeps_its_batches_and_the_next_run_finishes_it(
     assert fetch_value(cur, "SELECT count(*) FROM orders") - before == expected
     assert rec.generate_due(db, acting("CSR"), AS_OF, batch=2).due == 0  # nothing left: idempotent
     assert rest.remaining == 0
+
+
+def test_a_catch_up_that_stops_moving_on_ends_instead_of_looping(monkeypatch):
+    """Each batch moves its templates past the run's date; should one ever not (nothing still due goes down),
+    the run ends after that batch rather than take the same templates again and again."""
+    calls = []
+
+    def stuck(cur, as_of, actor, created_at, limit):
+        calls.append(limit)
+        return gen.GenerationResult(as_of, limit, 0, pd.DataFrame(columns=["Order ID"]),
+                                    pd.DataFrame(columns=["Client"]), limit, remaining=50)
+
+    class Db:
+        def write(self, work):
+            return work(None)
+
+    monkeypatch.setattr(gen, "generate_work", stuck)
+    result = rec.generate_due(Db(), acting("CSR"), AS_OF, batch=10)
+    assert calls == [10, 10] and result.remaining == 50 and result.due == 20
