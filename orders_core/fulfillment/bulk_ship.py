@@ -42,7 +42,7 @@ from orders_core.rules.refusals import Refused
 from orders_core.rules.roles import Person, require
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
-from orders_core.storage.transactions import run_write
+from orders_core.storage.transactions import RolledBack, write_or_roll_back
 
 SHIPPED, DELIVERED = "shipped", "delivered"
 ACTIONS = {SHIPPED: "Mark as Shipped", DELIVERED: "Mark as Delivered"}
@@ -179,11 +179,6 @@ def check_rows(mapping: ColumnMap, header: list[str], rows: list[list[str]], tod
     return items, problems
 
 
-class _Stop(Exception):
-    def __init__(self, report: ShipReport):
-        self.report = report
-
-
 def import_file(db: Database, data: bytes, actor: Person, mapping: ColumnMap, *, dry_run: bool = False,
                 today: dt.date | None = None) -> ShipReport:
     """Check the file and, when every row is right and not ``dry_run``, mark every order in one transaction."""
@@ -202,17 +197,14 @@ def import_file(db: Database, data: bytes, actor: Person, mapping: ColumnMap, *,
         report.problems = sorted(problems + [_cell(row, why, column, values[row]) for row, why in found],
                                  key=lambda p: p.row)
         if report.problems or not items:
-            raise _Stop(report)
+            raise RolledBack(report)
         report.done = apply_bulk(cur, actor, action, len(items))
         if dry_run:
-            raise _Stop(report)
+            raise RolledBack(report)
         report.committed = True
         return report
 
-    try:
-        return run_write(db.cursor(), work)
-    except _Stop as stop:
-        return stop.report
+    return write_or_roll_back(db, work)
 
 
 def _cell(row: int, why: str, column: dict, item: BulkItem) -> BadCell:

@@ -44,7 +44,7 @@ from orders_core.staff.verification import verify
 from orders_core.storage import dialect
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
-from orders_core.storage.transactions import run_write
+from orders_core.storage.transactions import RolledBack, write_or_roll_back
 
 KINDS = ("clients", "prescriptions", "policies", "products")
 # The columns of each kind that hold an id (a digit in them must be 0-9: ``rules.parsing.foreign_digit``).
@@ -269,11 +269,6 @@ def _duplicate_keys(spec: Kind, rows: Rows) -> list[BadCell]:
 # --------------------------------------------------------------------------- writing
 
 
-class _DryRun(Exception):
-    def __init__(self, report: ImportReport):
-        self.report = report
-
-
 def import_file(db: Database, kind: str, data: bytes, actor: Person, *, dry_run: bool = False,
                 today: dt.date | None = None, source: str = "a file") -> ImportReport:
     """Check ``data`` and, when every row is right and not ``dry_run``, write it all in one transaction.
@@ -294,17 +289,14 @@ def import_file(db: Database, kind: str, data: bytes, actor: Person, *, dry_run:
             _stage(cur, kind, clean)
             report.problems = sorted(problems + _WRITERS[kind].problems(cur, clean), key=lambda p: p.row)
         if report.problems or not clean:
-            raise _DryRun(report)
+            raise RolledBack(report)
         report.added, report.updated, report.unchanged = _WRITERS[kind].write(cur, actor, source)
         if dry_run:
-            raise _DryRun(report)
+            raise RolledBack(report)
         report.committed = True
         return report
 
-    try:
-        return run_write(db.cursor(), work)
-    except _DryRun as stop:
-        return stop.report
+    return write_or_roll_back(db, work)
 
 
 def _text(value: object) -> str | None:

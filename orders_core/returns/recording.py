@@ -40,7 +40,7 @@ from orders_core.staff.verification import verify
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.migrations.v11_returns import DISPOSITIONS, REASONS
-from orders_core.storage.transactions import next_id
+from orders_core.storage.transactions import RolledBack, next_id, write_or_roll_back
 
 UNDELIVERABLE = "Undeliverable (returned to sender)"
 OTHER = "Other"
@@ -55,11 +55,6 @@ class ReturnResult:
     grams: Decimal
     refund: Share  # what refunding it would give back (the shipping charge not included)
     details: str
-
-
-class _DryRun(Exception):
-    def __init__(self, result: ReturnResult):
-        self.result = result
 
 
 def _units(text: object, sku: str) -> int:
@@ -173,7 +168,7 @@ def record_return(
         details = (f"Returned ({reason}{': ' + note if note else ''}), received {received_on:%Y-%m-%d}: {what}; "
                    f"{formatting.grams(grams)}; {disposition.lower()}")
         if dry_run:
-            raise _DryRun(ReturnResult(None, order_id, taking, grams, refund, details))
+            raise RolledBack(ReturnResult(None, order_id, taking, grams, refund, details))
         return_id = next_id(cur, "return_ids")
         cur.execute(
             """
@@ -191,7 +186,4 @@ def record_return(
         record_event(cur, order_id, person, "returned", f"Return {return_id}: {details}")
         return ReturnResult(return_id, order_id, taking, grams, refund, f"Return {return_id}: {details}")
 
-    try:
-        return db.write(work)
-    except _DryRun as dry:
-        return dry.result
+    return write_or_roll_back(db, work)

@@ -84,6 +84,24 @@ def run_write(cur: Cursor, work: Callable[[Cursor], T]) -> T:
     raise AssertionError("unreachable")
 
 
+class RolledBack(Exception):  # noqa: N818 -- not an error: the work's way to hand back what it found
+    """Raised inside a write's work to roll its transaction back and hand ``result`` to the caller of
+    ``write_or_roll_back``: a dry run, or a file whose problems stop it (nothing of it is written)."""
+
+    def __init__(self, result: object):
+        super().__init__("rolled back")
+        self.result = result
+
+
+def write_or_roll_back(db, work: Callable[[Cursor], T]) -> T:
+    """``db.write(work)`` (a ``Database`` of either engine), and when the work raises ``RolledBack`` (its
+    transaction rolled back), what it carries."""
+    try:
+        return db.write(work)
+    except RolledBack as back:
+        return back.result  # type: ignore[return-value]
+
+
 def _rollback(cur: Cursor) -> None:
     try:
         cur.execute("ROLLBACK")
