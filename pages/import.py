@@ -9,6 +9,7 @@ import streamlit as st
 from orders_core.intake import importing, portal
 from orders_core.rules.roles import may
 from ui import frame
+from ui.components.file_report import file_report
 from ui.components.intake_forms import literal
 from ui.session import acting_person, database
 
@@ -38,18 +39,6 @@ def preview(kind: str, data: bytes) -> bool:
         st.error(literal(exc))
         return False
     return True
-
-
-def report(result) -> None:
-    if result.problems:
-        st.error(literal(result.summary()))
-        st.dataframe(result.problems_frame(), hide_index=True, width="stretch", key="import_problems")
-        st.download_button("Download the problems (CSV)", result.problems_csv(), file_name="import-problems.csv",
-                           mime="text/csv", key="import_problems_csv")
-    elif result.committed:
-        st.success(literal(result.summary()))
-    else:
-        st.info(literal(result.summary()))
 
 
 def main() -> None:
@@ -89,7 +78,7 @@ def _buttons(kind: str, data: bytes, name: str, signature: tuple, check, commit)
         ss["import_checked"] = (signature, _run(kind, data, name, dry_run=False))
         checked = ss["import_checked"]
     if checked is not None and checked[0] == signature:
-        report(checked[1])
+        file_report(checked[1], "import")
 
 
 frame.run("Import", main)

@@ -35,6 +35,10 @@ class FileProblems:
     def problems_csv(self) -> str:
         return self.problems_frame().to_csv(index=False)
 
+    def summary(self) -> str:
+        """One sentence: the problems' count, or what was (or would be) written; each kind of file says its own."""
+        raise NotImplementedError
+
     def refusal(self, total: int, noun: str, done: str = "imported") -> str:
         """The sentence for a file with problems: how many of its ``total`` ``noun`` have one."""
         bad = len({p.row for p in self.problems})

@@ -14,22 +14,11 @@ from orders_core.rules.dates import FIRST_DATE
 from orders_core.rules.refusals import Refused
 from orders_core.rules.roles import may
 from orders_core.storage.schema import CARRIERS
+from ui.components.file_report import file_report
 from ui.session import acting_person, database, person
 from ui.text import literal
 
 ss = st.session_state
-
-
-def _report(result: bulk_ship.ShipReport) -> None:
-    if result.problems:
-        st.error(literal(result.summary()))
-        st.dataframe(result.problems_frame(), hide_index=True, width="stretch", key="ship_problems")
-        st.download_button("Download the problems (CSV)", result.problems_csv(), file_name="shipping-problems.csv",
-                           mime="text/csv", key="ship_problems_csv")
-    elif result.committed:
-        st.success(literal(result.summary()))
-    else:
-        st.info(literal(result.summary()))
 
 
 def _mapping() -> bulk_ship.ColumnMap:
@@ -81,7 +70,7 @@ def render_bulk_ship() -> None:
         st.error(literal(str(exc)))
         return
     if checked is not None and checked[0] == signature:
-        _report(checked[1])
+        file_report(checked[1], "shipping")
 
 
 def render_manifest() -> None:
