@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -16,19 +14,16 @@ from orders_core.returns.refunds import refund_return
 from orders_core.storage.database import Database
 from orders_core.storage.migrations import SCHEMA_VERSION
 from orders_core.storage.reads import fetch_value
+from tests.old_schemas import unpacked
 from tests.unit.returns.helpers import CSR_PERSON
 
 DERIVED = {r.table for r in metrics_rollup.ROLLUPS}  # derived from the orders, not records
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "schema10.duckdb.gz"
 
 
 @pytest.fixture
 def schema10_path(tmp_path: Path) -> Path:
-    path = tmp_path / "schema10.duckdb"
-    with gzip.open(FIXTURE) as src, open(path, "wb") as dst:
-        shutil.copyfileobj(src, dst)
-    return path
+    return unpacked(10, tmp_path)
 
 
 def _tables(con) -> dict[str, list]:

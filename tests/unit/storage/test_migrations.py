@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -16,8 +14,7 @@ from orders_core.storage.intake_schema import INTAKE_TABLES
 from orders_core.storage.migrations import SCHEMA_VERSION, Migration
 from orders_core.storage.ownership import known_tables
 from orders_core.storage.reads import fetch_value
-
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "schema1.duckdb.gz"  # tests/fixtures
+from tests.old_schemas import unpacked
 
 # What a user would compare before and after: every order's money and grams, every line, every event.
 SNAPSHOTS = {
@@ -40,10 +37,7 @@ SNAPSHOTS = {
 
 @pytest.fixture
 def schema1_path(tmp_path: Path) -> Path:
-    path = tmp_path / "schema1.duckdb"
-    with gzip.open(FIXTURE) as src, open(path, "wb") as dst:
-        shutil.copyfileobj(src, dst)
-    return path
+    return unpacked(1, tmp_path)
 
 
 def snapshot(con) -> dict[str, list]:
