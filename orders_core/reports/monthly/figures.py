@@ -39,7 +39,11 @@ _FROM = ("CASE kind WHEN 'approved' THEN 'Pending Verification' WHEN 'expired' T
 
 def valid_clients_sql() -> str:
     """SQL selecting ``client_id`` and ``prescription_id`` of every client with a valid registration at the end
-    of the day given as the two parameters ``[day, day]`` (see the package docstring for the rule)."""
+    of the day given as the two parameters ``[day, day]`` (see the package docstring for the rule).
+
+    The registered clients and the documents in force are each gathered once (``MATERIALIZED``), then joined:
+    PostgreSQL, left to plan it as one join, guessed a few hundred registered clients and looked each one's
+    documents up by index, 1,000,000 times at 10,000,000 orders."""
     return f"""
         WITH status_events AS (
             SELECT client_id, event_id, event_at, kind FROM client_events
@@ -51,19 +55,23 @@ def valid_clients_sql() -> str:
         ), after AS (
             SELECT DISTINCT ON (client_id) client_id, {_FROM} AS status FROM status_events, day
             WHERE event_at >= day.last_day + INTERVAL '1 day' ORDER BY client_id, event_at, event_id
+        ), registered AS MATERIALIZED (
+            SELECT c.client_id FROM clients c
+            LEFT JOIN before b ON b.client_id = c.client_id
+            LEFT JOIN after a ON a.client_id = c.client_id
+            CROSS JOIN day
+            WHERE coalesce(c.registered_on, c.created_at::DATE) <= day.last_day
+              AND coalesce(b.status, a.status, c.registration_status::VARCHAR) = 'Approved'
+        ), in_force AS MATERIALIZED (
+            SELECT p.client_id, p.prescription_id, p.prescriber, p.grams_per_day, p.valid_from
+            FROM prescriptions p CROSS JOIN day
+            WHERE p.active AND p.valid_from <= day.last_day AND p.valid_until >= day.last_day
+              AND NOT EXISTS (SELECT 1 FROM medical_document_releases r
+                              WHERE r.prescription_id = p.prescription_id AND r.released_on <= ?::DATE)
         )
-        SELECT DISTINCT ON (c.client_id) c.client_id, p.prescription_id, p.prescriber, p.grams_per_day
-        FROM clients c
-        JOIN prescriptions p ON p.client_id = c.client_id
-        LEFT JOIN before b ON b.client_id = c.client_id
-        LEFT JOIN after a ON a.client_id = c.client_id
-        CROSS JOIN day
-        WHERE coalesce(c.registered_on, c.created_at::DATE) <= day.last_day
-          AND coalesce(b.status, a.status, c.registration_status::VARCHAR) = 'Approved'
-          AND p.active AND p.valid_from <= day.last_day AND p.valid_until >= day.last_day
-          AND NOT EXISTS (SELECT 1 FROM medical_document_releases r
-                          WHERE r.prescription_id = p.prescription_id AND r.released_on <= ?::DATE)
-        ORDER BY c.client_id, p.valid_from DESC, p.prescription_id DESC"""
+        SELECT DISTINCT ON (r.client_id) r.client_id, p.prescription_id, p.prescriber, p.grams_per_day
+        FROM registered r JOIN in_force p ON p.client_id = r.client_id
+        ORDER BY r.client_id, p.valid_from DESC, p.prescription_id DESC"""
 
 
 def daily_quantities(histogram: list[tuple[Decimal, int]]) -> dict:
