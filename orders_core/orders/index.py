@@ -45,6 +45,7 @@ import pandas as pd
 
 from orders_core.orders.coverage import coverage_by_order
 from orders_core.orders.index_buckets import bucket_page
+from orders_core.orders.index_counts import NOT_KEPT, Carriers, kept_count
 from orders_core.rules import formatting
 from orders_core.rules.csv_text import csv_bytes
 from orders_core.rules.limits import MAX_SEARCH_CHARS
@@ -122,7 +123,9 @@ class OrderPage(Page):
     query: OrderQuery
 
 
-def _where(cur: Cursor, q: OrderQuery) -> tuple[str, list]:
+def _where(cur: Cursor, q: OrderQuery) -> tuple[str, list, Carriers | None]:
+    """The condition on orders ``o`` for ``q``, its parameters, and the carriers its search matched when it
+    matched nothing else (a kept count may serve it: ``index_counts``)."""
     clauses: list[str] = []
     params: list = []
     if q.view == "Archived":
@@ -160,14 +163,15 @@ def _where(cur: Cursor, q: OrderQuery) -> tuple[str, list]:
         clauses.append(clause)
         params += value
     text = q.search.strip()
+    matched = None
     if text:
-        clause, search_params = _search_clause(cur, text)
+        clause, search_params, matched = _search_clause(cur, text)
         clauses.append(clause)
         params.extend(search_params)
-    return " AND ".join(clauses), params
+    return " AND ".join(clauses), params, matched
 
 
-def _search_clause(cur: Cursor, text: str) -> tuple[str, list]:
+def _search_clause(cur: Cursor, text: str) -> tuple[str, list, Carriers | None]:
     """Exact Order ID, or a case- and accent-insensitive substring of client name, carrier or tracking.
 
     The few clients and carriers whose names match are found first (small tables), so the scan of
@@ -177,10 +181,10 @@ def _search_clause(cur: Cursor, text: str) -> tuple[str, list]:
     shorter piece of a 12-16 digit number matches orders by chance.)
     """
     if len(text) > MAX_SEARCH_CHARS or "\x00" in text:
-        return "FALSE", []
+        return "FALSE", [], None
     link = linked_id(text)
     if link is not None:  # a pasted link to a profile: that order, or that client's orders, only
-        return ("o.order_id = ?" if link.page == "order" else "o.client_id = ?"), [link.id]
+        return ("o.order_id = ?" if link.page == "order" else "o.client_id = ?"), [link.id], None
     d = dialect.of(cur)
     folded = fold(text)
     parts: list[str] = []
@@ -193,19 +197,20 @@ def _search_clause(cur: Cursor, text: str) -> tuple[str, list]:
     clients = fetch_value(cur, f"SELECT {d.list_of('client_id')} FROM clients WHERE "
                           + " AND ".join(d.contains("name_key", "?") for _ in words), words)
     if clients:
-        parts.append("o.client_id IN (SELECT unnest(?::INTEGER[]))")
+        parts.append(d.in_array("o.client_id", "INTEGER"))
         params.append(clients)
     carriers = fetch_value(
         cur, f"SELECT {d.list_of('name')} FROM carriers WHERE {d.contains(d.fold('name'), '?')}", [folded])
     if carriers:
-        parts.append("o.carrier IN (SELECT unnest(?::VARCHAR[]))")
+        parts.append(d.in_array("o.carrier", "VARCHAR"))
         params.append(carriers)
     for tracking in tracking_forms(text):
         parts.append(d.contains("o.tracking_number", "?"))
         params.append(tracking)
     if not parts:
-        return "FALSE", []
-    return "(" + " OR ".join(parts) + ")", params
+        return "FALSE", [], None
+    only_carriers = Carriers(list(carriers)) if carriers and len(parts) == 1 else None
+    return "(" + " OR ".join(parts) + ")", params, only_carriers
 
 
 def tracking_forms(text: str) -> list[str]:
@@ -241,14 +246,14 @@ def _list_orders(cur: Cursor, q: OrderQuery) -> OrderPage:
     """One page of the index for ``q`` and how many orders match in all (unchecked: pages, commands and tests
     list with ``access.list_orders_for``, which checks the person)."""
     q = q.validated()
-    where, params = _where(cur, q)
+    where, params, matched = _where(cur, q)
     offset = (q.page - 1) * q.page_size
     if q.search.strip() and dialect.of(cur).search_in_one_scan:
         rows, total = _searched_page(cur, where, params, q, offset)
     elif (bucketed := _bucketed_page(cur, q, where, params, offset)) is not None:
         rows, total = bucketed
     else:
-        total = _count(cur, q, where, params)
+        total = _count(cur, q, where, params, matched)
         rows = fetch_frame(
             cur,
             f"""
@@ -269,24 +274,29 @@ def _bucketed_page(cur: Cursor, q: OrderQuery, where: str, params: list, offset:
     return bucket_page(cur, q.sort, q.descending, where, params, offset, q.page_size, _SELECT, _order_by(q))
 
 
-def _count(cur, q: OrderQuery, where: str, params: list) -> int:
-    """How many orders match ``q``: from the per-status summary when the engine keeps one (``dialect.order_counts``)
-    and ``q`` filters on nothing but the view and statuses, else by counting the orders."""
-    d = dialect.of(cur)
-    by_status = replace(q, view="All", statuses=(), visible_statuses=None, sort="Created At", descending=True,
-                        page=1, page_size=OrderQuery.page_size) == OrderQuery()
-    if not (d.order_counts_tables and by_status):
-        return fetch_value(cur, f"SELECT count(*) FROM orders o WHERE {where}", params)
-    clauses = ["o.archived" if q.view == "Archived" else "NOT o.archived"]
-    if q.view == "Unverified":
-        clauses.append("o.status = 'Unverified'")
-    summary_params: list = []
-    for statuses in (q.statuses or None, q.visible_statuses):
-        if statuses is not None:
-            clauses.append(d.enum_in("o.status", "order_status"))
-            summary_params.append(list(statuses))
-    return int(fetch_value(cur, "SELECT coalesce(sum(o.n), 0)::BIGINT FROM order_counts o WHERE "
-                           + " AND ".join(clauses), summary_params))
+def _count(cur, q: OrderQuery, where: str, params: list, matched: Carriers | None) -> int:
+    """How many orders match ``q``: from the counts the engine keeps (``index_counts``) when ``q`` filters on
+    nothing they do not hold, else by counting the orders."""
+    if dialect.of(cur).summary_tables:
+        by = _kept_by(q, matched)
+        if by is not NOT_KEPT:
+            statuses = [s for s in (q.statuses or None, q.visible_statuses) if s is not None]
+            kept = kept_count(cur, q.view, statuses, by)
+            if kept is not None:
+                return kept
+    return fetch_value(cur, f"SELECT count(*) FROM orders o WHERE {where}", params)
+
+
+def _kept_by(q: OrderQuery, matched: Carriers | None):
+    """What a kept count of ``q`` is by (``index_counts.kept_count``): None (the view and statuses alone) or
+    the carriers filtered on or matched by the search; ``NOT_KEPT`` when ``q`` filters on anything else."""
+    rest = replace(q, view="All", statuses=(), visible_statuses=None, sort="Created At", descending=True, page=1,
+                   page_size=OrderQuery.page_size, search="", carriers=())
+    if q.view == "Returns" or rest != OrderQuery():
+        return NOT_KEPT
+    if q.search.strip():
+        return matched if matched is not None and not q.carriers else NOT_KEPT
+    return Carriers(list(q.carriers)) if q.carriers else None
 
 
 def _searched_page(cur, where: str, params: list, q: OrderQuery, offset: int) -> tuple[pd.DataFrame, int]:
@@ -312,7 +322,7 @@ def _iter_orders(cur: Cursor, q: OrderQuery, batch: int = 50_000) -> Iterator[pd
     """Every order matching ``q`` (all pages), in the index's order, a batch at a time (unchecked: for the
     export and the picking list's order ids, whose callers checked the person)."""
     q = q.validated()
-    where, params = _where(cur, q)
+    where, params, _matched = _where(cur, q)
     sql = f"{_SELECT} FROM orders o JOIN clients c USING (client_id) WHERE {where} ORDER BY {_order_by(q)}"
     yield from iter_frames(cur, sql, params, batch)
 

@@ -51,8 +51,7 @@ def _our_tables(cur) -> list[str]:
 def problem(cur, where: str, force: bool = False) -> str | None:
     """Why the demo may not be loaded into the PostgreSQL database ``cur`` is on (None: it may): one sentence."""
     for table in _our_tables(cur):
-        if table in SCHEMA_RECORDS or table in SCHEMA_ROWS or table in POSTGRES.order_counts_tables \
-                or table in POSTGRES.order_days_tables:
+        if table in SCHEMA_RECORDS or table in SCHEMA_ROWS or table in POSTGRES.summary_tables:
             continue  # (the summary of the orders keeps a row of 0 where every order of a key was deleted)
         if cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0]:  # our own table names
             why = ("--force replaces a DuckDB file but never empties a PostgreSQL database" if force

@@ -14,6 +14,10 @@ What cannot be written once is a method here, never an ``if engine == ...`` in a
 - ``list_agg(expr, order_by)``: DuckDB's ``list(...)``, PostgreSQL's ``array_agg(...)``; ``list_of(expr)``
   the same in no particular order (both give NULL over no rows);
 - ``array_contains(array, value)``: ``list_contains`` against ``value = ANY(array)``;
+- ``in_array(column, type)``: ``column`` is one of an array given as one parameter: DuckDB's semi-join on
+  ``unnest`` (its plans as they were), PostgreSQL's ``= ANY``, which it estimates by the array's length, so
+  a search matching 16,000 clients walks the newest-first index until it has a page (1 ms) instead of
+  looking each client's orders up (146 ms at 10,000,000 orders);
 - ``array_length(array)``: a list's length, DuckDB's ``len`` against ``cardinality``; ``int_div(a, b)``:
   integer division of whole numbers (DuckDB's ``//``, PostgreSQL's ``/`` on integers; ``/`` is a
   fraction in DuckDB), for non-negative operands (both truncate);
@@ -110,6 +114,7 @@ import duckdb
 
 from orders_core.storage import order_counts as order_counts_sql
 from orders_core.storage import order_days as day_counts
+from orders_core.storage import order_summaries
 
 SCHEMA_LOCK_KEY = 7_150_015  # the advisory lock the schema upgrade holds on PostgreSQL (any fixed number)
 
@@ -120,6 +125,11 @@ class Dialect:
 
     def quote_values(self, values: tuple[str, ...]) -> str:
         return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+    @property
+    def summary_tables(self) -> tuple[str, ...]:
+        """Every summary of the orders the engine keeps by triggers (a database's own tables, not foreign)."""
+        return (*self.order_counts_tables, *self.order_days_tables, *self.search_counts_tables)
 
 
 class DuckDBDialect(Dialect):
@@ -143,6 +153,8 @@ class DuckDBDialect(Dialect):
     order_days_tables: tuple[str, ...] = ()  # none: DuckDB groups its orders by day in 30 ms at 10,000,000
     order_days = ""
     days_counted = day_counts.COUNTED_DAYS
+    search_counts_tables: tuple[str, ...] = ()  # none: DuckDB counts a search's matches in its one scan
+    search_counts = ""
 
     def fold(self, expr: str) -> str:
         return f"lower(strip_accents({expr}))"
@@ -152,6 +164,9 @@ class DuckDBDialect(Dialect):
 
     def list_of(self, expr: str) -> str:
         return f"list({expr})"
+
+    def in_array(self, column: str, sql_type: str) -> str:
+        return f"{column} IN (SELECT unnest(?::{sql_type}[]))"
 
     def array_contains(self, array: str, value: str) -> str:
         return f"list_contains({array}, {value})"
@@ -262,6 +277,8 @@ class PostgresDialect(Dialect):
     order_days_tables = day_counts.TABLES  # each created day's orders and versions (storage.order_days)
     order_days = day_counts.DDL
     days_counted = day_counts.KEPT_DAYS
+    search_counts_tables = order_summaries.TABLES  # each client's and carrier's orders (storage.order_summaries)
+    search_counts = order_summaries.DDL
 
     search_indexes = (
         "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
@@ -302,6 +319,9 @@ class PostgresDialect(Dialect):
 
     def list_of(self, expr: str) -> str:
         return f"array_agg({expr})"
+
+    def in_array(self, column: str, sql_type: str) -> str:
+        return f"{column} = ANY(?::{sql_type}[])"
 
     def array_contains(self, array: str, value: str) -> str:
         return f"({value} = ANY({array}))"

@@ -51,6 +51,7 @@ from orders_core.storage.migrations import (
     v13_fulfillment,
     v14_metrics_categories,
     v15_order_days,
+    v16_search_counts,
 )
 from orders_core.storage.schema import CARRIERS, DDL, ddl
 
@@ -97,6 +98,8 @@ MIGRATIONS: list[Migration] = [
               v14_metrics_categories.apply),
     Migration(15, "each created day's orders, which say which Metrics summaries are stale (kept by triggers on "
                   "PostgreSQL; none on DuckDB)", v15_order_days.apply),
+    Migration(16, "each client's and carrier's orders, which the Orders index counts its searches from (kept by "
+                  "triggers on PostgreSQL; none on DuckDB)", v16_search_counts.apply),
 ]
 
 SCHEMA_VERSION = max(BASELINE, *(m.version for m in MIGRATIONS))

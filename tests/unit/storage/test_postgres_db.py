@@ -66,7 +66,8 @@ def test_init_creates_the_whole_schema_through_the_migrations(postgres_server, c
         assert dialect.POSTGRES.main_tables(cur) == set(known_tables()) | {"schema_migrations", "staff",
                                                                          "staff_history", "staff_revision",
                                                                          *dialect.POSTGRES.order_counts_tables,
-                                                                         *dialect.POSTGRES.order_days_tables}
+                                                                         *dialect.POSTGRES.order_days_tables,
+                                                                         "order_carrier_counts"}
         assert fetch_value(cur, "SELECT value FROM app_meta WHERE key = 'schema_version'") == str(SCHEMA_VERSION)
         assert [r[0] for r in cur.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()] \
             == list(range(1, SCHEMA_VERSION + 1))
