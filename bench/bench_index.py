@@ -16,7 +16,8 @@ import pandas as pd
 
 from bench.common import BENCH, check_page_shown, demo_database, median_ms, signed_in_app, table
 from orders_core.orders.access import list_orders_for
-from orders_core.orders.index import TRACKING_MIN_CHARS, OrderQuery
+from orders_core.orders.index import OrderQuery
+from orders_core.orders.index_search import TRACKING_MIN_CHARS
 from orders_core.rules.search_text import fold
 from orders_core.serve import answers
 from orders_core.storage.database import Database

@@ -1,35 +1,21 @@
 """The Orders index: one query object, one page of rows plus the total count.
 
-Every piece of user text reaches the database as a parameter. Search uses the dialect's ``contains``
-on lower-cased, accent-stripped text, so ``%`` and ``_`` are plain characters, not wildcards.
-
-The SQL is written once for DuckDB and PostgreSQL; what differs goes through
-``dialect.of(cur)``: ``contains``, ``fold`` (the carriers' names) and ``list_of`` (the matching
-clients and carriers as one array parameter), ``enum_in`` (a status list), ``search_in_one_scan`` (DuckDB
-gathers a search's matches once, then counts and pages them; PostgreSQL counts and pages them with two
-queries that its indexes serve, ``sort_indexes``). ``WITH ... AS MATERIALIZED`` and ``INTERVAL '1 day'``
-are the same on both. The DuckDB SQL is the SQL it was before (but ``INTERVAL '1 day'``, once
-``INTERVAL 1 DAY``), so its plans are unchanged. On PostgreSQL the result of ``_iter_orders`` is read to
-the client when the query runs (the adapter's cursor), so an export holds its rows in memory there.
+The SQL is written once for DuckDB and PostgreSQL; what differs goes through ``dialect.of(cur)``:
+``enum_in`` (a status list), ``in_array`` (the clients and carriers a search matched, as one array
+parameter), ``search_in_one_scan`` (DuckDB gathers a search's matches once, then counts and pages them; PostgreSQL counts and pages them with two queries that its indexes serve,
+``sort_indexes``), ``pages_by_buckets`` (DuckDB: ``index_buckets``) and ``summary_tables`` (the counts
+PostgreSQL keeps: ``index_counts``). What a search looks for is ``index_search``'s. ``WITH ... AS
+MATERIALIZED`` and ``INTERVAL '1 day'`` are the same on both. On PostgreSQL the result of ``_iter_orders``
+is read to the client when the query runs (the adapter's cursor), so an export holds its rows in memory there.
 
 Decisions (where the requirements are silent):
 - Each sort has a natural first direction (``NATURAL_DESCENDING``): newest first, highest Order ID
   first, Status in lifecycle order (Unverified first, Cancelled last: the status ENUM's order).
-- Search words may come in any order: each word must be in the client's name ("Côté François").
-  Text made only of digits and spaces, commas, dots or dashes ("150 000", "150,000"), with or without a
-  leading "#" ("#100123"), is an Order ID.
-- What people paste: a link to an Order Profile of this app ("http://host/order?id=100123") finds that
-  order and nothing else; a link to a Client Profile ("/client?id=1001") finds that client's orders
-  (``rules.parsing.linked_id``). A tracking number is looked for as the carrier prints it, spaces and
-  dashes and all: without its spaces (as it is stored, ``lifecycle.normalise_tracking``) and without its
-  dashes too ("1Z 999-AA1" finds "1Z999AA1...").
 - A query naming its orders (``order_ids``: the orders behind a figure of the monthly reports) lists exactly
   those, archived or not, in the All view too (archiving hides an order from daily work; it still counts).
 - The Returns view lists every order something came back of (archived or not); the Returns column says
   "Returned" (every unit came back) or "Partly returned"; the Status column keeps the lifecycle status. The
   export adds the units returned and the money refunded to the client and to insurers.
-- A search holding a NUL character matches nothing, on both engines (no stored text holds one, and
-  PostgreSQL refuses it as a parameter).
 - The readers here are private and check no person: the public ones are ``orders.access.list_orders_for`` /
   ``export_csv_for``, which check the acting person against the staff list first (``staff.verification``).
 """
@@ -37,7 +23,6 @@ Decisions (where the requirements are silent):
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -46,12 +31,10 @@ import pandas as pd
 from orders_core.orders.coverage import coverage_by_order
 from orders_core.orders.index_buckets import bucket_page
 from orders_core.orders.index_counts import NOT_KEPT, Carriers, kept_count
+from orders_core.orders.index_search import Search, search_clause
 from orders_core.rules import formatting
 from orders_core.rules.csv_text import csv_bytes
-from orders_core.rules.limits import MAX_SEARCH_CHARS
 from orders_core.rules.paging import Page, check_page
-from orders_core.rules.parsing import linked_id
-from orders_core.rules.search_text import fold, search_words
 from orders_core.storage import dialect
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_frame, fetch_value, in_list, iter_frames
@@ -60,9 +43,7 @@ from orders_core.storage.schema import SOURCES, STATUSES
 VIEWS = ("All", "Unverified", "Archived", "Returns")
 SORTS = {"Created At": "o.created_at", "Order ID": "o.order_id", "Status": "o.status"}
 NATURAL_DESCENDING = {"Created At": True, "Order ID": True, "Status": False}
-ORDER_NUMBER = re.compile(r"#?\s*\d[\d\s,.\-\u00a0\u202f]*")
 PAGE_SIZES = (25, 50, 100, 200)
-TRACKING_MIN_CHARS = 8
 
 COVERAGE_COLUMN = "Policy Coverage"  # the export's extra column: what each policy paid, e.g. "Blue Cross $84.00"
 INDEX_COLUMNS = ["Order ID", "Client", "Quantity", "Total Due", "Created At", "Shipped On", "Status", "Carrier",
@@ -123,9 +104,8 @@ class OrderPage(Page):
     query: OrderQuery
 
 
-def _where(cur: Cursor, q: OrderQuery) -> tuple[str, list, Carriers | None]:
-    """The condition on orders ``o`` for ``q``, its parameters, and the carriers its search matched when it
-    matched nothing else (a kept count may serve it: ``index_counts``)."""
+def _where(cur: Cursor, q: OrderQuery) -> tuple[str, list, Search | None]:
+    """The condition on orders ``o`` for ``q``, its parameters, and what its search matched (``index_search``)."""
     clauses: list[str] = []
     params: list = []
     if q.view == "Archived":
@@ -162,69 +142,11 @@ def _where(cur: Cursor, q: OrderQuery) -> tuple[str, list, Carriers | None]:
         clause, value = in_list("o.order_id", q.order_ids, "BIGINT")
         clauses.append(clause)
         params += value
-    text = q.search.strip()
-    matched = None
-    if text:
-        clause, search_params, matched = _search_clause(cur, text)
-        clauses.append(clause)
-        params.extend(search_params)
-    return " AND ".join(clauses), params, matched
-
-
-def _search_clause(cur: Cursor, text: str) -> tuple[str, list, Carriers | None]:
-    """Exact Order ID, or a case- and accent-insensitive substring of client name, carrier or tracking.
-
-    The few clients and carriers whose names match are found first (small tables), so the scan of
-    the orders only tests what can match. Tracking numbers are stored upper-case and scanning them
-    all is the costly part of a search, so they are only scanned for text that could be a piece of
-    one: at least TRACKING_MIN_CHARS characters, a digit among them. (An Order ID is shorter, and a
-    shorter piece of a 12-16 digit number matches orders by chance.)
-    """
-    if len(text) > MAX_SEARCH_CHARS or "\x00" in text:
-        return "FALSE", [], None
-    link = linked_id(text)
-    if link is not None:  # a pasted link to a profile: that order, or that client's orders, only
-        return ("o.order_id = ?" if link.page == "order" else "o.client_id = ?"), [link.id], None
-    d = dialect.of(cur)
-    folded = fold(text)
-    parts: list[str] = []
-    params: list = []
-    digits = re.sub(r"\D", "", text) if ORDER_NUMBER.fullmatch(text) else ""
-    if digits and len(digits) <= 18:
-        parts.append("o.order_id = ?")
-        params.append(int(digits))
-    words = search_words(text)
-    clients = fetch_value(cur, f"SELECT {d.list_of('client_id')} FROM clients WHERE "
-                          + " AND ".join(d.contains("name_key", "?") for _ in words), words)
-    if clients:
-        parts.append(d.in_array("o.client_id", "INTEGER"))
-        params.append(clients)
-    carriers = fetch_value(
-        cur, f"SELECT {d.list_of('name')} FROM carriers WHERE {d.contains(d.fold('name'), '?')}", [folded])
-    if carriers:
-        parts.append(d.in_array("o.carrier", "VARCHAR"))
-        params.append(carriers)
-    for tracking in tracking_forms(text):
-        parts.append(d.contains("o.tracking_number", "?"))
-        params.append(tracking)
-    if not parts:
-        return "FALSE", [], None
-    only_carriers = Carriers(list(carriers)) if carriers and len(parts) == 1 else None
-    return "(" + " OR ".join(parts) + ")", params, only_carriers
-
-
-def tracking_forms(text: str) -> list[str]:
-    """The forms a piece of a tracking number typed as the carrier prints it is looked for in: upper case
-    without spaces (as stored), and without dashes as well; none for text that cannot be a piece of one
-    (shorter than TRACKING_MIN_CHARS once its spaces are gone, or without a digit)."""
-    compact = re.sub(r"\s+", "", text).upper()
-    if len(compact) < TRACKING_MIN_CHARS or not any(ch.isdigit() for ch in compact):
-        return []
-    forms = [compact]
-    bare = compact.replace("-", "")
-    if bare != compact and len(bare) >= TRACKING_MIN_CHARS:
-        forms.append(bare)
-    return forms
+    search = search_clause(cur, q.search.strip()) if q.search.strip() else None
+    if search is not None:
+        clauses.append(search.clause)
+        params.extend(search.params)
+    return " AND ".join(clauses), params, search
 
 
 _SELECT = """
@@ -246,14 +168,14 @@ def _list_orders(cur: Cursor, q: OrderQuery) -> OrderPage:
     """One page of the index for ``q`` and how many orders match in all (unchecked: pages, commands and tests
     list with ``access.list_orders_for``, which checks the person)."""
     q = q.validated()
-    where, params, matched = _where(cur, q)
+    where, params, search = _where(cur, q)
     offset = (q.page - 1) * q.page_size
-    if q.search.strip() and dialect.of(cur).search_in_one_scan:
+    if search is not None and dialect.of(cur).search_in_one_scan:
         rows, total = _searched_page(cur, where, params, q, offset)
     elif (bucketed := _bucketed_page(cur, q, where, params, offset)) is not None:
         rows, total = bucketed
     else:
-        total = _count(cur, q, where, params, matched)
+        total = _count(cur, q, where, params, search)
         rows = fetch_frame(
             cur,
             f"""
@@ -274,11 +196,11 @@ def _bucketed_page(cur: Cursor, q: OrderQuery, where: str, params: list, offset:
     return bucket_page(cur, q.sort, q.descending, where, params, offset, q.page_size, _SELECT, _order_by(q))
 
 
-def _count(cur, q: OrderQuery, where: str, params: list, matched: Carriers | None) -> int:
+def _count(cur, q: OrderQuery, where: str, params: list, search: Search | None) -> int:
     """How many orders match ``q``: from the counts the engine keeps (``index_counts``) when ``q`` filters on
     nothing they do not hold, else by counting the orders."""
     if dialect.of(cur).summary_tables:
-        by = _kept_by(q, matched)
+        by = _kept_by(q, search.only_carriers if search is not None else None)
         if by is not NOT_KEPT:
             statuses = [s for s in (q.statuses or None, q.visible_statuses) if s is not None]
             kept = kept_count(cur, q.view, statuses, by)
@@ -322,7 +244,7 @@ def _iter_orders(cur: Cursor, q: OrderQuery, batch: int = 50_000) -> Iterator[pd
     """Every order matching ``q`` (all pages), in the index's order, a batch at a time (unchecked: for the
     export and the picking list's order ids, whose callers checked the person)."""
     q = q.validated()
-    where, params, _matched = _where(cur, q)
+    where, params, _search = _where(cur, q)
     sql = f"{_SELECT} FROM orders o JOIN clients c USING (client_id) WHERE {where} ORDER BY {_order_by(q)}"
     yield from iter_frames(cur, sql, params, batch)
 

@@ -7,7 +7,8 @@ import pytest
 
 from orders_core.clients.records import ClientQuery, list_clients
 from orders_core.orders.access import list_orders_for
-from orders_core.orders.index import OrderQuery, tracking_forms
+from orders_core.orders.index import OrderQuery
+from orders_core.orders.index_search import tracking_forms
 from orders_core.rules.parsing import LinkedId, linked_id
 from orders_core.storage.reads import fetch_frame, fetch_value
 from tests.people import MANAGER_PERSON
