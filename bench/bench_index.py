@@ -31,7 +31,8 @@ INTERACTIONS = [
     ("Unverified view", OrderQuery(view="Unverified")),
     ("Archived view", OrderQuery(view="Archived")),
     ("Sort by Order ID ascending", OrderQuery(sort="Order ID", descending=False)),
-    ("Sort by Status", OrderQuery(sort="Status")),
+    ("Sort by Status", OrderQuery(sort="Status", descending=False)),  # as a click on Status sorts: Unverified first
+    ("Sort by Status, Cancelled first", OrderQuery(sort="Status")),
     ("Search client name 'cote'", OrderQuery(search="cote")),
     ("Search order id '612345'", OrderQuery(search="612345")),
     ("Search carrier 'purolator'", OrderQuery(search="purolator")),
@@ -63,8 +64,10 @@ def pandas_way(frame: pd.DataFrame, q: OrderQuery) -> pd.DataFrame:
         if q.search.isdigit():
             hit |= f["Order ID"] == int(q.search)
         f = f[hit]
-    column = {"Created At": "Created At", "Order ID": "Order ID", "Status": "Status"}[q.sort]
-    f = f.sort_values([column, "Order ID"], ascending=not q.descending)
+    if q.sort == "Status":  # in the lifecycle's order, then newest first (index._order_by)
+        f = f.sort_values(["Status", "Created At", "Order ID"], ascending=[not q.descending, False, False])
+    else:
+        f = f.sort_values([q.sort, "Order ID"], ascending=not q.descending)
     start = (q.page - 1) * q.page_size
     return f.iloc[start:start + q.page_size].assign(total=len(f))
 

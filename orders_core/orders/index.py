@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from orders_core.orders.coverage import coverage_by_order
-from orders_core.orders.index_buckets import bucket_page
+from orders_core.orders.index_buckets import bucket_page, first_status_page
 from orders_core.orders.index_counts import NOT_KEPT, Carriers, kept_count
 from orders_core.orders.index_search import Search, search_clause
 from orders_core.rules import formatting
@@ -170,9 +170,10 @@ def _list_orders(cur: Cursor, q: OrderQuery) -> OrderPage:
     q = q.validated()
     where, params, search = _where(cur, q)
     offset = (q.page - 1) * q.page_size
-    if search is not None and dialect.of(cur).search_in_one_scan:
+    as_filter = search is None or search.only_carriers is not None  # a search of carriers alone is a filter
+    if not as_filter and dialect.of(cur).search_in_one_scan:
         rows, total = _searched_page(cur, where, params, q, offset)
-    elif (bucketed := _bucketed_page(cur, q, where, params, offset)) is not None:
+    elif as_filter and (bucketed := _bucketed_page(cur, q, where, params, offset)) is not None:
         rows, total = bucketed
     else:
         total = _count(cur, q, where, params, search)
@@ -190,10 +191,23 @@ def _list_orders(cur: Cursor, q: OrderQuery) -> OrderPage:
 
 
 def _bucketed_page(cur: Cursor, q: OrderQuery, where: str, params: list, offset: int) -> tuple[pd.DataFrame, int] | None:
-    """A page past the first, counted per bucket first (``index_buckets``; DuckDB only)."""
-    if not dialect.of(cur).pages_by_buckets or q.search.strip() or q.order_ids is not None or offset == 0:
+    """A page past the first, counted per bucket first, or the first page by Status from its first status's
+    orders (``index_buckets``; DuckDB only)."""
+    if not dialect.of(cur).pages_by_buckets or q.order_ids is not None:
         return None
+    if offset == 0:
+        first = _first_status(q) if q.sort == "Status" else None
+        return first_status_page(cur, first, where, params, q.page_size, _SELECT, _order_by(q)) if first else None
     return bucket_page(cur, q.sort, q.descending, where, params, offset, q.page_size, _SELECT, _order_by(q))
+
+
+def _first_status(q: OrderQuery) -> str | None:
+    """The first status in the sort's order that ``q`` lets through (its view, statuses and the role's)."""
+    for status in reversed(STATUSES) if q.descending else STATUSES:
+        if ((not q.statuses or status in q.statuses) and (q.view != "Unverified" or status == "Unverified")
+                and (q.visible_statuses is None or status in q.visible_statuses)):
+            return status
+    return None
 
 
 def _count(cur, q: OrderQuery, where: str, params: list, search: Search | None) -> int:

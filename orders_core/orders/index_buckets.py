@@ -18,7 +18,10 @@ Decisions:
 - Only on DuckDB (``dialect.pages_by_buckets``): PostgreSQL reads a deep page along its sort index and its
   counts from ``order_counts``, and a GROUP BY over every order would cost it more than it saves.
 - Used for a page past the first; page 1 stays a top-N (counting by buckets costs a GROUP BY, about 45 ms
-  more than a plain count at 10,000,000 orders, which a first page does not need). A named list of orders
+  more than a plain count at 10,000,000 orders, which a first page does not need). But the first page by
+  Status (``first_status_page``): the plain top-N sorts every order by three columns (49 ms at 10,000,000
+  orders), where the first status in the lifecycle's order (Unverified) holds a few thousand. One scan
+  counts the orders and that status's; when it holds a whole page, the page is its orders' top-N (6 ms). A named list of orders
   (``order_ids``) and searches keep their own paths. A page that would span more than ``MAX_BUCKETS``
   buckets (a tiny database, days of one order each) is left to the plain query, which is fast there.
 """
@@ -26,6 +29,8 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
@@ -95,33 +100,53 @@ def locate(counts: list[tuple], offset: int, size: int) -> tuple[list[tuple], in
     return None
 
 
+@contextmanager
+def _snapshot(cur: Cursor) -> Iterator[Cursor]:
+    """A cursor of its own reading one snapshot (a read transaction, rolled back)."""
+    side = cur.cursor()
+    try:
+        side.execute("BEGIN TRANSACTION")
+        yield side
+    finally:
+        try:
+            side.execute("ROLLBACK")
+        finally:
+            side.close()
+
+
+def _page_sql(select: str, where: str, clause: str, order_by: str) -> str:
+    return f"""
+            {select}
+            FROM (SELECT o.order_id FROM orders o WHERE {where} AND {clause}
+                  ORDER BY {order_by} LIMIT ? OFFSET ?) page
+            JOIN orders o USING (order_id) JOIN clients c USING (client_id)
+            ORDER BY {order_by}
+            """
+
+
 def bucket_page(cur: Cursor, sort: str, descending: bool, where: str, params: list, offset: int, size: int,
                 select: str, order_by: str) -> tuple[pd.DataFrame, int] | None:
     """The page's rows (``select`` from orders ``o`` and clients ``c``, in ``order_by``) and the total, read
     in one snapshot on a cursor of its own; None to use the plain query instead."""
-    side = cur.cursor()
-    try:
-        side.execute("BEGIN TRANSACTION")
+    with _snapshot(cur) as side:
         counts = side.execute(_buckets_sql(sort, descending, where), params).fetchall()
         total = sum(c[-1] for c in counts)
         found = locate(counts, offset, size)
         if found is None:
             return None
         window = _window(sort, *found)
-        rows = fetch_frame(
-            side,
-            f"""
-            {select}
-            FROM (SELECT o.order_id FROM orders o WHERE {where} AND {window.clause}
-                  ORDER BY {order_by} LIMIT ? OFFSET ?) page
-            JOIN orders o USING (order_id) JOIN clients c USING (client_id)
-            ORDER BY {order_by}
-            """,
-            [*params, *window.params, size, window.skip],
-        )
+        rows = fetch_frame(side, _page_sql(select, where, window.clause, order_by),
+                           [*params, *window.params, size, window.skip])
         return rows, total
-    finally:
-        try:
-            side.execute("ROLLBACK")
-        finally:
-            side.close()
+
+
+def first_status_page(cur: Cursor, status: str, where: str, params: list, size: int, select: str,
+                      order_by: str) -> tuple[pd.DataFrame, int] | None:
+    """The first page by Status when the first status in the sort's order holds a whole page: its rows, read
+    from that status's orders alone, and the total, counted in the same scan; None to use the plain query."""
+    with _snapshot(cur) as side:
+        held, total = side.execute(f"SELECT count(*) FILTER (WHERE o.status = ?), count(*) FROM orders o "
+                                   f"WHERE {where}", [status, *params]).fetchall()[0]
+        if held < size:
+            return None
+        return fetch_frame(side, _page_sql(select, where, "o.status = ?", order_by), [*params, status, size, 0]), total

