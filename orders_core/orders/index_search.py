@@ -71,9 +71,12 @@ def search_clause(cur: Cursor, text: str) -> Search:
         parts.append("o.order_id = ?")
         params.append(int(digits))
     words = search_words(text)
-    clients = fetch_value(cur, f"SELECT {d.list_of('client_id')} FROM clients WHERE "
-                          + " AND ".join(d.contains("name_key", "?") for _ in words), words)
-    if clients:
+    names = " AND ".join(d.contains("name_key", "?") for _ in words)
+    if d.search_clients_inline:  # the clients' condition inside the query, when any client meets it
+        if fetch_value(cur, f"SELECT EXISTS (SELECT 1 FROM clients WHERE {names})", words):
+            parts.append(f"o.client_id IN (SELECT client_id FROM clients WHERE {names})")
+            params += words
+    elif clients := fetch_value(cur, f"SELECT {d.list_of('client_id')} FROM clients WHERE {names}", words):
         parts.append(d.in_array("o.client_id", "INTEGER"))
         params.append(clients)
     carriers = fetch_value(
