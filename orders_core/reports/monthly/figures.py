@@ -43,7 +43,7 @@ def valid_clients_sql() -> str:
 
     The registered clients and the documents in force are each gathered once (``MATERIALIZED``), then joined:
     PostgreSQL, left to plan it as one join, guessed a few hundred registered clients and looked each one's
-    documents up by index, 1,000,000 times at 10,000,000 orders."""
+    documents up by index, 700,000 times at 10,000,000 orders."""
     return f"""
         WITH status_events AS (
             SELECT client_id, event_id, event_at, kind FROM client_events
