@@ -6,7 +6,10 @@ read in two steps, in one read transaction (one snapshot):
 
 1. how many matching orders each *bucket* of the sort's leading key holds, in the sort's order: the
    created day (Created At), a block of 65,536 ids (Order ID), the status and the created day (Status).
-   One narrow scan; the buckets' sum is also the total the page shows, so nothing else counts.
+   One narrow scan; the buckets' sum is also the total the page shows, so nothing else counts. By Created
+   At only the days nearest the sort's start are grouped (``_days_from_the_start``): a count finds the
+   total and the first and last day, then the days of a span that holds the page (zone maps skip the
+   rest), where grouping all 9,000,000 orders by day took 43 ms.
 2. the page from the orders of the few buckets that hold its rows, with the plain query's ORDER BY and an
    OFFSET inside those buckets only.
 
@@ -39,6 +42,7 @@ from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_frame
 
 BLOCK = 65_536  # Order IDs per bucket
+DAYS_FIRST = 8  # created days grouped first for a page by Created At (then 32, 128, ...)
 MAX_BUCKETS = 64
 
 
@@ -129,8 +133,11 @@ def bucket_page(cur: Cursor, sort: str, descending: bool, where: str, params: li
     """The page's rows (``select`` from orders ``o`` and clients ``c``, in ``order_by``) and the total, read
     in one snapshot on a cursor of its own; None to use the plain query instead."""
     with _snapshot(cur) as side:
-        counts = side.execute(_buckets_sql(sort, descending, where), params).fetchall()
-        total = sum(c[-1] for c in counts)
+        if sort == "Created At":
+            counts, total = _days_from_the_start(side, descending, where, params, offset + size)
+        else:
+            counts = side.execute(_buckets_sql(sort, descending, where), params).fetchall()
+            total = sum(c[-1] for c in counts)
         found = locate(counts, offset, size)
         if found is None:
             return None
@@ -138,6 +145,27 @@ def bucket_page(cur: Cursor, sort: str, descending: bool, where: str, params: li
         rows = fetch_frame(side, _page_sql(select, where, window.clause, order_by),
                            [*params, *window.params, size, window.skip])
         return rows, total
+
+
+def _days_from_the_start(side: Cursor, descending: bool, where: str, params: list, needed: int) -> tuple[list[tuple], int]:
+    """The created days' buckets from the sort's first day on, as many as hold ``needed`` orders (or all of
+    them), and the total: one scan counts and finds the first and last day, then only the days nearest the
+    start are grouped, a span widened fourfold until it holds enough (zone maps skip the rest of the file)."""
+    total, first, last = side.execute(f"SELECT count(*), min(o.created_at)::DATE, max(o.created_at)::DATE "
+                                      f"FROM orders o WHERE {where}", params).fetchall()[0]
+    if not total:
+        return [], 0
+    span = DAYS_FIRST
+    while True:
+        if descending:
+            bound, edge = "o.created_at >= ?::DATE", last - dt.timedelta(days=span)
+        else:
+            bound, edge = "o.created_at < ?::DATE + INTERVAL '1 day'", first + dt.timedelta(days=span)
+        counts = side.execute(_buckets_sql("Created At", descending, f"{where} AND {bound}"),
+                              [*params, edge]).fetchall()
+        if sum(c[-1] for c in counts) >= needed or span > (last - first).days:
+            return counts, total
+        span *= 4
 
 
 def first_status_page(cur: Cursor, status: str, where: str, params: list, size: int, select: str,

@@ -142,3 +142,24 @@ def test_the_first_page_by_status_is_read_from_its_first_status(cur, monkeypatch
         assert_same_page(cur, q, monkeypatch)
     assert calls == [("Unverified", False), ("Cancelled", True), ("Shipped", True),
                      ("Delivered", held["Delivered"] >= 50), ("Unverified", False)]
+
+
+@pytest.mark.parametrize("days_first", [1, 8, 100_000])
+@pytest.mark.parametrize("descending", [True, False])
+def test_pages_by_created_at_group_only_the_days_they_need(cur, monkeypatch, used, days_first, descending):
+    """By Created At, only the days nearest the sort's start are grouped, in a span widened until it holds
+    the page: a first span of one day, of eight or of every day gives the plain query's pages and total,
+    filters, the last page and past it included."""
+    monkeypatch.setattr(index_buckets, "DAYS_FIRST", days_first)
+    grouped = []
+    real = index_buckets._buckets_sql
+    monkeypatch.setattr(index_buckets, "_buckets_sql", lambda *a: grouped.append(a[2]) or real(*a))
+    for q in (OrderQuery(descending=descending, page_size=25),
+              OrderQuery(descending=descending, statuses=("Delivered",), carriers=("UPS",), page_size=10)):
+        last = -(-_list_orders(cur, q).total // q.page_size)
+        for page in (2, 3, last, last + 1):
+            assert_same_page(cur, q.at_page(page), monkeypatch)
+    assert sum(used) >= 6
+    assert any("o.created_at >= ?::DATE" in w or "o.created_at < ?::DATE" in w for w in grouped)
+    if days_first == 1:  # the span was widened at least once for a deep page
+        assert len(grouped) > len(used)
