@@ -17,6 +17,7 @@ from orders_core.orders.index import InvalidQuery, OrderQuery, _list_orders
 from orders_core.reports.check import recount_summaries
 from orders_core.storage.reads import fetch_frame, fetch_value
 from tests.people import MANAGER_PERSON
+from tests.unit.orders.summary_writes import every_kind_of_write
 
 
 @pytest.fixture
@@ -307,40 +308,7 @@ def test_postgresql_counts_the_views_from_a_summary_kept_exact_by_every_write(pg
             # the unchecked building block: a role's limit (``visible_statuses``) is set here by hand
             assert _list_orders(cur, q).total == fetch_value(cur, f"SELECT count(*) FROM orders WHERE {where}"), q
 
-    exact()
-    ids = [r[0] for r in cur.execute("SELECT order_id FROM orders WHERE archived_at IS NULL ORDER BY order_id LIMIT 40").fetchall()]
-    before = cur.execute("SELECT order_id, status, archived_at, payment_reference FROM orders "
-                         "WHERE order_id IN (SELECT unnest(?::BIGINT[]))", [ids]).fetchall()
-
-    def changes(c) -> None:
-        c.execute("CREATE TEMP TABLE copies ON COMMIT DROP AS SELECT * FROM orders WHERE order_id IN (?, ?, ?)", ids[:3])
-        c.execute("UPDATE copies SET order_id = order_id + 50000000, status = 'Unverified'")
-        c.execute("INSERT INTO orders SELECT * FROM copies")
-        c.execute("UPDATE orders SET status = 'Cancelled' WHERE order_id IN (SELECT unnest(?::BIGINT[]))", [ids[3:13]])
-        c.execute("UPDATE orders SET archived_at = now()::TIMESTAMP WHERE order_id IN (SELECT unnest(?::BIGINT[]))",
-                  [ids[10:30]])
-        c.execute("UPDATE orders SET payment_reference = 'x' WHERE order_id = ?", [ids[30]])  # no count changes
-        c.execute("DELETE FROM orders WHERE order_id = ?", [ids[0] + 50000000])
-
-    pg_demo_db.write(changes)
-    exact()
-
-    def refused(c) -> None:
-        c.execute("UPDATE orders SET status = 'Delivered', archived_at = NULL WHERE order_id IN (SELECT unnest(?::BIGINT[]))",
-                  [ids])
-        raise RuntimeError("rolled back")
-
-    with pytest.raises(RuntimeError):
-        pg_demo_db.write(refused)
-    exact()
-
-    def undo(c) -> None:  # the fixture's orders-core check wants the orders as they were
-        c.execute("DELETE FROM orders WHERE order_id > 50000000")
-        c.executemany("UPDATE orders SET status = ?, archived_at = ?, payment_reference = ? WHERE order_id = ?",
-                      [(status, archived, reference, oid) for oid, status, archived, reference in before])
-
-    pg_demo_db.write(undo)
-    exact()
+    every_kind_of_write(pg_demo_db, exact)
     from orders_core.reports.check import check
 
     assert not [b for b in check(cur) if b.check == "order counts"]

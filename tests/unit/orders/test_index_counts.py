@@ -13,6 +13,7 @@ from orders_core.orders.index import OrderQuery, _list_orders, _where
 from orders_core.reports.check import check, recount_summaries
 from orders_core.storage.reads import fetch_value
 from tests.people import ADMIN
+from tests.unit.orders.summary_writes import every_kind_of_write
 
 pytestmark = pytest.mark.postgresql
 
@@ -61,41 +62,7 @@ def test_searches_and_carrier_filters_are_counted_from_the_kept_counts_exactly_a
     assert [m.names for m in read] == [["Purolator"]] * 2 + [["Canada Post"]] + [["Purolator"]] * 2 + [
         ["UPS"], ["UPS", "Canpar"], ["UPS"], [""]]  # the kept counts served these (not '': counted) and no other
 
-    ids = [r[0] for r in cur.execute("SELECT order_id FROM orders WHERE archived_at IS NULL AND carrier IS NOT NULL "
-                                     "ORDER BY order_id LIMIT 40").fetchall()]
-    before = cur.execute("SELECT order_id, status, archived_at, carrier FROM orders "
-                         "WHERE order_id IN (SELECT unnest(?::BIGINT[]))", [ids]).fetchall()
-
-    def changes(c) -> None:
-        c.execute("CREATE TEMP TABLE copies ON COMMIT DROP AS SELECT * FROM orders WHERE order_id IN (?, ?, ?)", ids[:3])
-        c.execute("UPDATE copies SET order_id = order_id + 50000000, status = 'Unverified'")
-        c.execute("INSERT INTO orders SELECT * FROM copies")
-        c.execute("UPDATE orders SET status = 'Cancelled' WHERE order_id IN (SELECT unnest(?::BIGINT[]))", [ids[3:13]])
-        c.execute("UPDATE orders SET archived_at = now()::TIMESTAMP WHERE order_id IN (SELECT unnest(?::BIGINT[]))",
-                  [ids[10:30]])
-        c.execute("UPDATE orders SET carrier = 'Purolator' WHERE order_id IN (SELECT unnest(?::BIGINT[]))", [ids[30:35]])
-        c.execute("UPDATE orders SET carrier = NULL WHERE order_id = ?", [ids[35]])
-        c.execute("DELETE FROM orders WHERE order_id = ?", [ids[0] + 50000000])
-
-    pg_demo_db.write(changes)
-    _kept_exactly(cur)
-
-    def refused(c) -> None:
-        c.execute("UPDATE orders SET carrier = 'UPS', archived_at = NULL WHERE order_id IN (SELECT unnest(?::BIGINT[]))",
-                  [ids])
-        raise RuntimeError("rolled back")
-
-    with pytest.raises(RuntimeError):
-        pg_demo_db.write(refused)
-    _kept_exactly(cur)
-
-    def undo(c) -> None:  # the fixture's orders-core check wants the orders as they were
-        c.execute("DELETE FROM orders WHERE order_id > 50000000")
-        c.executemany("UPDATE orders SET status = ?, archived_at = ?, carrier = ? WHERE order_id = ?",
-                      [(status, archived, carrier, oid) for oid, status, archived, carrier in before])
-
-    pg_demo_db.write(undo)
-    _kept_exactly(cur)
+    every_kind_of_write(pg_demo_db, lambda: _kept_exactly(cur))
 
 
 def test_kept_counts_written_past_their_triggers_are_found_by_check_and_recounted(pg_demo_db):
