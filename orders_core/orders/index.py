@@ -1,12 +1,13 @@
 """The Orders index: one query object, one page of rows plus the total count.
 
 The SQL is written once for DuckDB and PostgreSQL; what differs goes through ``dialect.of(cur)``:
-``enum_in`` (a status list), ``in_array`` (the clients and carriers a search matched, as one array
-parameter), ``search_in_one_scan`` (DuckDB gathers a search's matches once, then counts and pages them; PostgreSQL counts and pages them with two queries that its indexes serve,
+``enum_in`` (a status list), ``search_in_one_scan`` (DuckDB gathers a search's matches once, then counts
+and pages them; PostgreSQL counts and pages them with two queries that its indexes serve,
 ``sort_indexes``), ``pages_by_buckets`` (DuckDB: ``index_buckets``) and ``summary_tables`` (the counts
-PostgreSQL keeps: ``index_counts``). What a search looks for is ``index_search``'s. ``WITH ... AS
-MATERIALIZED`` and ``INTERVAL '1 day'`` are the same on both. On PostgreSQL the result of ``_iter_orders``
-is read to the client when the query runs (the adapter's cursor), so an export holds its rows in memory there.
+PostgreSQL keeps: ``index_counts``). What a search looks for is ``index_search``'s; a search that matched
+carriers alone is counted and paged as a carrier filter. ``WITH ... AS MATERIALIZED`` and ``INTERVAL '1 day'``
+are the same on both. On PostgreSQL the result of ``_iter_orders`` is read to the client when the query
+runs (the adapter's cursor), so an export holds its rows in memory there.
 
 Decisions (where the requirements are silent):
 - Each sort has a natural first direction (``NATURAL_DESCENDING``): newest first, highest Order ID
