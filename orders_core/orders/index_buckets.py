@@ -24,7 +24,9 @@ Decisions:
   more than a plain count at 10,000,000 orders, which a first page does not need). But the first page by
   Status (``first_status_page``): the plain top-N sorts every order by three columns (49 ms at 10,000,000
   orders), where the first status in the lifecycle's order (Unverified) holds a few thousand. One scan
-  counts the orders and that status's; when it holds a whole page, the page is its orders' top-N (6 ms). A named list of orders
+  counts the orders and that status's; when it holds a whole page, the page is that status's top-N, read
+  from its newest days when it holds more than ``FEW_IN_STATUS`` orders, as a page by Created At is
+  (Cancelled first: 471,542 orders, 72 -> 45 ms). A named list of orders
   (``order_ids``) and searches keep their own paths. A page that would span more than ``MAX_BUCKETS``
   buckets (a tiny database, days of one order each) is left to the plain query, which is fast there.
 """
@@ -43,6 +45,7 @@ from orders_core.storage.reads import fetch_frame
 
 BLOCK = 65_536  # Order IDs per bucket
 DAYS_FIRST = 8  # created days grouped first for a page by Created At (then 32, 128, ...)
+FEW_IN_STATUS = 65_536  # a first page by Status reads a status this small whole (its top-N is cheap)
 MAX_BUCKETS = 64
 
 
@@ -134,7 +137,10 @@ def bucket_page(cur: Cursor, sort: str, descending: bool, where: str, params: li
     in one snapshot on a cursor of its own; None to use the plain query instead."""
     with _snapshot(cur) as side:
         if sort == "Created At":
-            counts, total = _days_from_the_start(side, descending, where, params, offset + size)
+            total, first, last = side.execute(f"SELECT count(*), min(o.created_at)::DATE, max(o.created_at)::DATE "
+                                              f"FROM orders o WHERE {where}", params).fetchall()[0]
+            start = last if descending else first
+            counts = _days_from_the_start(side, descending, where, params, offset + size, start, total) if total else []
         else:
             counts = side.execute(_buckets_sql(sort, descending, where), params).fetchall()
             total = sum(c[-1] for c in counts)
@@ -147,34 +153,39 @@ def bucket_page(cur: Cursor, sort: str, descending: bool, where: str, params: li
         return rows, total
 
 
-def _days_from_the_start(side: Cursor, descending: bool, where: str, params: list, needed: int) -> tuple[list[tuple], int]:
-    """The created days' buckets from the sort's first day on, as many as hold ``needed`` orders (or all of
-    them), and the total: one scan counts and finds the first and last day, then only the days nearest the
-    start are grouped, a span widened fourfold until it holds enough (zone maps skip the rest of the file)."""
-    total, first, last = side.execute(f"SELECT count(*), min(o.created_at)::DATE, max(o.created_at)::DATE "
-                                      f"FROM orders o WHERE {where}", params).fetchall()[0]
-    if not total:
-        return [], 0
+def _days_from_the_start(side: Cursor, descending: bool, where: str, params: list, needed: int, start: dt.date,
+                         available: int) -> list[tuple]:
+    """The created days' buckets of the ``available`` orders matching ``where`` from the sort's first day
+    (``start``) on, as many as hold ``needed`` orders (or all of them): only the days nearest the start are
+    grouped, a span widened fourfold until it holds enough (zone maps skip the rest of the file)."""
     span = DAYS_FIRST
     while True:
         if descending:
-            bound, edge = "o.created_at >= ?::DATE", last - dt.timedelta(days=span)
+            bound, edge = "o.created_at >= ?::DATE", start - dt.timedelta(days=span)
         else:
-            bound, edge = "o.created_at < ?::DATE + INTERVAL '1 day'", first + dt.timedelta(days=span)
+            bound, edge = "o.created_at < ?::DATE + INTERVAL '1 day'", start + dt.timedelta(days=span)
         counts = side.execute(_buckets_sql("Created At", descending, f"{where} AND {bound}"),
                               [*params, edge]).fetchall()
-        if sum(c[-1] for c in counts) >= needed or span > (last - first).days:
-            return counts, total
+        if sum(c[-1] for c in counts) >= min(needed, available):
+            return counts
         span *= 4
 
 
 def first_status_page(cur: Cursor, status: str, where: str, params: list, size: int, select: str,
                       order_by: str) -> tuple[pd.DataFrame, int] | None:
     """The first page by Status when the first status in the sort's order holds a whole page: its rows, read
-    from that status's orders alone, and the total, counted in the same scan; None to use the plain query."""
+    from that status's orders alone (from its newest days when it holds many, as a page by Created At is), and
+    the total, counted in the same scan as the status's orders; None to use the plain query."""
     with _snapshot(cur) as side:
-        held, total = side.execute(f"SELECT count(*) FILTER (WHERE o.status = ?), count(*) FROM orders o "
-                                   f"WHERE {where}", [status, *params]).fetchall()[0]
+        held, total, newest = side.execute(
+            f"SELECT count(*) FILTER (WHERE o.status = ?), count(*), (max(o.created_at) FILTER (WHERE o.status = ?))"
+            f"::DATE FROM orders o WHERE {where}", [status, status, *params]).fetchall()[0]
         if held < size:
             return None
-        return fetch_frame(side, _page_sql(select, where, "o.status = ?", order_by), [*params, status, size, 0]), total
+        in_status, with_status = f"{where} AND o.status = ?", [*params, status]
+        window = Window("TRUE", [], 0)
+        if held > FEW_IN_STATUS:
+            found = locate(_days_from_the_start(side, True, in_status, with_status, size, newest, held), 0, size)
+            window = _window("Created At", *found) if found else window
+        return fetch_frame(side, _page_sql(select, in_status, window.clause, order_by),
+                           [*with_status, *window.params, size, window.skip]), total

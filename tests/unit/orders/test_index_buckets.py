@@ -122,9 +122,13 @@ def test_a_page_over_too_many_buckets_is_left_to_the_plain_query(monkeypatch):
     assert index_buckets.locate(counts, 2, 4) is None
 
 
-def test_the_first_page_by_status_is_read_from_its_first_status(cur, monkeypatch):
+@pytest.mark.parametrize("few", [0, 65_536], ids=["from its newest days", "whole"])
+def test_the_first_page_by_status_is_read_from_its_first_status(cur, monkeypatch, few):
     """Page 1 by Status counts the orders and its first status's in one scan; when that status holds a whole
-    page, the page is read from its orders alone, else from the plain query. The rows are the plain query's."""
+    page, the page is read from its orders alone (from its newest days when it holds more than
+    ``FEW_IN_STATUS``), else from the plain query. The rows are the plain query's."""
+    monkeypatch.setattr(index_buckets, "FEW_IN_STATUS", few)
+    monkeypatch.setattr(index_buckets, "DAYS_FIRST", 1)  # the span widens: the demo's statuses span months
     calls, real = [], index_buckets.first_status_page
 
     def recorded(*args):
@@ -163,3 +167,19 @@ def test_pages_by_created_at_group_only_the_days_they_need(cur, monkeypatch, use
     assert any("o.created_at >= ?::DATE" in w or "o.created_at < ?::DATE" in w for w in grouped)
     if days_first == 1:  # the span was widened at least once for a deep page
         assert len(grouped) > len(used)
+
+
+def test_the_span_of_days_widens_until_it_holds_the_orders_needed(cur, monkeypatch):
+    """From one day back (``DAYS_FIRST``): a span that holds exactly the orders needed is enough; one order
+    more widens it fourfold, and no span ever returns fewer orders than needed (or than there are)."""
+    monkeypatch.setattr(index_buckets, "DAYS_FIRST", 1)
+    open_orders = "o.archived_at IS NULL"
+    total, last = cur.execute(f"SELECT count(*), max(o.created_at)::DATE FROM orders o WHERE {open_orders}").fetchone()
+    two_days = fetch_value(cur, f"SELECT count(*) FROM orders o WHERE {open_orders} AND o.created_at >= ?::DATE - 1",
+                           [last])
+    spans = {}
+    for needed in (two_days, two_days + 1, total, total + 5):
+        counts = index_buckets._days_from_the_start(cur, True, open_orders, [], needed, last, total)
+        assert sum(n for _day, n in counts) >= min(needed, total)
+        spans[needed] = (last - min(day for day, _n in counts)).days
+    assert spans[two_days] <= 1 < spans[two_days + 1] <= 4
