@@ -76,8 +76,10 @@ What cannot be written once is a method here, never an ``if engine == ...`` in a
   summaries are stale: kept by triggers on PostgreSQL (``storage.order_days``, migration 15), grouped
   from the orders on DuckDB;
 - ``enum_in(column, enum_type)``: ``column IN`` a list of ENUM labels given as one parameter: DuckDB
-  compares the text (``::VARCHAR``, as it always has); PostgreSQL compares the ENUM values (``= ANY``),
-  which an index on the column serves (a cast to text hides it);
+  looks the text up in the list (``list_contains``: a filter on the column, so a top-N stays a top-N; as
+  ``IN (SELECT unnest(...))`` it was a join, and the first page of Shipped + UPS orders in 2025 took 30 ms
+  instead of 5 at 10,000,000 orders); PostgreSQL compares the ENUM values (``= ANY``), which an index on the
+  column serves (a cast to text hides it);
 - ``money_text(expr)``: an amount as text with thousands separators and two decimals ("1,234.50"):
   DuckDB's ``printf('%,.2f', x)``, PostgreSQL's ``to_char(x, 'FM...990.00')`` (separators written
   out, not the locale's ``G``/``D``);
@@ -150,7 +152,7 @@ class DuckDBDialect(Dialect):
     pages_by_buckets = True  # a page past the first counts per bucket first (orders.index_buckets)
 
     def enum_in(self, column: str, enum_type: str) -> str:
-        return f"{column}::VARCHAR IN (SELECT unnest(?::VARCHAR[]))"
+        return f"list_contains(?::VARCHAR[], {column}::VARCHAR)"
 
     order_counts_tables: tuple[str, ...] = ()  # no summary: DuckDB counts its columns (7-26 ms at 1,000,000)
     order_counts = ""
