@@ -183,3 +183,12 @@ def test_the_span_of_days_widens_until_it_holds_the_orders_needed(cur, monkeypat
         assert sum(n for _day, n in counts) >= min(needed, total)
         spans[needed] = (last - min(day for day, _n in counts)).days
     assert spans[two_days] <= 1 < spans[two_days + 1] <= 4
+
+
+@pytest.mark.parametrize(("descending", "start"), [(True, dt.date(1, 1, 3)), (False, dt.date(9999, 12, 29))])
+def test_a_span_past_the_calendar_holds_every_day(cur, descending, start):
+    """A sort's first day near year 1 or 9999 (a date typed wrong, say): the span stops at the calendar's end
+    instead of failing, and holds every order."""
+    total = fetch_value(cur, "SELECT count(*) FROM orders o WHERE o.archived_at IS NULL")
+    counts = index_buckets._days_from_the_start(cur, descending, "o.archived_at IS NULL", [], total + 1, start, total)
+    assert sum(n for _day, n in counts) == total
