@@ -13,47 +13,13 @@ check`` compares it with the orders, and ``check --recount`` counts it afresh (`
 
 from __future__ import annotations
 
-from orders_core.storage.triggers import on_every_write
+from orders_core.storage.order_summaries import SLOT, OrderSummary
 
-TABLES = ("order_days",)
-
-FILL = """
-        DELETE FROM order_days;
-        INSERT INTO order_days SELECT created_at::DATE, (order_id % 16)::SMALLINT, count(*), sum(version)
-        FROM orders GROUP BY 1, 2;
-"""
-
-DDL = """
-        CREATE TABLE IF NOT EXISTS order_days (
-            day DATE NOT NULL, slot SMALLINT NOT NULL, n BIGINT NOT NULL, v BIGINT NOT NULL,
-            PRIMARY KEY (day, slot)
-        );
-        CREATE OR REPLACE FUNCTION order_days_add() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN  -- one row per key a statement changed, taken in the key's order
-            IF TG_OP = 'INSERT' THEN
-                INSERT INTO order_days AS d
-                SELECT created_at::DATE, (order_id % 16)::SMALLINT, count(*), sum(version) FROM new_rows
-                GROUP BY 1, 2 ORDER BY 1, 2
-                ON CONFLICT (day, slot) DO UPDATE SET n = d.n + excluded.n, v = d.v + excluded.v;
-            ELSIF TG_OP = 'DELETE' THEN
-                INSERT INTO order_days AS d
-                SELECT created_at::DATE, (order_id % 16)::SMALLINT, -count(*), -sum(version) FROM old_rows
-                GROUP BY 1, 2 ORDER BY 1, 2
-                ON CONFLICT (day, slot) DO UPDATE SET n = d.n + excluded.n, v = d.v + excluded.v;
-            ELSIF TG_OP = 'UPDATE' THEN
-                INSERT INTO order_days AS d
-                SELECT k, s, sum(dn), sum(dv) FROM (
-                    SELECT created_at::DATE, (order_id % 16)::SMALLINT, 1, version FROM new_rows
-                    UNION ALL SELECT created_at::DATE, (order_id % 16)::SMALLINT, -1, -version FROM old_rows
-                ) delta (k, s, dn, dv)
-                GROUP BY 1, 2 HAVING sum(dn) <> 0 OR sum(dv) <> 0 ORDER BY 1, 2
-                ON CONFLICT (day, slot) DO UPDATE SET n = d.n + excluded.n, v = d.v + excluded.v;
-            ELSE  -- TRUNCATE
-                DELETE FROM order_days;
-            END IF;
-            RETURN NULL;
-        END $$;
-""" + on_every_write("order_days", "order_days_add") + FILL
+ORDER_DAYS = OrderSummary("order_days", {"day": ("DATE", "created_at::DATE"), "slot": SLOT}, checked=("day",),
+                          sums={"v": "version"})
+TABLES = (ORDER_DAYS.table,)
+FILL = ORDER_DAYS.fill
+DDL = ORDER_DAYS.ddl
 
 # Each created day's orders and versions: from ``order_days`` (PostgreSQL) or by grouping the orders (DuckDB).
 KEPT_DAYS = "SELECT day, sum(n) AS n, sum(v) AS v FROM order_days GROUP BY day HAVING sum(n) <> 0"

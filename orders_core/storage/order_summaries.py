@@ -1,5 +1,7 @@
-"""Counts of the orders per key that PostgreSQL keeps exact by statement triggers on ``orders`` (``OrderSummary``),
-and the one the Orders index counts a carrier's orders from (``CARRIER_COUNTS``, migration 16).
+"""Counts of the orders per key that PostgreSQL keeps exact by statement triggers on ``orders`` (``OrderSummary``:
+the table, its triggers, its fill and its check, written once for ``order_counts``, ``order_days`` and
+``order_carrier_counts``), and the one the Orders index counts a carrier's orders from (``CARRIER_COUNTS``,
+migration 16).
 
 A search for a carrier ('purolator') or a carrier filter matched 1,500,000 of 10,000,000 orders, and PostgreSQL
 counted them in about 140 ms (``docs/benchmarks.md``). This table holds the same count per carrier, archived or
@@ -22,19 +24,21 @@ Decisions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from orders_core.storage.triggers import on_every_write
 
 
 @dataclass(frozen=True)
 class OrderSummary:
-    """A table counting the orders per ``keys`` (column name -> (SQL type, expression over an order's row)).
-    Our own names and expressions only, never user text."""
+    """A table counting the orders per ``keys`` (column name -> (SQL type, expression over an order's row)) in
+    ``n``, with a BIGINT sum per ``sums`` (column name -> expression) beside it. Our own names and expressions
+    only, never user text."""
 
     table: str
     keys: dict[str, tuple[str, str]]
     checked: tuple[str, ...]  # the keys ``check`` compares per (the others, such as a slot, are summed over)
+    sums: dict[str, str] = field(default_factory=dict)
 
     @property
     def _names(self) -> str:
@@ -48,36 +52,47 @@ class OrderSummary:
     def _positions(self) -> str:
         return ", ".join(str(i + 1) for i in range(len(self.keys)))
 
+    def _tallies(self, sign: str = "") -> str:
+        """The count and the sums of a group of rows (negated with ``sign='-'``)."""
+        return ", ".join([f"{sign}count(*)", *(f"{sign}sum({expr})" for expr in self.sums.values())])
+
     @property
     def fill(self) -> str:
         """Count the orders into the table afresh (its migration's last step, and ``check --recount``)."""
         return (f"DELETE FROM {self.table};\n"
-                f"INSERT INTO {self.table} SELECT {self._row}, count(*) FROM orders GROUP BY {self._positions};\n")
+                f"INSERT INTO {self.table} SELECT {self._row}, {self._tallies()} FROM orders "
+                f"GROUP BY {self._positions};\n")
 
     @property
     def ddl(self) -> str:
         """The table, the function and the four triggers that keep it, then its first count."""
-        columns = ",\n".join(f"            {name} {kind} NOT NULL" for name, (kind, _e) in self.keys.items())
+        tallied = ["n", *self.sums]
+        columns = ",\n".join([*(f"            {name} {kind} NOT NULL" for name, (kind, _e) in self.keys.items()),
+                               *(f"            {name} BIGINT NOT NULL" for name in tallied)])
         grouped = f"GROUP BY {self._positions} ORDER BY {self._positions}"
-        upsert = f"ON CONFLICT ({self._names}) DO UPDATE SET n = s.n + excluded.n;"
+        upsert = (f"ON CONFLICT ({self._names}) DO UPDATE SET "
+                  + ", ".join(f"{name} = s.{name} + excluded.{name}" for name in tallied) + ";")
+        deltas = ", ".join(f"d_{name}" for name in tallied)
+        plus = ", ".join(["1", *self.sums.values()])
+        minus = ", ".join(["-1", *(f"-({expr})" for expr in self.sums.values())])
         function = f"{self.table}_add"
         return f"""
         CREATE TABLE IF NOT EXISTS {self.table} (
 {columns},
-            n BIGINT NOT NULL,
             PRIMARY KEY ({self._names})
         );
         CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN  -- one row per key a statement changed, taken in the key's order
             IF TG_OP = 'INSERT' THEN
-                INSERT INTO {self.table} AS s SELECT {self._row}, count(*) FROM new_rows {grouped} {upsert}
+                INSERT INTO {self.table} AS s SELECT {self._row}, {self._tallies()} FROM new_rows {grouped} {upsert}
             ELSIF TG_OP = 'DELETE' THEN
-                INSERT INTO {self.table} AS s SELECT {self._row}, -count(*) FROM old_rows {grouped} {upsert}
+                INSERT INTO {self.table} AS s SELECT {self._row}, {self._tallies("-")} FROM old_rows {grouped} {upsert}
             ELSIF TG_OP = 'UPDATE' THEN
-                INSERT INTO {self.table} AS s SELECT {self._names}, sum(d) FROM (
-                    SELECT {self._row}, 1 FROM new_rows UNION ALL SELECT {self._row}, -1 FROM old_rows
-                ) delta ({self._names}, d)
-                GROUP BY {self._positions} HAVING sum(d) <> 0 ORDER BY {self._positions} {upsert}
+                INSERT INTO {self.table} AS s SELECT {self._names}, {", ".join(f"sum(d_{n})" for n in tallied)} FROM (
+                    SELECT {self._row}, {plus} FROM new_rows UNION ALL SELECT {self._row}, {minus} FROM old_rows
+                ) delta ({self._names}, {deltas})
+                GROUP BY {self._positions} HAVING {" OR ".join(f"sum(d_{n}) <> 0" for n in tallied)}
+                ORDER BY {self._positions} {upsert}
             ELSE  -- TRUNCATE
                 DELETE FROM {self.table};
             END IF;
@@ -103,12 +118,12 @@ class OrderSummary:
 """
 
 
-_ARCHIVED = ("BOOLEAN", "archived_at IS NOT NULL")
-_STATUS = ("order_status", "status")
+ARCHIVED = ("BOOLEAN", "archived_at IS NOT NULL")
+STATUS = ("order_status", "status")
+SLOT = ("SMALLINT", "(order_id % 16)::SMALLINT")  # 16 slots by order id: concurrent writers seldom share a row
 CARRIER_COUNTS = OrderSummary(
     "order_carrier_counts",
-    {"carrier": ("VARCHAR", "coalesce(carrier, '')"), "archived": _ARCHIVED, "status": _STATUS,
-     "slot": ("SMALLINT", "(order_id % 16)::SMALLINT")},
+    {"carrier": ("VARCHAR", "coalesce(carrier, '')"), "archived": ARCHIVED, "status": STATUS, "slot": SLOT},
     checked=("carrier", "archived", "status"))
 SUMMARIES = (CARRIER_COUNTS,)
 TABLES = tuple(s.table for s in SUMMARIES)
