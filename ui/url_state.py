@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 from orders_core.orders.index import NATURAL_DESCENDING, PAGE_SIZES, SORTS, VIEWS, OrderQuery
 from orders_core.reports.metrics import CUSTOM, GRAINS, PRESETS, MetricsFilter
-from orders_core.reports.monthly.categories import CATEGORY_ORDER
 from orders_core.reports.monthly.figures import CTLS
 from orders_core.reports.monthly.months import Month, parse_month
+from orders_core.rules.ctls_categories import CATEGORY_ORDER
 from orders_core.rules.dates import parse_date
 from orders_core.rules.fields import PROVINCES
 from orders_core.storage.schema import CATEGORIES, SOURCES, STATUSES

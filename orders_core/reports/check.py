@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from orders_core.reports import rollup as metrics_rollup
 from orders_core.rules.allowance import DAYS_PER_PERIOD, REPLACEMENT_LIMIT_GRAMS, SHIPMENT_CAP_GRAMS
 from orders_core.staff.verification import verify
-from orders_core.storage import dialect, order_days, order_summaries
+from orders_core.storage import dialect, order_days, order_summaries, sales_days
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_value
 from orders_core.storage.transactions import run_write
@@ -174,7 +174,8 @@ def checks(d: dialect.Dialect) -> dict[str, str]:
     """,
     } | _RETURN_CHECKS | ({"order counts": _ORDER_COUNTS} if d.order_counts_tables else {}) \
       | ({"order days": order_days.CHECK} if d.order_days_tables else {}) \
-      | ({s.table: s.check for s in order_summaries.SUMMARIES} if d.search_counts_tables else {})
+      | ({s.table: s.check for s in order_summaries.SUMMARIES} if d.search_counts_tables else {}) \
+      | ({sales_days.TABLE: sales_days.CHECK} if d.sales_days_tables else {})
 
 
 # Returns, refunds and replacements (``orders_core.returns``): what no write of the module can leave behind.
@@ -265,10 +266,11 @@ def recount_summaries(cur, person) -> str:
     said = []
     if dialect.of(cur).order_counts_tables:
         def work(c) -> int:
-            c.execute("LOCK TABLE orders IN SHARE MODE")
+            c.execute("LOCK TABLE orders, order_lines, clients, products, product_classes IN SHARE MODE")
             c.execute(dialect.ORDER_COUNTS_FILL)
             c.execute(order_days.FILL)
             c.execute(order_summaries.FILL)
+            c.execute(sales_days.FILL)
             return int(fetch_value(c, "SELECT coalesce(sum(n), 0) FROM order_counts"))
 
         said.append(f"Recounted the Orders index's summary: {run_write(cur, work):,} orders.")

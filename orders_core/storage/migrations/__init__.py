@@ -52,6 +52,7 @@ from orders_core.storage.migrations import (
     v14_metrics_categories,
     v15_order_days,
     v16_search_counts,
+    v17_sales_days,
 )
 from orders_core.storage.schema import CARRIERS, DDL, ddl
 
@@ -100,6 +101,8 @@ MIGRATIONS: list[Migration] = [
                   "PostgreSQL; none on DuckDB)", v15_order_days.apply),
     Migration(16, "each client's and carrier's orders, which the Orders index counts its searches from (kept by "
                   "triggers on PostgreSQL; none on DuckDB)", v16_search_counts.apply),
+    Migration(17, "each ship day's sales per province, CTLS category and SKU, which the CTLS sales report sums "
+                  "(kept by triggers on PostgreSQL; none on DuckDB)", v17_sales_days.apply),
 ]
 
 SCHEMA_VERSION = max(BASELINE, *(m.version for m in MIGRATIONS))

@@ -22,7 +22,8 @@ CTLS_CATEGORIES: dict[str, tuple[str, str]] = {
     "extract for ingestion": ("Extracts - ingested", KG),
     "topical": ("Topicals", KG),
 }
-CATEGORY_ORDER = [category for category, _unit in CTLS_CATEGORIES.values()] + ["Extracts - other"]
+OTHER_EXTRACTS = "Extracts - other"  # a cannabis product whose class names no CTLS category
+CATEGORY_ORDER = [category for category, _unit in CTLS_CATEGORIES.values()] + [OTHER_EXTRACTS]
 UNIT_OF = {category: unit for category, unit in CTLS_CATEGORIES.values()}
 
 # A product without a recorded class: the class its category (storage.schema.CATEGORIES) implies.
