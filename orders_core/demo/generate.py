@@ -21,6 +21,7 @@ from orders_core.demo.clients import _clients, _stage_candidates, _stage_clients
 from orders_core.demo.orders import _demo_products, _events, _orders, _recurring
 from orders_core.reports import rollup as metrics_rollup
 from orders_core.staff.members import add_demo_staff
+from orders_core.storage import tracking_grams
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_value
 
@@ -59,6 +60,7 @@ def generate(
         _orders(con, orders, anchor)
         _events(con, anchor)
         _reset_sequences(con)
+        tracking_grams.fill(con)  # the search's signatures of the tracking numbers (DuckDB)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

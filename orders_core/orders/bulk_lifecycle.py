@@ -28,7 +28,7 @@ from orders_core.orders.lifecycle import (
 )
 from orders_core.rules.roles import Person
 from orders_core.staff.verification import verify
-from orders_core.storage import dialect
+from orders_core.storage import dialect, tracking_grams
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_value
 
@@ -99,6 +99,8 @@ def apply_bulk(cur: Cursor, actor: Person, action: str, count: int) -> int:
     if done != count:
         raise StaleOrder([f"{count - done:,} of the orders were changed by someone else meanwhile; nothing was "
                           "changed. Check the file again."])
+    if action == "Mark as Shipped":
+        tracking_grams.keep(cur, [r[0] for r in cur.execute("SELECT order_id FROM bulk_items").fetchall()])
     cur.execute("INSERT INTO order_events (event_id, order_id, event_at, actor, kind, details, actor_email) "
                 "SELECT nextval('event_ids'), order_id, now()::TIMESTAMP, ?, 'status', details, ? FROM bulk_items "
                 "ORDER BY row_no", [actor.name, actor.email])

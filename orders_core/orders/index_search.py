@@ -15,7 +15,9 @@ Decisions (where the requirements are silent):
 - A search holding a NUL character matches nothing, on both engines (no stored text holds one, and
   PostgreSQL refuses it as a parameter).
 - The clients and carriers whose names match are found first (small tables), so the orders are only tested
-  by their client and carrier columns; only a tracking number is looked for inside the orders' own text.
+  by their client and carrier columns; only a tracking number is looked for inside the orders' own text,
+  and on DuckDB only in the orders whose tracking number's signature may hold it (``storage.tracking_grams``:
+  'pu00012345' at 10,000,000 orders, every text scanned in 174-245 ms, now about 30 ms).
   A search that matched carriers alone is then a carrier filter (``Search.only_carriers``), counted and paged
   as one. DuckDB gathers any other search's matches in one scan: counting and paging a common name's 16,000
   clients as a filter, twice over the columns, took 143 ms instead of 70 at 10,000,000 orders.
@@ -30,12 +32,13 @@ from orders_core.orders.index_counts import Carriers
 from orders_core.rules.limits import MAX_SEARCH_CHARS
 from orders_core.rules.parsing import linked_id
 from orders_core.rules.search_text import fold, search_words
-from orders_core.storage import dialect
+from orders_core.storage import dialect, tracking_grams
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_value, in_list
 
 ORDER_NUMBER = re.compile(r"#?\s*\d[\d\s,.\-\u00a0\u202f]*")
 TRACKING_MIN_CHARS = 8
+TRACKING_CANDIDATES = 4096  # DuckDB: more orders whose signature holds a piece's, and every order's text is read
 
 
 @dataclass(frozen=True)
@@ -86,12 +89,34 @@ def search_clause(cur: Cursor, text: str) -> Search:
         parts.append(clause)
         params += names
     for tracking in tracking_forms(text):
-        parts.append(d.contains("o.tracking_number", "?"))
-        params.append(tracking)
+        if found := _tracking_part(cur, tracking):
+            parts.append(found[0])
+            params += found[1]
     if not parts:
         return NOTHING
     only_carriers = Carriers(list(carriers)) if carriers and len(parts) == 1 else None
     return Search("(" + " OR ".join(parts) + ")", params, only_carriers)
+
+
+def _tracking_part(cur: Cursor, piece: str) -> tuple[str, list] | None:
+    """The condition on orders whose tracking number holds ``piece``; None when no order's does. On DuckDB the
+    orders whose signature holds the piece's (``storage.tracking_grams``) are listed first and only their
+    tracking numbers are read and tested (here: DuckDB, given both tests in one query, read every order's
+    text), unless more than TRACKING_CANDIDATES are (a piece common to many numbers): then every order's text
+    is tested, as on PostgreSQL (where a trigram index serves the test)."""
+    d = dialect.of(cur)
+    if d.tracking_grams_tables:
+        bits = tracking_grams.mask(piece)
+        ids = fetch_value(cur, f"SELECT {d.list_of('order_id')} FROM (SELECT order_id FROM tracking_grams "
+                               "WHERE grams & ? = ? LIMIT ?) candidates", [bits, bits, TRACKING_CANDIDATES + 1])
+        if ids is None:
+            return None
+        if len(ids) <= TRACKING_CANDIDATES:
+            held = sorted(i for i, number in cur.execute(
+                f"SELECT order_id, tracking_number FROM orders WHERE {d.array_contains('?::BIGINT[]', 'order_id')}",
+                [ids]).fetchall() if number is not None and piece in number)
+            return (d.array_contains("?::BIGINT[]", "o.order_id"), [held]) if held else None
+    return d.contains("o.tracking_number", "?"), [piece]
 
 
 def tracking_forms(text: str) -> list[str]:

@@ -34,7 +34,7 @@ from orders_core.rules import formatting
 from orders_core.rules.limits import MAX_NOTE_CHARS, MAX_REFERENCE_CHARS
 from orders_core.rules.roles import Person, require
 from orders_core.staff.verification import verify
-from orders_core.storage import dialect
+from orders_core.storage import dialect, tracking_grams
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.database import Database
 from orders_core.storage.reads import fetch_one, fetch_value
@@ -189,6 +189,8 @@ def _transition(
         version = fetch_value(cur, "SELECT version FROM orders WHERE order_id = ?", [order_id])
         if version != order.version + 1:
             raise StaleOrder([f"Order {order_id} was changed by someone else; nothing was changed."])
+        if "tracking_number" in sets:
+            tracking_grams.keep(cur, [order_id])
         record_event(cur, order_id, actor, kind, details)
         allowance_ledger.settle(cur, [held] if held else [])
         return ActionResult(order_id, to, version, details)

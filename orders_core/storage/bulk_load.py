@@ -36,7 +36,7 @@ from pathlib import Path
 
 import duckdb
 
-from orders_core.storage.dialect import POSTGRES, of
+from orders_core.storage.dialect import DUCKDB, POSTGRES, of
 
 SCHEMA_RECORDS = ("app_meta", "schema_migrations")  # the target's own record of its schema: kept
 SCHEMA_ROWS = ("carriers", "staff_revision", "metrics_rollup_state")  # rows the schema writes: replaced by the source's
@@ -72,7 +72,7 @@ def load(source: Path | str, database, *, where: str | None = None) -> dict[str,
     try:
         tables = [r[0] for r in src.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_oid").fetchall()]
-        tables = [t for t in tables if t not in SCHEMA_RECORDS]
+        tables = [t for t in tables if t not in SCHEMA_RECORDS and t not in DUCKDB.tracking_grams_tables]
         sequences = src.execute("SELECT sequence_name, coalesce(last_value + increment_by, start_value) "
                                 "FROM duckdb_sequences() WHERE schema_name = 'main'").fetchall()
         selects = {t: _select(src, t) for t in tables}

@@ -53,6 +53,7 @@ from orders_core.storage.migrations import (
     v15_order_days,
     v16_search_counts,
     v17_sales_days,
+    v18_tracking_grams,
 )
 from orders_core.storage.schema import CARRIERS, DDL, ddl
 
@@ -103,6 +104,8 @@ MIGRATIONS: list[Migration] = [
                   "triggers on PostgreSQL; none on DuckDB)", v16_search_counts.apply),
     Migration(17, "each ship day's sales per province, CTLS category and SKU, which the CTLS sales report sums "
                   "(kept by triggers on PostgreSQL; none on DuckDB)", v17_sales_days.apply),
+    Migration(18, "the signatures of the tracking numbers, which a search reads first (DuckDB; none on PostgreSQL)",
+              v18_tracking_grams.apply),
 ]
 
 SCHEMA_VERSION = max(BASELINE, *(m.version for m in MIGRATIONS))
