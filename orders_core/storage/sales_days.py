@@ -39,6 +39,7 @@ takes the changed keys in their order, so two writers never wait on each other's
 from __future__ import annotations
 
 from orders_core.rules.ctls_categories import OTHER_EXTRACTS, category_sql, class_sql
+from orders_core.storage.triggers import on_every_write
 
 TABLE = "sales_days"
 TABLES = (TABLE,)
@@ -119,20 +120,6 @@ def _function(name: str, body: str) -> str:
         END $$;"""
 
 
-def _triggers(table: str, function: str, kinds: tuple[str, ...]) -> str:
-    """The statement triggers ``sales_days_<table>_<kind>`` on ``table`` calling ``function``."""
-    transition = {"insert": "REFERENCING NEW TABLE AS new_rows",
-                  "update": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
-                  "delete": "REFERENCING OLD TABLE AS old_rows", "truncate": ""}
-    out = ""
-    for kind in kinds:
-        name = f"{TABLE}_{table}_{kind}"
-        out += (f"        DROP TRIGGER IF EXISTS {name} ON {table};\n"
-                f"        CREATE TRIGGER {name} AFTER {kind.upper()} ON {table} {transition[kind]} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {function}();\n")
-    return out
-
-
 _ON_ORDERS = _function(f"{TABLE}_orders", f"""
             IF TG_OP = 'INSERT' THEN{_apply(part('new_rows', 'order_lines'))}
             ELSIF TG_OP = 'DELETE' THEN{_apply(part('old_rows', 'order_lines', sign='-'))}
@@ -169,7 +156,6 @@ _ON_CLASSES = _function(f"{TABLE}_classes", f"""
                 {FILL}
             END IF;""")
 
-_ALL = ("insert", "update", "delete", "truncate")
 DDL = (f"""
         CREATE TABLE IF NOT EXISTS {TABLE} (
             shipped_on DATE NOT NULL, province VARCHAR NOT NULL, ctls_category VARCHAR NOT NULL, sku VARCHAR NOT NULL,
@@ -179,11 +165,11 @@ DDL = (f"""
         );
         CREATE INDEX IF NOT EXISTS {TABLE}_sku ON {TABLE} (sku);"""
        + _ON_ORDERS + _ON_LINES + _ON_CLIENTS + _ON_PRODUCTS + _ON_CLASSES + "\n"
-       + _triggers("orders", f"{TABLE}_orders", _ALL)
-       + _triggers("order_lines", f"{TABLE}_lines", _ALL)
-       + _triggers("clients", f"{TABLE}_clients", ("update",))
-       + _triggers("products", f"{TABLE}_products", ("update",))
-       + _triggers("product_classes", f"{TABLE}_classes", _ALL)
+       + on_every_write(f"{TABLE}_orders", f"{TABLE}_orders")
+       + on_every_write(f"{TABLE}_order_lines", f"{TABLE}_lines", "order_lines")
+       + on_every_write(f"{TABLE}_clients", f"{TABLE}_clients", "clients", ("update",))
+       + on_every_write(f"{TABLE}_products", f"{TABLE}_products", "products", ("update",))
+       + on_every_write(f"{TABLE}_product_classes", f"{TABLE}_classes", "product_classes")
        + FILL)
 
 # The month's sales as the report sums them: the kept rows of its ship days (parameters: first day, next
