@@ -18,7 +18,8 @@ import math
 
 from orders_core.demo.catalogue import products
 from orders_core.demo.clients import _clients, _stage_candidates, _stage_clients
-from orders_core.demo.orders import _demo_products, _events, _orders, _recurring
+from orders_core.demo.events import _events
+from orders_core.demo.orders import FIRST_ORDER_ID, _demo_products, _orders, _recurring
 from orders_core.reports import rollup as metrics_rollup
 from orders_core.staff.members import add_demo_staff
 from orders_core.storage import tracking_grams
@@ -82,6 +83,6 @@ def _reset_sequences(con: Cursor) -> None:
         ("recurring_event_ids", "recurring_events", "event_id"),
     ]:
         start = fetch_value(con, f"SELECT coalesce(max({col}), 0) + 1 FROM {table}")
-        start = max(start, 100001) if seq == "order_ids" else start
+        start = max(start, FIRST_ORDER_ID) if seq == "order_ids" else start
         con.execute(f"DROP SEQUENCE {seq}")
         con.execute(f"CREATE SEQUENCE {seq} START {int(start)}")

@@ -1,5 +1,5 @@
-"""The demo's orders: the kept candidates, their lines, money and coverage, the recurring templates and every
-order's history.
+"""The demo's orders: the kept candidates, their lines, money and coverage, and the recurring templates (their
+histories: ``demo.events``).
 
 How they keep the app's rules:
 - Coverage follows ``orders.totals``: a client's policy (valid from registration) pays its share of the
@@ -20,8 +20,6 @@ import datetime as dt
 from orders_core.demo.catalogue import CSRS
 from orders_core.demo.clients import PERIOD, _list
 from orders_core.recurring.generation import JOB_ACTOR
-from orders_core.rules.roles import FULFILLMENT
-from orders_core.staff.members import DEMO_STAFF
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_one
 from orders_core.storage.schema import CARRIERS
@@ -31,6 +29,7 @@ from orders_core.storage.schema import CARRIERS
 CSR_EMAILS = {"Isabelle Roy": "csr@demo.example", "Marc-André Côté": "admin@demo.example",
               "Priya Nair": "manager@demo.example", "Kevin O'Connor": "kevin.oconnor@demo.example",
               "Sophie Lévesque": "sophie.levesque@demo.example"}
+FIRST_ORDER_ID = 100001  # the demo's orders are numbered from here, by date
 
 
 def _email_of(name_sql: str) -> str:
@@ -86,7 +85,7 @@ def _orders(con: Cursor, n: int, anchor: dt.date) -> None:
             SELECT i, order_id, client_id, prescription_id, period_start, budget, created_at, age, source,
                    CASE WHEN status = 'Unverified' AND source <> 'Client Portal' THEN 'Open' ELSE status END AS status
             FROM (
-                SELECT i, 100001 + i AS order_id, client_id, prescription_id, period_start, budget, created_at,
+                SELECT i, {FIRST_ORDER_ID} + i AS order_id, client_id, prescription_id, period_start, budget, created_at,
                        date_diff('day', created_at, TIMESTAMP '{anchor} 23:59:59') AS age,
                        CASE WHEN template_on IS NOT NULL AND created_at > template_on AND rnd(i, 'rec') < 0.7
                             THEN 'Recurring'
@@ -180,7 +179,9 @@ def _order_rows(con: Cursor, anchor: dt.date) -> None:
                            round(any_value(cp.share) * coalesce(sum(l.units * l.unit_price - l.line_discount)
                                                                 FILTER (p.is_cannabis), 0), 2),
                            sum(l.units * l.unit_price - l.line_discount) - order_discount)) END::DECIMAL(12,2) AS coverage,
-                   any_value(cp.policy_id) AS policy_id, any_value(cp.insurer) AS insurer,
+                   -- the policy that pays (none for a Recurring order): the order's order_coverage row
+                   CASE WHEN any_value(o.source) <> 'Recurring' THEN any_value(cp.policy_id) END AS policy_id,
+                   any_value(cp.insurer) AS insurer,
                    CASE WHEN any_value(o.carrier) IS NULL OR sum(l.units * l.unit_price) >= 200
                              OR any_value(o.source) = 'Recurring' THEN 0
                         ELSE [12.50, 15.95, 18.00, 19.50, 14.25, 16.75][list_position({carriers}, any_value(o.carrier))]
@@ -240,10 +241,9 @@ def _order_rows(con: Cursor, anchor: dt.date) -> None:
     con.execute(
         """
         INSERT INTO order_coverage (order_id, policy_id, insurer, amount, grams, note)
-        SELECT o.order_id, t.policy_id, t.insurer, o.coverage_amount,
-               CASE WHEN o.coverage_amount > 0 THEN coalesce(o.grams, 0) ELSE 0 END, ''
-        FROM orders o JOIN demo_totals t USING (order_id)
-        WHERE t.policy_id IS NOT NULL AND o.source <> 'Recurring'
+        SELECT order_id, policy_id, insurer, coverage, CASE WHEN coverage > 0 THEN coalesce(grams, 0) ELSE 0 END, ''
+        FROM demo_totals WHERE policy_id IS NOT NULL  -- the orders' own figures, without reading the orders back
+        ORDER BY order_id  -- in key order, as the orders: the indexes on the keys grow in order
         """
     )
     con.execute(
@@ -264,61 +264,3 @@ def _order_rows(con: Cursor, anchor: dt.date) -> None:
         "UPDATE recurring_orders r SET last_generated_order_id = o.last FROM "
         "(SELECT client_id, max(order_id) AS last FROM demo_orders WHERE source = 'Recurring' GROUP BY ALL) o "
         "WHERE o.client_id = r.recurring_order_id")
-
-
-def _events(con: Cursor, anchor: dt.date) -> None:
-    """Each order's history, every event naming its author and their e-mail. A portal order was
-    created by the client through the portal (their name and e-mail), a recurring one by the daily job;
-    the Fulfillment Associate ships, a CSR does the rest."""
-    shipper = next(p for p in DEMO_STAFF if p.role == FULFILLMENT)
-    con.execute(
-        f"""
-        INSERT INTO order_events (event_id, order_id, event_at, actor, kind, details, actor_email)
-        SELECT row_number() OVER (ORDER BY order_id, event_at, kind), order_id, event_at, actor, kind, details,
-               actor_email
-        FROM (
-            SELECT o.order_id, o.created_at AS event_at,
-                   CASE WHEN o.source = 'Recurring' THEN $job ELSE o.placed_by END AS actor, 'created' AS kind,
-                   'Order created (' || o.source || ')' AS details,
-                   CASE o.source WHEN 'CSR' THEN {_email_of('o.placed_by')} WHEN 'Client Portal' THEN c.email
-                                 ELSE $job_email END AS actor_email
-            FROM orders o JOIN clients c USING (client_id)
-            UNION ALL
-            SELECT order_id, created_at + INTERVAL 1 HOUR, 'Isabelle Roy', 'verified',
-                   'Unverified → Open; checks passed', {_email_of("'Isabelle Roy'")}
-            FROM orders WHERE source = 'Client Portal' AND status <> 'Unverified'
-            UNION ALL
-            SELECT order_id, created_at + INTERVAL 2 HOUR, 'Isabelle Roy', 'status',
-                   'Open → Order Placed; paid by ' || payment_method || ', reference ' || payment_reference,
-                   {_email_of("'Isabelle Roy'")}
-            FROM orders WHERE status IN ('Order Placed', 'Shipped', 'Delivered')
-            UNION ALL
-            SELECT order_id, least(greatest(shipped_on + INTERVAL 14 HOUR, created_at + INTERVAL 3 HOUR),
-                         $now - INTERVAL 1 HOUR),
-                   $shipper, 'status',
-                   'Order Placed → Shipped on ' || strftime(shipped_on, '%Y-%m-%d') || ' by ' || carrier
-                       || ', tracking ' || tracking_number, $shipper_email
-            FROM orders WHERE status IN ('Shipped', 'Delivered')
-            UNION ALL
-            SELECT order_id, least(greatest(delivered_on + INTERVAL 15 HOUR, created_at + INTERVAL 4 HOUR), $now),
-                   $shipper, 'status', 'Shipped → Delivered on ' || strftime(delivered_on, '%Y-%m-%d'), $shipper_email
-            FROM orders WHERE status = 'Delivered'
-            UNION ALL
-            SELECT order_id, created_at + INTERVAL 2 HOUR, 'Isabelle Roy', 'status',
-                   'Open → Cancelled: ' || coalesce(cancel_reason, 'no reason recorded'), {_email_of("'Isabelle Roy'")}
-            FROM orders WHERE status = 'Cancelled'
-            UNION ALL
-            SELECT order_id, archived_at, 'Isabelle Roy', 'archived', 'Archived (' || status || ')',
-                   {_email_of("'Isabelle Roy'")}
-            FROM orders WHERE archived_at IS NOT NULL
-        )
-        """,
-        {"job": JOB_ACTOR.name, "job_email": JOB_ACTOR.email, "shipper": shipper.name,
-         "shipper_email": shipper.email, "now": dt.datetime.combine(anchor, dt.time(8))},
-    )
-    # As the app keeps them: the version counts the changes (one per event), updated_at is the last one.
-    con.execute("""
-        UPDATE orders o SET version = e.n, updated_at = e.last
-        FROM (SELECT order_id, count(*) AS n, max(event_at) AS last FROM order_events GROUP BY order_id) e
-        WHERE o.order_id = e.order_id
-    """)
