@@ -18,6 +18,8 @@ database that had no tables at all keeps the empty schema ``orders-core demo`` m
   the whole table (faster than a check per row, and as strict). The primary keys and CHECK constraints
   stay in place and check every row as it arrives.
 - Each sequence is set to give next what it gives next in the DuckDB database.
+- The triggers that keep ``sales_days`` are paused during the copy and the table counted once at its end
+  (the other summaries' statement triggers see each table's rows once, in one statement).
 - ``app_meta`` and ``schema_migrations`` are the target's own record of its schema and are kept; the
   rows the schema itself writes (``carriers``, ``staff_revision``) are replaced by the source's.
 - After the commit, ``ANALYZE`` gives the planner the statistics of the tables that received rows.
@@ -36,6 +38,7 @@ from pathlib import Path
 
 import duckdb
 
+from orders_core.storage import sales_days
 from orders_core.storage.dialect import DUCKDB, POSTGRES, of
 
 SCHEMA_RECORDS = ("app_meta", "schema_migrations")  # the target's own record of its schema: kept
@@ -132,6 +135,7 @@ def _copy(conn, tables, selects, exports, sequences, where: str) -> dict[str, in
         for name, _ in indexes:
             cur.execute(f"DROP INDEX {name}")
         cur.execute(f"TRUNCATE {', '.join(tables)}")
+        kept_after = _pause_sales_days(cur)
         for table in tables:
             path, rows = exports[table].result()
             columns = ", ".join(selects[table][0])
@@ -148,7 +152,24 @@ def _copy(conn, tables, selects, exports, sequences, where: str) -> dict[str, in
             cur.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         for name, value in sequences:
             cur.execute("SELECT setval(%s, %s, false)", [name, value])
+        for table, trigger in kept_after:
+            cur.execute(f'ALTER TABLE {table} ENABLE TRIGGER "{trigger}"')
+        if kept_after:
+            cur.execute(sales_days.FILL)
     return counts
+
+
+def _pause_sales_days(cur) -> list[tuple[str, str]]:
+    """Disable, in the load's transaction, the triggers that keep ``sales_days``; the load counts it once at its
+    end (``sales_days.FILL``). Kept row by statement, the lines' COPY compared every line with every other:
+    the 1,000,000-order demo took 79 s to load instead of 53."""
+    paused = cur.execute(
+        "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE NOT t.tgisinternal AND t.tgname LIKE %s AND c.relnamespace = current_schema()::regnamespace "
+        "ORDER BY 1, 2", [f"{sales_days.TABLE}\\_%"]).fetchall()
+    for table, trigger in paused:
+        cur.execute(f'ALTER TABLE {table} DISABLE TRIGGER "{trigger}"')
+    return paused
 
 
 class _Plain:
