@@ -45,3 +45,10 @@ def category_sql(class_expression: str) -> str:
     """SQL for the CTLS category of a regulatory class (NULL for a product that is not cannabis)."""
     cases = " ".join(f"WHEN {_quoted(cls)} THEN {_quoted(cat)}" for cls, (cat, _u) in CTLS_CATEGORIES.items())
     return f"CASE {class_expression} {cases} END"
+
+
+def product_category_sql(products: str = "p", classes: str = "pc") -> str:
+    """SQL for the CTLS category of a cannabis product (``products`` joined to its row of ``product_classes``
+    as ``classes``): its recorded class's, else its category's, else "Extracts - other"."""
+    implied = class_sql(f"{classes}.regulatory_class", f"{products}.category")
+    return f"coalesce({category_sql(implied)}, '{OTHER_EXTRACTS}')"

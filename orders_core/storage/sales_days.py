@@ -38,7 +38,7 @@ takes the changed keys in their order, so two writers never wait on each other's
 
 from __future__ import annotations
 
-from orders_core.rules.ctls_categories import OTHER_EXTRACTS, category_sql, class_sql
+from orders_core.rules.ctls_categories import product_category_sql
 from orders_core.storage.triggers import on_every_write
 
 TABLE = "sales_days"
@@ -49,7 +49,7 @@ SHIPPED = "o.shipped_on IS NOT NULL AND o.status IN ('Shipped', 'Delivered')"
 
 # Each product's CTLS category ('' for a product that is not cannabis) and net content, from the one mapping.
 KINDS = f"""(SELECT p.sku, CASE WHEN p.is_cannabis
-                         THEN coalesce({category_sql(class_sql("pc.regulatory_class", "p.category"))}, '{OTHER_EXTRACTS}')
+                         THEN {product_category_sql()}
                          ELSE '' END AS ctls_category, p.net_content
              FROM products p LEFT JOIN product_classes pc ON pc.sku = p.sku)"""
 

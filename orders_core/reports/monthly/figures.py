@@ -12,14 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from orders_core.reports.monthly.months import Month
-from orders_core.rules.ctls_categories import (
-    CATEGORY_ORDER,
-    KG,
-    OTHER_EXTRACTS,
-    UNIT_OF,
-    category_sql,
-    class_sql,
-)
+from orders_core.rules.ctls_categories import CATEGORY_ORDER, KG, UNIT_OF, product_category_sql
 from orders_core.rules.fields import PROVINCES
 from orders_core.storage import dialect, sales_days
 from orders_core.storage.cursor import Cursor
@@ -132,10 +125,6 @@ def s297(cur: Cursor, month: Month) -> dict:
 
 # --- CTLS sales ----------------------------------------------------------------------------------------
 
-def _class(p: str = "p", pc: str = "pc") -> str:
-    return class_sql(f"{pc}.regulatory_class", f"{p}.category")
-
-
 # The month's sales from its lines (DuckDB: 0.27 s for 1,539,411 lines at 10,000,000 orders). The month's order
 # lines are read once (``sold_lines``) and serve every sales figure: the sums per province and SKU (a few
 # hundred rows, then per category through ``kinds``, one row per cannabis SKU), the orders per province and
@@ -184,10 +173,9 @@ def ctls_sales_sql(kept: bool = False) -> str:
     on every row the number of SKUs sold whose class was taken from their category (``unclassified``);
     parameters: first day, next month's first day, twice. ``kept``: the sales are summed from the kept
     ``sales_days`` (PostgreSQL, ``storage.sales_days``: a few thousand rows a month) instead of the lines."""
-    category = f"coalesce({category_sql(_class())}, '{OTHER_EXTRACTS}')"
     return f"""
         WITH kinds AS MATERIALIZED (
-            SELECT p.sku, {category} AS ctls_category, p.net_content, pc.sku IS NULL AS unclassified
+            SELECT p.sku, {product_category_sql()} AS ctls_category, p.net_content, pc.sku IS NULL AS unclassified
             FROM products p LEFT JOIN product_classes pc ON pc.sku = p.sku WHERE p.is_cannabis
         ), {_KEPT_SALES if kept else _SOLD_LINES}, back AS (
             SELECT c.province, k.ctls_category, sum(rl.units) AS units, sum(rl.units * k.net_content) AS net,
@@ -284,8 +272,7 @@ def behind(cur: Cursor, report: str, month: Month, key: tuple) -> Behind:
     span = [month.first_day, month.next_first_day]
     if report == CTLS:
         province, category = key
-        cat = category_sql(_class())
-        where_cat = f"coalesce({cat}, '{OTHER_EXTRACTS}') = ?"
+        where_cat = f"{product_category_sql()} = ?"
         ids = [r[0] for r in cur.execute(
             f"""SELECT DISTINCT o.order_id FROM orders o JOIN order_lines l ON l.order_id = o.order_id
                 JOIN products p ON p.sku = l.sku LEFT JOIN product_classes pc ON pc.sku = l.sku
