@@ -68,6 +68,7 @@ def demo_auth_secrets() -> Path:
         proc, provider_url = start_demo_provider(people=[*DEMO_PEOPLE, (STRANGER, "Eve Stranger")])
         atexit.register(stop_server, proc)
         folder = Path(tempfile.mkdtemp(prefix="orders-demo-auth-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
         _DEMO_AUTH["secrets"] = write_demo_secrets(folder / "secrets.toml", provider_url, "127.0.0.1")
     return _DEMO_AUTH["secrets"]
 

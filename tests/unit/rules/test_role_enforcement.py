@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -251,7 +250,7 @@ WRITES = [
 
 READS = [  # and the maintenance commands that change no record (so they record no event)
     Case("recount", "recount", lambda db: None, lambda db, p, _: recount_summaries(db.cursor(), p), writes=None),
-    Case("backup", "backup", lambda db: Path(tempfile.mkdtemp()) / "copy.duckdb",
+    Case("backup", "backup", lambda db: Path(db.path).with_name("copy.duckdb"),  # beside the test's database
          lambda db, p, target: backup_as(db.cursor(), target, p.email), writes=False),
     Case("get_client", "view_client_records", _client, lambda db, p, cid: get_client(db.cursor(), cid, p), writes=None),
     Case("client_record", "view_client_records", _client,
