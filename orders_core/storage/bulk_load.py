@@ -54,7 +54,7 @@ def _our_tables(cur) -> list[str]:
 def problem(cur, where: str, force: bool = False) -> str | None:
     """Why the demo may not be loaded into the PostgreSQL database ``cur`` is on (None: it may): one sentence."""
     for table in _our_tables(cur):
-        if table in SCHEMA_RECORDS or table in SCHEMA_ROWS or table in POSTGRES.summary_tables:
+        if table in SCHEMA_RECORDS or table in SCHEMA_ROWS or table in POSTGRES.own_tables:
             continue  # (the summary of the orders keeps a row of 0 where every order of a key was deleted)
         if cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0]:  # our own table names
             why = ("--force replaces a DuckDB file but never empties a PostgreSQL database" if force
@@ -134,7 +134,8 @@ def _copy(conn, tables, selects, exports, sequences, where: str) -> dict[str, in
             cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, _ in indexes:
             cur.execute(f"DROP INDEX {name}")
-        cur.execute(f"TRUNCATE {', '.join(tables)}")
+        # The Metrics rows per category filter are derived from the daily summaries being replaced: none kept.
+        cur.execute(f"TRUNCATE {', '.join([*tables, *POSTGRES.metrics_masks_tables])}")
         kept_after = _pause_sales_days(cur)
         for table in tables:
             path, rows = exports[table].result()

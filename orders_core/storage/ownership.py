@@ -39,8 +39,7 @@ def check_ours(cur, path: str) -> bool:
     version = None
     if ("main", "app_meta") in tables:
         version = fetch_value(cur, "SELECT max(value) FROM app_meta WHERE key = 'schema_version'")
-    ours = known_tables() | set(dialect.of(cur).summary_tables)  # and the summaries PostgreSQL keeps (migrations 7,
-    # 15 and 16)
+    ours = known_tables() | set(dialect.of(cur).own_tables)  # and the summaries PostgreSQL alone keeps
     foreign = sorted(f"{s}.{t}" if s != "main" else t for s, t in tables - {("main", t) for t in ours})
     if version is None or not (str(version).isascii() and str(version).isdigit()) or views:
         example = f" (it has tables of its own, such as {foreign[0]!r})" if foreign else ""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from orders_core.reports import rollup as metrics_rollup
+from orders_core.reports import rollup_masks
 from orders_core.reports.metrics.breakdowns import (
     carrier_summary,
     coverage_by_insurer,
@@ -50,7 +51,8 @@ def page_metrics(cur: Cursor, f: MetricsFilter, today: dt.date,
 
     It first refreshes the daily summaries of the days whose orders changed (``metrics_rollup.refresh``),
     so the figures are sums of the summaries alone, a category filter included (the rows keep the
-    categories their orders hold); on a cursor of its own, closed at the end.
+    categories their orders hold; on PostgreSQL a filter's first view keeps rows of its own,
+    ``rollup_masks``); on a cursor of its own, closed at the end.
     """
     f = f.validated()
     grain, note = bucket_grain(f, grain)
@@ -62,7 +64,12 @@ def page_metrics(cur: Cursor, f: MetricsFilter, today: dt.date,
             stale: tuple[dt.date, ...] = ()
         except DatabaseError:  # too busy to write them just now: those days are read from the orders instead
             stale = tuple(metrics_rollup.stale_days(side))
-        prepared = _prepared.set(_Prepared(stale=stale))
+        if f.categories:
+            try:
+                metrics_rollup.build_mask(side, metrics_rollup.category_mask(f.categories))
+            except DatabaseError:  # too busy just now: the rows split by combination are read instead
+                pass
+        prepared = _prepared.set(_Prepared(stale=stale, masks=rollup_masks.built(side)))
         products = product_totals(side, f)  # one aggregation of the lines for both rankings
         return PageMetrics(
             filter=f, today=today, grain=grain, grain_note=note,

@@ -23,6 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from orders_core.reports import rollup as metrics_rollup
+from orders_core.reports import rollup_masks
 from orders_core.reports.metrics.filters import MetricsFilter, bucket_grain
 from orders_core.storage.reads import in_list
 
@@ -52,6 +53,7 @@ class _Prepared:
     """What page_metrics has prepared on the cursor it runs on (see there)."""
 
     stale: tuple[dt.date, ...] = ()              # the days to aggregate from the orders (after a refresh: none)
+    masks: frozenset[int] = frozenset()          # the category filters whose rows are kept (rollup_masks)
 
 
 _prepared: ContextVar[_Prepared | None] = ContextVar("metrics_prepared", default=None)
@@ -60,9 +62,14 @@ _prepared: ContextVar[_Prepared | None] = ContextVar("metrics_prepared", default
 def _rows(cur, f: MetricsFilter, rollup: metrics_rollup.Rollup) -> tuple[str, list]:
     """The rows of ``rollup``'s shape that the figures of ``f`` are sums of, as a relation to read as ``o``
     with ``_filters(f)``: the summaries, their stale days aggregated from the orders (the daily rows split
-    by categories under a category filter: ``metrics_rollup.daily_for``)."""
-    prepared = _prepared.get() or _Prepared(stale=tuple(metrics_rollup.stale_days(cur)))
+    by categories under a category filter: ``metrics_rollup.daily_for``, or on PostgreSQL the filter's own
+    rows once built: ``rollup_masks``)."""
+    prepared = _prepared.get() or _Prepared(stale=tuple(metrics_rollup.stale_days(cur)),
+                                            masks=rollup_masks.built(cur))
     if rollup is metrics_rollup.DAILY:
+        mask = metrics_rollup.category_mask(f.categories)
+        if mask in prepared.masks:  # PostgreSQL: the filter's own rows, summed over the combinations
+            return metrics_rollup.masked_source(mask, list(prepared.stale))
         rollup = metrics_rollup.daily_for(f.categories)
     return metrics_rollup.source(rollup, list(prepared.stale))
 

@@ -54,6 +54,7 @@ from orders_core.storage.migrations import (
     v16_search_counts,
     v17_sales_days,
     v18_tracking_grams,
+    v19_metrics_masks,
 )
 from orders_core.storage.schema import CARRIERS, DDL, ddl
 
@@ -106,6 +107,8 @@ MIGRATIONS: list[Migration] = [
                   "(kept by triggers on PostgreSQL; none on DuckDB)", v17_sales_days.apply),
     Migration(18, "the signatures of the tracking numbers, which a search reads first (DuckDB; none on PostgreSQL)",
               v18_tracking_grams.apply),
+    Migration(19, "the Metrics page's daily rows per category filter, written on a filter's first view "
+                  "(PostgreSQL; none on DuckDB)", v19_metrics_masks.apply),
 ]
 
 SCHEMA_VERSION = max(BASELINE, *(m.version for m in MIGRATIONS))

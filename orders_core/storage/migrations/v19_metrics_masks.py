@@ -1,0 +1,22 @@
+"""Schema 18 -> 19: PostgreSQL's Metrics rows per category filter (``reports.rollup_masks``): the rows of
+``metrics_daily``'s shape over the orders holding one of a filter's categories, one set per filter that was
+ever viewed (``metrics_masks``), written on its first view and by every refresh after. Nothing on DuckDB,
+which reads the categories' daily rows in a quarter of a second at 10,000,000 orders."""
+
+from __future__ import annotations
+
+from orders_core.storage import dialect
+
+DDL = """
+CREATE TABLE IF NOT EXISTS metrics_masks (mask INTEGER PRIMARY KEY CHECK (mask > 0), built_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS metrics_daily_masks (
+    mask INTEGER NOT NULL, created_on DATE NOT NULL, source VARCHAR NOT NULL, carrier VARCHAR,
+    status VARCHAR NOT NULL, shipped_on DATE, delivered_on DATE, orders BIGINT NOT NULL, versions BIGINT NOT NULL,
+    total_due DECIMAL(18,2) NOT NULL, grams DECIMAL(18,3) NOT NULL);
+CREATE INDEX IF NOT EXISTS metrics_daily_masks_day ON metrics_daily_masks (mask, created_on);
+"""
+
+
+def apply(con) -> None:
+    if dialect.of(con).metrics_masks_tables:
+        con.execute(DDL)
