@@ -49,6 +49,8 @@ class Search:
     clause: str
     params: list
     only_carriers: Carriers | None = None
+    clients_open: int | None = None  # PostgreSQL: the orders not archived of the clients it matched, when it
+    # matched clients alone (``storage.client_search``)
 
 
 NOTHING = Search("FALSE", [])
@@ -74,11 +76,18 @@ def search_clause(cur: Cursor, text: str) -> Search:
         parts.append("o.order_id = ?")
         params.append(int(digits))
     words = search_words(text)
+    clients, open_orders = None, None
     names = " AND ".join(d.contains("name_key", "?") for _ in words)
     if d.search_clients_inline:  # the clients' condition inside the query, when any client meets it
         if fetch_value(cur, f"SELECT EXISTS (SELECT 1 FROM clients WHERE {names})", words):
             parts.append(f"o.client_id IN (SELECT client_id FROM clients WHERE {names})")
             params += words
+    elif d.client_search_tables:  # PostgreSQL: the clients and their orders not archived, in one scan
+        clients, open_orders = cur.execute(
+            f"SELECT {d.list_of('client_id')}, sum(open_orders) FROM client_search WHERE {names}", words).fetchall()[0]
+        if clients:
+            parts.append(d.in_array("o.client_id", "INTEGER"))
+            params.append(clients)
     elif clients := fetch_value(cur, f"SELECT {d.list_of('client_id')} FROM clients WHERE {names}", words):
         parts.append(d.in_array("o.client_id", "INTEGER"))
         params.append(clients)
@@ -95,7 +104,8 @@ def search_clause(cur: Cursor, text: str) -> Search:
     if not parts:
         return NOTHING
     only_carriers = Carriers(list(carriers)) if carriers and len(parts) == 1 else None
-    return Search("(" + " OR ".join(parts) + ")", params, only_carriers)
+    clients_open = int(open_orders) if clients and open_orders is not None and len(parts) == 1 else None
+    return Search("(" + " OR ".join(parts) + ")", params, only_carriers, clients_open)
 
 
 def _tracking_part(cur: Cursor, piece: str) -> tuple[str, list] | None:

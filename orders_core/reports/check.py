@@ -44,7 +44,14 @@ from dataclasses import dataclass
 from orders_core.reports import rollup as metrics_rollup
 from orders_core.rules.allowance import DAYS_PER_PERIOD, REPLACEMENT_LIMIT_GRAMS, SHIPMENT_CAP_GRAMS
 from orders_core.staff.verification import verify
-from orders_core.storage import dialect, order_days, order_summaries, sales_days, tracking_grams
+from orders_core.storage import (
+    client_search,
+    dialect,
+    order_days,
+    order_summaries,
+    sales_days,
+    tracking_grams,
+)
 from orders_core.storage.cursor import Cursor
 from orders_core.storage.reads import fetch_value
 from orders_core.storage.transactions import run_write
@@ -175,7 +182,8 @@ def checks(d: dialect.Dialect) -> dict[str, str]:
     } | _RETURN_CHECKS | ({"order counts": _ORDER_COUNTS} if d.order_counts_tables else {}) \
       | ({"order days": order_days.CHECK} if d.order_days_tables else {}) \
       | ({s.table: s.check for s in order_summaries.SUMMARIES} if d.search_counts_tables else {}) \
-      | ({sales_days.TABLE: sales_days.CHECK} if d.sales_days_tables else {})
+      | ({sales_days.TABLE: sales_days.CHECK} if d.sales_days_tables else {}) \
+      | ({client_search.TABLE: client_search.CHECK} if d.client_search_tables else {})
 
 
 # Returns, refunds and replacements (``orders_core.returns``): what no write of the module can leave behind.
@@ -273,6 +281,7 @@ def recount_summaries(cur, person) -> str:
             c.execute(order_days.FILL)
             c.execute(order_summaries.FILL)
             c.execute(sales_days.FILL)
+            c.execute(client_search.FILL)
             return int(fetch_value(c, "SELECT coalesce(sum(n), 0) FROM order_counts"))
 
         said.append(f"Recounted the Orders index's summary: {run_write(cur, work):,} orders.")

@@ -55,6 +55,7 @@ from orders_core.storage.migrations import (
     v17_sales_days,
     v18_tracking_grams,
     v19_metrics_masks,
+    v20_client_search,
 )
 from orders_core.storage.schema import CARRIERS, DDL, ddl
 
@@ -109,6 +110,8 @@ MIGRATIONS: list[Migration] = [
               v18_tracking_grams.apply),
     Migration(19, "the Metrics page's daily rows per category filter, written on a filter's first view "
                   "(PostgreSQL; none on DuckDB)", v19_metrics_masks.apply),
+    Migration(20, "each client's name and orders not archived, which a search by name counts from (kept by "
+                  "triggers on PostgreSQL; none on DuckDB)", v20_client_search.apply),
 ]
 
 SCHEMA_VERSION = max(BASELINE, *(m.version for m in MIGRATIONS))
