@@ -18,7 +18,9 @@ How a summary stays exact (decisions where the requirements are silent):
   ``order_days``, which triggers keep: grouping 10,000,000 orders took it about 2 s; ``storage.order_days``). Every change of an order bumps its
   version and nothing is deleted, so any change to a day's orders (a new order, a status, an edit, an
   archive) changes that pair. The pair is stored in the summary rows themselves, written by the same
-  statement from the same snapshot as the figures, so it cannot describe other data than they do.
+  statement from the same snapshot as the figures, so it cannot describe other data than they do (on
+  PostgreSQL each day's pair is also kept summed, ``rollup_masks.TOTALS``, written from those rows in the
+  same transaction).
 * **Readers never trust a stale day**: ``stale_days`` compares the pairs, and a stale or missing day is
   aggregated from the orders at read time (``source``). So the figures are right whatever state the
   summaries are in (empty, half refreshed, restored from an old backup); the summaries only make them
@@ -132,11 +134,12 @@ def aggregate(rollup: Rollup, where: str) -> str:
     return rollup.select.format(where=where, unknown=UNKNOWN_INSURER)
 
 
+# Each day's orders and versions in the summary: summed from its rows (on PostgreSQL kept beside them).
+_SUMMED_DAYS = f"SELECT created_on AS day, sum(orders) AS n, sum(versions) AS v FROM {DAILY.table} GROUP BY 1"
 _STALE = f"""
     SELECT coalesce(a.day, s.day) AS day
     FROM ({{days}}) a
-    FULL JOIN (SELECT created_on AS day, sum(orders) AS n, sum(versions) AS v FROM {DAILY.table} GROUP BY 1) s
-      ON s.day = a.day
+    FULL JOIN ({{summed}}) s ON s.day = a.day
     WHERE a.n IS DISTINCT FROM s.n OR a.v IS DISTINCT FROM s.v
        OR (SELECT catalogue_key FROM {STATE_TABLE}) IS DISTINCT FROM ({CATALOGUE_KEY})
     ORDER BY 1
@@ -145,7 +148,8 @@ _STALE = f"""
 
 def stale_days(cur) -> list[dt.date]:
     """The created days whose summary rows do not describe their orders as they are now (or are missing)."""
-    return [r[0] for r in cur.execute(_STALE.format(days=dialect.of(cur).days_counted)).fetchall()]
+    summed = rollup_masks.DAYS if rollup_masks.kept(cur) else _SUMMED_DAYS
+    return [r[0] for r in cur.execute(_STALE.format(days=dialect.of(cur).days_counted, summed=summed)).fetchall()]
 
 
 def _days_clause(column: str, days: list[dt.date]) -> tuple[str, list]:
@@ -177,7 +181,7 @@ def masked_source(mask: int, stale: list[dt.date]) -> tuple[str, list]:
 
 def _tables(cur) -> tuple[str, ...]:
     """Every summary table a refresh writes (the category filters' rows on PostgreSQL too)."""
-    return (*(r.table for r in ROLLUPS), *((rollup_masks.TABLE,) if rollup_masks.kept(cur) else ()))
+    return (*(r.table for r in ROLLUPS), *(rollup_masks.REWRITTEN if rollup_masks.kept(cur) else ()))
 
 
 def _begin(cur) -> None:
@@ -198,7 +202,7 @@ def _refresh(cur, *, rebuild: bool = False) -> int:
     for r in ROLLUPS:
         cur.execute(f"DELETE FROM {r.table} WHERE created_on IN (SELECT unnest(?::DATE[]))", [days]).fetchall()
         cur.execute(f"INSERT INTO {r.table} {aggregate(r, where)}", params).fetchall()
-    if rollup_masks.kept(cur):  # the category filters' rows of those days, from the rows just written
+    if rollup_masks.kept(cur):  # the category filters' rows and totals of those days, from the rows just written
         rollup_masks.rewrite(cur, days)
     cur.execute(f"UPDATE {STATE_TABLE} SET days_refreshed = days_refreshed + ?, catalogue_key = ({CATALOGUE_KEY}) "
                 "WHERE id = 1", [len(days)]).fetchall()

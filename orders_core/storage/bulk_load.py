@@ -19,7 +19,9 @@ database that had no tables at all keeps the empty schema ``orders-core demo`` m
   stay in place and check every row as it arrives.
 - Each sequence is set to give next what it gives next in the DuckDB database.
 - The triggers that keep ``sales_days`` are paused during the copy and the table counted once at its end
-  (the other summaries' statement triggers see each table's rows once, in one statement).
+  (the other summaries' statement triggers see each table's rows once, in one statement). The Metrics
+  rows per category filter start empty (none built) and their daily totals are summed from the copied
+  ``metrics_daily`` (``reports.rollup_masks``).
 - ``app_meta`` and ``schema_migrations`` are the target's own record of its schema and are kept; the
   rows the schema itself writes (``carriers``, ``staff_revision``) are replaced by the source's.
 - After the commit, ``ANALYZE`` gives the planner the statistics of the tables that received rows.
@@ -40,6 +42,7 @@ import duckdb
 
 from orders_core.storage import sales_days
 from orders_core.storage.dialect import DUCKDB, POSTGRES, of
+from orders_core.storage.migrations import v19_metrics_masks
 
 SCHEMA_RECORDS = ("app_meta", "schema_migrations")  # the target's own record of its schema: kept
 SCHEMA_ROWS = ("carriers", "staff_revision", "metrics_rollup_state")  # rows the schema writes: replaced by the source's
@@ -157,6 +160,7 @@ def _copy(conn, tables, selects, exports, sequences, where: str) -> dict[str, in
             cur.execute(f'ALTER TABLE {table} ENABLE TRIGGER "{trigger}"')
         if kept_after:
             cur.execute(sales_days.FILL)
+        cur.execute(v19_metrics_masks.FILL_DAYS)  # the Metrics summaries' daily totals, from the rows copied
     return counts
 
 

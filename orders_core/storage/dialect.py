@@ -303,7 +303,8 @@ class PostgresDialect(Dialect):
     sales_days_tables = sales_days_sql.TABLES  # each ship day's sales per province, CTLS category and SKU
     sales_days = sales_days_sql.DDL
     tracking_grams_tables: tuple[str, ...] = ()  # none: the trigram index serves a tracking number search
-    metrics_masks_tables = ("metrics_masks", "metrics_daily_masks")  # Metrics rows per category filter
+    metrics_masks_tables = ("metrics_masks", "metrics_daily_masks", "metrics_days")  # Metrics rows per category
+    # filter and each day's totals (reports.rollup_masks: derived from the daily summaries, written by a refresh)
     client_search_tables = client_search_sql.TABLES  # each client's name and open orders (storage.client_search)
     client_search = client_search_sql.DDL
     # (reports.rollup_masks: derived from the daily summaries, written by their refresh)

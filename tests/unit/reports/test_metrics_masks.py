@@ -177,3 +177,35 @@ def test_duckdb_keeps_no_filter_rows(duckdb_db):
     metrics.page_metrics(cur, OIL, ANCHOR)
     assert not rollup_masks.kept(cur) and rollup_masks.built(cur) == frozenset()
     assert metrics_rollup.build_mask(cur, 2) is False
+
+
+@pytest.mark.postgresql
+def test_the_stale_days_come_from_the_kept_totals_as_from_the_rows(pg_demo_db):
+    """PostgreSQL reads each day's totals (``metrics_days``) instead of summing ``metrics_daily``: the same
+    stale days before and after a refresh, and a total changed past the module is named by ``check``."""
+    cur = pg_demo_db.cursor()
+
+    def summed_stale() -> list[dt.date]:
+        query = metrics_rollup._STALE.format(days="SELECT day, sum(n) AS n, sum(v) AS v FROM order_days GROUP BY day "
+                                                  "HAVING sum(n) <> 0", summed=metrics_rollup._SUMMED_DAYS)
+        return [r[0] for r in cur.execute(query).fetchall()]
+
+    placed = cur.execute("SELECT order_id, created_at::DATE FROM orders WHERE status = 'Order Placed' "
+                         "ORDER BY order_id LIMIT 3").fetchall()
+    for order_id, _ in placed:
+        lifecycle.cancel_order(pg_demo_db, order_id, acting("CSR"), reason="Client asked")
+    assert metrics_rollup.stale_days(cur) == summed_stale() == sorted({day for _, day in placed})
+    metrics_rollup.refresh(cur)
+    assert metrics_rollup.stale_days(cur) == summed_stale() == []
+
+    day = placed[0][1]
+    cur.execute("UPDATE metrics_days SET versions = versions + 1 WHERE day = ?", [day]).fetchall()
+    assert metrics_rollup.stale_days(cur) == [day]  # read as stale: from the orders, so still right
+    assert [(b.check, b.subject) for b in check(cur)] == []  # a stale day cannot mislead
+    cur.execute("UPDATE metrics_days SET versions = versions - 1 WHERE day = ?", [day]).fetchall()
+    cur.execute("UPDATE metrics_daily SET orders = orders + 1 WHERE ctid = (SELECT min(ctid) FROM metrics_daily "
+                "WHERE created_on = ?)", [day]).fetchall()
+    assert metrics_rollup.stale_days(cur) == []  # the totals say fresh, the rows do not: check names the day
+    assert [(b.check, b.subject) for b in check(cur)] == [("metrics summaries", f"day {day:%Y-%m-%d}")] * 2
+    recount_summaries(cur, ADMIN)
+    assert check(cur) == [] and metrics_rollup.stale_days(cur) == []

@@ -69,7 +69,7 @@ def test_init_creates_the_whole_schema_through_the_migrations(postgres_server, c
                                                                          *dialect.POSTGRES.order_counts_tables,
                                                                          *dialect.POSTGRES.order_days_tables,
                                                                          "order_carrier_counts", "sales_days",
-                                                                         "metrics_masks", "metrics_daily_masks",
+                                                                         "metrics_masks", "metrics_daily_masks", "metrics_days",
                                                                          "client_search"}
         assert fetch_value(cur, "SELECT value FROM app_meta WHERE key = 'schema_version'") == str(SCHEMA_VERSION)
         assert [r[0] for r in cur.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()] \
