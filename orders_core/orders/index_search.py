@@ -82,9 +82,11 @@ def search_clause(cur: Cursor, text: str) -> Search:
         if fetch_value(cur, f"SELECT EXISTS (SELECT 1 FROM clients WHERE {names})", words):
             parts.append(f"o.client_id IN (SELECT client_id FROM clients WHERE {names})")
             params += words
-    elif d.client_search_tables:  # PostgreSQL: the clients and their orders not archived, in one scan
+    elif d.client_search_tables:  # PostgreSQL: the clients and their orders not archived, in one scan; the
+        # ids as an array's text, which PostgreSQL parses back (16,000 ids as a list of ints: 15 ms more each way)
         clients, open_orders = cur.execute(
-            f"SELECT {d.list_of('client_id')}, sum(open_orders) FROM client_search WHERE {names}", words).fetchall()[0]
+            f"SELECT {d.list_of('client_id')}::VARCHAR, sum(open_orders) FROM client_search WHERE {names}",
+            words).fetchall()[0]
         if clients:
             parts.append(d.in_array("o.client_id", "INTEGER"))
             params.append(clients)
