@@ -255,15 +255,6 @@ def mismatches(cur) -> list[tuple[str, dt.date]]:
     stale = stale_days(cur)
     found = []
     for r in ROLLUPS:
-        rows = cur.execute(f"""
-            WITH actual AS MATERIALIZED ({aggregate(r, "TRUE")}),
-                 stored AS MATERIALIZED (SELECT * FROM {r.table})
-            SELECT DISTINCT created_on FROM (
-                (SELECT * FROM stored EXCEPT ALL SELECT * FROM actual)
-                UNION ALL
-                (SELECT * FROM actual EXCEPT ALL SELECT * FROM stored)
-            ) differing
-            WHERE created_on NOT IN (SELECT unnest(?::DATE[]))
-            ORDER BY 1""", [stale]).fetchall()  # noqa: S608 -- our own SQL only
-        found += [(r.table, day) for (day,) in rows]
+        found += [(r.table, day) for day in rollup_masks.days_differing(
+            cur, f"SELECT * FROM {r.table}", aggregate(r, "TRUE"), stale)]
     return found + rollup_masks.mismatches(cur, stale)

@@ -102,27 +102,25 @@ def rows(mask: int) -> tuple[str, list]:
             "WHERE mask = ?::INTEGER", [mask])
 
 
-def mismatches(cur, stale: list[dt.date]) -> list[tuple[str, dt.date]]:
-    """(table, day) of every day outside ``stale`` whose rows of a built filter differ from its daily rows
-    summed now."""
-    if not kept(cur):
-        return []
-    totals = cur.execute(f"""
-        SELECT DISTINCT day FROM (
-            (SELECT * FROM {TOTALS} EXCEPT ALL {_TOTALS} GROUP BY created_on)
-            UNION ALL
-            ({_TOTALS} GROUP BY created_on EXCEPT ALL SELECT * FROM {TOTALS})
-        ) differing
-        WHERE day NOT IN (SELECT unnest(?::DATE[]))
-        ORDER BY 1""", [stale]).fetchall()  # noqa: S608 -- our own SQL only
-    found = cur.execute(f"""
-        WITH actual AS MATERIALIZED ({_summed(f'SELECT mask FROM {BUILT}', 'TRUE')}),
-             stored AS MATERIALIZED (SELECT * FROM {TABLE})
-        SELECT DISTINCT created_on FROM (
+def days_differing(cur, stored: str, actual: str, stale: list[dt.date], day: str = "created_on") -> list[dt.date]:
+    """The days outside ``stale`` on which the rows of the relations ``stored`` and ``actual`` (our own SQL, of
+    one shape, its day column ``day``) differ, each row counted (``EXCEPT ALL`` both ways)."""
+    return [d for (d,) in cur.execute(f"""
+        WITH actual AS MATERIALIZED ({actual}), stored AS MATERIALIZED ({stored})
+        SELECT DISTINCT {day} FROM (
             (SELECT * FROM stored EXCEPT ALL SELECT * FROM actual)
             UNION ALL
             (SELECT * FROM actual EXCEPT ALL SELECT * FROM stored)
         ) differing
-        WHERE created_on NOT IN (SELECT unnest(?::DATE[]))
-        ORDER BY 1""", [stale]).fetchall()  # noqa: S608 -- our own SQL only
-    return [(TOTALS, day) for (day,) in totals] + [(TABLE, day) for (day,) in found]
+        WHERE {day} NOT IN (SELECT unnest(?::DATE[]))
+        ORDER BY 1""", [stale]).fetchall()]  # noqa: S608 -- our own SQL only
+
+
+def mismatches(cur, stale: list[dt.date]) -> list[tuple[str, dt.date]]:
+    """(table, day) of every day outside ``stale`` whose totals, or rows of a built filter, differ from its daily
+    rows summed now."""
+    if not kept(cur):
+        return []
+    totals = days_differing(cur, f"SELECT * FROM {TOTALS}", f"{_TOTALS} GROUP BY created_on", stale, day="day")
+    found = days_differing(cur, f"SELECT * FROM {TABLE}", _summed(f"SELECT mask FROM {BUILT}", "TRUE"), stale)
+    return [(TOTALS, day) for day in totals] + [(TABLE, day) for day in found]
