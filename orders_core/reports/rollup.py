@@ -239,7 +239,7 @@ def build_mask(cur, mask: int) -> bool:
 
     made = run_write(cur, work)
     if made:
-        dialect.of(cur).analyze(cur, rollup_masks.TABLE)
+        dialect.of(cur).analyze(cur, f"{rollup_masks.TABLE}_{int(mask)}")  # its new partition
     return made
 
 

@@ -29,6 +29,10 @@ Decisions:
   (``rollup.stale_days``): summing ``metrics_daily`` per day took 70 ms of every Metrics view at 10,000,000
   orders, here a read of 1,500 rows. The totals are derived from the rows in the same transaction, so they
   describe the same snapshot; a write past the module to one table and not the other is found by ``check``.
+* **A partition per filter** (``metrics_daily_masks_<mask>``, made by the filter's first view): a filter's
+  queries read its own rows only, however many filters are built. In one table, PostgreSQL scanned every
+  built filter's rows for each query while a filter held a third of them or more (two filters: 486,000
+  rows read for 248,000). The catalogue checks count a partition as part of its table.
 * **Checked**: ``orders-core check`` compares each built filter's rows, and each day's totals, with the daily
   rows summed now, and ``check --recount`` writes them again with the summaries.
 """
@@ -73,12 +77,23 @@ def _summed(masks: str, where: str) -> str:
             f"JOIN ({masks}) m ON (d.categories & m.mask) <> 0 WHERE {where} GROUP BY m.mask, {keys}")
 
 
+def _partitions(cur) -> None:
+    """Make the partition of every built filter that has none (a filter's first build makes its own)."""
+    missing = cur.execute(
+        f"SELECT mask FROM {BUILT} WHERE to_regclass(current_schema() || '.{TABLE}_' || mask) IS NULL").fetchall()
+    for (mask,) in missing:
+        number = int(mask)  # an INTEGER column: the name and bound are digits only
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {TABLE}_{number} PARTITION OF {TABLE} FOR VALUES IN ({number})"
+                    ).fetchall()
+
+
 def build(cur, mask: int) -> bool:
-    """Keep the rows of filter ``mask`` from now on (in the caller's write transaction, after the state row's
-    UPDATE); False when it was built already."""
+    """Keep the rows of filter ``mask`` from now on, in a partition of their own (in the caller's write
+    transaction, after the state row's UPDATE); False when it was built already."""
     if not cur.execute(f"INSERT INTO {BUILT} (mask, built_at) VALUES (?, now()::TIMESTAMP) "
                        "ON CONFLICT (mask) DO NOTHING RETURNING mask", [mask]).fetchall():
         return False
+    _partitions(cur)
     cur.execute("SET LOCAL work_mem = '128MB'").fetchall()  # one hash of the groups: 4 MB sorted them on disk
     cur.execute(f"INSERT INTO {TABLE} {_summed('SELECT ?::INTEGER AS mask', 'TRUE')}", [mask]).fetchall()
     return True
@@ -86,6 +101,7 @@ def build(cur, mask: int) -> bool:
 
 def rewrite(cur, days: list[dt.date]) -> None:
     """Write the built filters' rows and the totals of ``days`` again from the daily rows just written."""
+    _partitions(cur)
     cur.execute(f"DELETE FROM {TABLE} WHERE created_on IN (SELECT unnest(?::DATE[]))", [days]).fetchall()
     cur.execute(f"INSERT INTO {TABLE} {_summed(f'SELECT mask FROM {BUILT}', 'd.created_on IN (SELECT unnest(?::DATE[]))')}",
                 [days]).fetchall()

@@ -131,7 +131,7 @@ def _copy(conn, tables, selects, exports, sequences, where: str) -> dict[str, in
         indexes = cur.execute(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
             "JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() "
+            "WHERE n.nspname = current_schema() AND NOT c.relispartition "  # (dropped and made with its table's)
             "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)").fetchall()
         for table, name, _ in foreign_keys:
             cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')

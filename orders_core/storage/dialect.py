@@ -412,7 +412,7 @@ class PostgresDialect(Dialect):
 
     _RELATIONS = """
         SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition  -- a partition is its table's
           AND n.nspname NOT IN ('pg_catalog', 'information_schema')
           AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
     """
@@ -426,7 +426,7 @@ class PostgresDialect(Dialect):
     def main_tables(self, cur) -> set[str]:
         return {r[0] for r in cur.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema()").fetchall()}
+            "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = current_schema()").fetchall()}
 
     def lock_schema(self, cur) -> None:
         cur.execute(f"SELECT pg_advisory_lock({SCHEMA_LOCK_KEY})").fetchall()

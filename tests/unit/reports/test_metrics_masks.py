@@ -209,3 +209,29 @@ def test_the_stale_days_come_from_the_kept_totals_as_from_the_rows(pg_demo_db):
     assert [(b.check, b.subject) for b in check(cur)] == [("metrics summaries", f"day {day:%Y-%m-%d}")] * 2
     recount_summaries(cur, ADMIN)
     assert check(cur) == [] and metrics_rollup.stale_days(cur) == []
+
+
+@pytest.mark.postgresql
+def test_each_filter_reads_a_partition_of_its_own_and_the_database_stays_ours(pg_demo_db):
+    from orders_core.storage import dialect
+    from orders_core.storage.database import open_database
+
+    cur = pg_demo_db.cursor()
+    for f in (OIL, OIL_CAPSULES):
+        metrics.page_metrics(cur, f, ANCHOR)
+    parts = {r[0] for r in cur.execute(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = 'metrics_daily_masks'::regclass").fetchall()}
+    assert parts == {"metrics_daily_masks_2", "metrics_daily_masks_6"}
+    assert fetch_value(cur, "SELECT count(*) FROM metrics_daily_masks_6") == _kept_rows(cur, 6) > 0
+    plan = "\n".join(r[0] for r in cur.execute("EXPLAIN SELECT * FROM metrics_daily_masks WHERE mask = 6").fetchall())
+    assert "metrics_daily_masks_6" in plan and "metrics_daily_masks_2" not in plan
+    # A partition is part of its table: the database is still only ours, and opens.
+    assert not parts & dialect.of(cur).main_tables(cur)
+    open_database(pg_demo_db.path, create=False).close()
+
+    # A partition dropped past the module is made again by the next refresh, which writes its rows.
+    cur.execute("DROP TABLE metrics_daily_masks_6").fetchall()
+    cur.execute("UPDATE metrics_days SET versions = versions + 1").fetchall()  # every day stale
+    assert metrics_rollup.refresh(cur) > 0
+    assert check(cur) == [] and _kept_rows(cur, 6) > 0
