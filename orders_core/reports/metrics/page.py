@@ -64,12 +64,14 @@ def page_metrics(cur: Cursor, f: MetricsFilter, today: dt.date,
             stale: tuple[dt.date, ...] = ()
         except DatabaseError:  # too busy to write them just now: those days are read from the orders instead
             stale = tuple(metrics_rollup.stale_days(side))
+        masks: frozenset[int] = frozenset()
         if f.categories:
             try:
                 metrics_rollup.build_mask(side, metrics_rollup.category_mask(f.categories))
             except DatabaseError:  # too busy just now: the rows split by combination are read instead
                 pass
-        prepared = _prepared.set(_Prepared(stale=stale, masks=rollup_masks.built(side)))
+            masks = rollup_masks.built(side)
+        prepared = _prepared.set(_Prepared(stale=stale, masks=masks))
         products = product_totals(side, f)  # one aggregation of the lines for both rankings
         return PageMetrics(
             filter=f, today=today, grain=grain, grain_note=note,
