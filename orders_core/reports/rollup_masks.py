@@ -14,7 +14,7 @@ filter reads at most as many rows as the page without a filter (Oil: 238,000 of 
 
 Decisions:
 
-* **Built on a filter's first view** (``build``: about 2 s at 10,000,000 orders, 0.2 s at 1,000,000), once
+* **Built on a filter's first view** (``build``: 1.8-2.3 s at 10,000,000 orders, 0.7-0.9 s at 1,000,000), once
   per filter; ``metrics_masks`` lists the filters built. Not all 31 filters at once: together they are 8
   million rows (829 MB) and took 108 s at 10,000,000 orders, mostly for filters nobody views.
 * **Kept with the rows they sum**: a refresh that writes a day's ``metrics_daily_categories`` rows writes

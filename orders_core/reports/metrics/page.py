@@ -64,9 +64,9 @@ def page_metrics(cur: Cursor, f: MetricsFilter, today: dt.date,
             stale: tuple[dt.date, ...] = ()
         except DatabaseError:  # too busy to write them just now: those days are read from the orders instead
             stale = tuple(metrics_rollup.stale_days(side))
-        masks: frozenset[int] = frozenset()
-        if f.categories:
-            try:
+        masks = rollup_masks.built(side) if f.categories else frozenset()
+        if f.categories and metrics_rollup.category_mask(f.categories) not in masks:
+            try:  # the filter's first view (on PostgreSQL): keep its rows from now on
                 metrics_rollup.build_mask(side, metrics_rollup.category_mask(f.categories))
             except DatabaseError:  # too busy just now: the rows split by combination are read instead
                 pass
