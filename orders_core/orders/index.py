@@ -158,10 +158,13 @@ _SELECT = """
 """
 
 
+STATUS_TIES = "o.created_at DESC, o.order_id DESC"  # the order inside one status, either way of the Status sort
+
+
 def _order_by(q: OrderQuery) -> str:
     direction = "DESC" if q.descending else "ASC"
     column = SORTS[q.sort]
-    tie = {"Order ID": "", "Status": ", o.created_at DESC, o.order_id DESC"}.get(q.sort, f", o.order_id {direction}")
+    tie = {"Order ID": "", "Status": f", {STATUS_TIES}"}.get(q.sort, f", o.order_id {direction}")
     return f"{column} {direction}{tie}"
 
 
@@ -198,7 +201,8 @@ def _bucketed_page(cur: Cursor, q: OrderQuery, where: str, params: list, offset:
         return None
     if offset == 0:
         first = _first_status(q) if q.sort == "Status" else None
-        return first_status_page(cur, first, where, params, q.page_size, _SELECT, _order_by(q)) if first else None
+        return (first_status_page(cur, first, where, params, q.page_size, _SELECT, _order_by(q), STATUS_TIES)
+                if first else None)
     return bucket_page(cur, q.sort, q.descending, where, params, offset, q.page_size, _SELECT, _order_by(q))
 
 

@@ -122,13 +122,9 @@ def test_a_page_over_too_many_buckets_is_left_to_the_plain_query(monkeypatch):
     assert index_buckets.locate(counts, 2, 4) is None
 
 
-@pytest.mark.parametrize("few", [0, 65_536], ids=["from its newest days", "whole"])
-def test_the_first_page_by_status_is_read_from_its_first_status(cur, monkeypatch, few):
-    """Page 1 by Status counts the orders and its first status's in one scan; when that status holds a whole
-    page, the page is read from its orders alone (from its newest days when it holds more than
-    ``FEW_IN_STATUS``), else from the plain query. The rows are the plain query's."""
-    monkeypatch.setattr(index_buckets, "FEW_IN_STATUS", few)
-    monkeypatch.setattr(index_buckets, "DAYS_FIRST", 1)  # the span widens: the demo's statuses span months
+def test_the_first_page_by_status_is_read_from_its_first_status(cur, monkeypatch):
+    """Page 1 by Status is read as its first status's own top-N when that status holds a whole page, with the
+    total counted beside it; else from the plain query. The rows and the total are the plain query's."""
     calls, real = [], index_buckets.first_status_page
 
     def recorded(*args):
