@@ -13,7 +13,8 @@ the plain scan.
 
 Kept in the same transaction as the tracking number, by the two writes that set one (``keep``: shipping one
 order, ``orders.lifecycle``; shipping many, ``orders.bulk_lifecycle``), and written whole by the migration,
-the demo and ``check --recount`` (``fill``). DuckDB has no triggers: a write past the orders module leaves it
+the demo and ``check --recount`` (``fill``). No trigger keeps it (DuckDB 2.0's UPDATE triggers refuse every
+update of an order: ``tests/unit/storage/test_duckdb_triggers.py``): a write past the orders module leaves it
 behind, and ``orders-core check`` names each order whose signature is missing or differs (``mismatches``).
 
 Decisions:

@@ -2,8 +2,8 @@
 which report, and every export.
 
 One row per access, only ever inserted. On PostgreSQL triggers refuse every UPDATE and DELETE of a row,
-whoever runs them (the app's own database user included); DuckDB has no triggers, so there the app simply
-has no statement that changes or deletes a row. TRUNCATE is not refused: loading a new, empty PostgreSQL
+whoever runs them (the app's own database user included); on DuckDB, where whoever holds the file holds
+everything, the app simply has no statement that changes or deletes a row. TRUNCATE is not refused: loading a new, empty PostgreSQL
 database (``storage.bulk_load``, ``orders-core demo``) empties every table first.
 """
 
