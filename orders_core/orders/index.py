@@ -105,19 +105,46 @@ class OrderPage(Page):
     query: OrderQuery
 
 
+@dataclass(frozen=True)
+class _Filters:
+    """A query's condition on orders ``o`` in three parts: which orders its view holds by archiving (``kept``,
+    no parameters), its other filters (``clause`` and ``params``), and its search (``index_search``)."""
+
+    kept: str
+    clause: str
+    params: list
+    search: Search | None
+
+    @property
+    def where(self) -> tuple[str, list]:
+        """The whole condition and its parameters."""
+        where, params = f"{self.kept} AND {self.clause}", self.params
+        if self.search is None:
+            return where, params
+        return f"{where} AND {self.search.clause}", [*params, *self.search.params]
+
+
 def _where(cur: Cursor, q: OrderQuery) -> tuple[str, list, Search | None]:
     """The condition on orders ``o`` for ``q``, its parameters, and what its search matched (``index_search``)."""
+    filters = _filters(cur, q)
+    return *filters.where, filters.search
+
+
+def _kept_by_view(q: OrderQuery) -> str:
+    if q.view == "Archived":
+        return "o.archived_at IS NOT NULL"
+    if q.view == "Returns":  # every order something came back of, archived or not
+        return "o.order_id IN (SELECT order_id FROM order_return_state WHERE units_returned > 0)"
+    if q.order_ids is None:  # a list of orders (those behind a report figure) keeps its archived ones
+        return "o.archived_at IS NULL"
+    return "TRUE"
+
+
+def _filters(cur: Cursor, q: OrderQuery) -> _Filters:
     clauses: list[str] = []
     params: list = []
-    if q.view == "Archived":
-        clauses.append("o.archived_at IS NOT NULL")
-    elif q.view == "Returns":  # every order something came back of, archived or not
-        clauses.append("o.order_id IN (SELECT order_id FROM order_return_state WHERE units_returned > 0)")
-    else:
-        if q.order_ids is None:  # a list of orders (those behind a report figure) keeps its archived ones
-            clauses.append("o.archived_at IS NULL")
-        if q.view == "Unverified":
-            clauses.append("o.status = 'Unverified'")
+    if q.view == "Unverified":
+        clauses.append("o.status = 'Unverified'")
     d = dialect.of(cur)
     if q.statuses:
         clauses.append(d.enum_in("o.status", "order_status"))
@@ -144,10 +171,7 @@ def _where(cur: Cursor, q: OrderQuery) -> tuple[str, list, Search | None]:
         clauses.append(clause)
         params += value
     search = search_clause(cur, q.search.strip()) if q.search.strip() else None
-    if search is not None:
-        clauses.append(search.clause)
-        params.extend(search.params)
-    return " AND ".join(clauses), params, search
+    return _Filters(_kept_by_view(q), " AND ".join(clauses) or "TRUE", params, search)
 
 
 _SELECT = """
@@ -172,11 +196,12 @@ def _list_orders(cur: Cursor, q: OrderQuery) -> OrderPage:
     """One page of the index for ``q`` and how many orders match in all (unchecked: pages, commands and tests
     list with ``access.list_orders_for``, which checks the person)."""
     q = q.validated()
-    where, params, search = _where(cur, q)
+    filters = _filters(cur, q)
+    (where, params), search = filters.where, filters.search
     offset = (q.page - 1) * q.page_size
     as_filter = search is None or search.only_carriers is not None  # a search of carriers alone is a filter
     if not as_filter and dialect.of(cur).search_in_one_scan:
-        rows, total = _searched_page(cur, where, params, q, offset)
+        rows, total = _searched_page(cur, filters, q, offset)
     elif as_filter and (bucketed := _bucketed_page(cur, q, where, params, offset)) is not None:
         rows, total = bucketed
     else:
@@ -248,20 +273,28 @@ def _kept_by(q: OrderQuery, matched: Carriers | None):
     return Carriers(list(q.carriers)) if q.carriers else None
 
 
-def _searched_page(cur, where: str, params: list, q: OrderQuery, offset: int) -> tuple[pd.DataFrame, int]:
-    """A search scans text columns: do it once, then count and page the matches it kept."""
+def _searched_page(cur, filters: _Filters, q: OrderQuery, offset: int) -> tuple[pd.DataFrame, int]:
+    """A search scans text columns: do it once, then count and page the matches it kept.
+
+    The scan selects by the search and the query's filters, and tests which orders its view holds by archiving
+    on the matches only, as a column ``ok``: given that condition too, DuckDB tested it on every order first (a
+    name's 16,000 clients at 10,000,000 orders: 51-57 -> 43-46 ms). The other filters stay in the scan, where
+    a status or a date range can be selective (moved out too, 'cote' with a status took 38 -> 46 ms)."""
+    search = filters.search
     frame = fetch_frame(
         cur,
         f"""
-        WITH m AS MATERIALIZED (SELECT o.order_id, o.created_at, o.status FROM orders o WHERE {where}),
-             page AS (SELECT order_id FROM m o ORDER BY {_order_by(q)} LIMIT ? OFFSET ?)
-        {_SELECT}, (SELECT count(*) FROM m) AS _total
+        WITH m AS MATERIALIZED (SELECT o.order_id, o.created_at, o.status, ({filters.kept}) AS ok
+                                FROM orders o WHERE {filters.clause} AND {search.clause}),
+             page AS (SELECT order_id FROM m o WHERE ok ORDER BY {_order_by(q)} LIMIT ? OFFSET ?)
+        {_SELECT}, (SELECT count(*) FROM m WHERE ok) AS _total
         FROM page JOIN orders o USING (order_id) JOIN clients c USING (client_id)
         ORDER BY {_order_by(q)}
         """,
-        [*params, q.page_size, offset],
+        [*filters.params, *search.params, q.page_size, offset],
     )
     if frame.empty:  # no match at all, or a page past the end (then count the matches)
+        where, params = filters.where
         total = 0 if offset == 0 else fetch_value(cur, f"SELECT count(*) FROM orders o WHERE {where}", params)
         return frame.drop(columns="_total"), total
     return frame.drop(columns="_total"), int(frame["_total"].iloc[0])
