@@ -69,7 +69,9 @@ def signed_in_app(role: str, timeout: float = 120):
 
     who = next(p for p in DEMO_STAFF if p.role == role)
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=timeout)
-    at.user = {"is_logged_in": True, "email": who.email, "name": who.name}
+    # "iat": a sign-in of its own, as a provider's new token is: the same claims on a kept bench database would be
+    # the sign-in an earlier run left there, ended since for want of activity.
+    at.user = {"is_logged_in": True, "email": who.email, "name": who.name, "iat": time.time_ns()}
     return at
 
 
