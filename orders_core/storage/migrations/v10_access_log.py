@@ -3,8 +3,8 @@ which report, and every export.
 
 One row per access, only ever inserted. On PostgreSQL triggers refuse every UPDATE and DELETE of a row,
 whoever runs them (the app's own database user included); on DuckDB, where whoever holds the file holds
-everything, the app simply has no statement that changes or deletes a row. TRUNCATE is not refused: loading a new, empty PostgreSQL
-database (``storage.bulk_load``, ``orders-core demo``) empties every table first.
+everything, the app simply has no statement that changes or deletes a row. TRUNCATE is not refused: loading
+a new, empty PostgreSQL database (``storage.bulk_load``, ``orders-core demo``) empties every table first.
 """
 
 from __future__ import annotations
