@@ -44,12 +44,10 @@ from __future__ import annotations
 import datetime as dt
 
 from orders_core.storage import dialect
+from orders_core.storage.metrics_masks import BUILT, TABLE, TOTALS
 
-TABLE = "metrics_daily_masks"  # schema 19 (storage.migrations.v19_metrics_masks)
-BUILT = "metrics_masks"
 DAILY_CATEGORIES = "metrics_daily_categories"  # the rows summed (rollup.DAILY_CATEGORIES's table)
 DAILY = "metrics_daily"  # rollup.DAILY's table
-TOTALS = "metrics_days"  # each day's orders and versions in DAILY
 REWRITTEN = (TABLE, TOTALS)  # what a refresh writes here (BUILT is kept: which filters to write)
 DAYS = f"SELECT day, orders AS n, versions AS v FROM {TOTALS}"  # rollup's check for stale days reads this
 _KEYS = ("created_on", "source", "carrier", "status", "shipped_on", "delivered_on")

@@ -40,9 +40,8 @@ from pathlib import Path
 
 import duckdb
 
-from orders_core.storage import sales_days
+from orders_core.storage import metrics_masks, sales_days
 from orders_core.storage.dialect import DUCKDB, POSTGRES, of
-from orders_core.storage.migrations import v19_metrics_masks
 
 SCHEMA_RECORDS = ("app_meta", "schema_migrations")  # the target's own record of its schema: kept
 SCHEMA_ROWS = ("carriers", "staff_revision", "metrics_rollup_state")  # rows the schema writes: replaced by the source's
@@ -160,7 +159,7 @@ def _copy(conn, tables, selects, exports, sequences, where: str) -> dict[str, in
             cur.execute(f'ALTER TABLE {table} ENABLE TRIGGER "{trigger}"')
         if kept_after:
             cur.execute(sales_days.FILL)
-        cur.execute(v19_metrics_masks.FILL_DAYS)  # the Metrics summaries' daily totals, from the rows copied
+        cur.execute(metrics_masks.FILL_DAYS)  # the Metrics summaries' daily totals, from the rows copied
     return counts
 
 

@@ -118,6 +118,7 @@ from dataclasses import dataclass
 import duckdb
 
 from orders_core.storage import client_search as client_search_sql
+from orders_core.storage import metrics_masks as metrics_masks_sql
 from orders_core.storage import order_counts as order_counts_sql
 from orders_core.storage import order_days as day_counts
 from orders_core.storage import order_summaries
@@ -303,11 +304,10 @@ class PostgresDialect(Dialect):
     sales_days_tables = sales_days_sql.TABLES  # each ship day's sales per province, CTLS category and SKU
     sales_days = sales_days_sql.DDL
     tracking_grams_tables: tuple[str, ...] = ()  # none: the trigram index serves a tracking number search
-    metrics_masks_tables = ("metrics_masks", "metrics_daily_masks", "metrics_days")  # Metrics rows per category
-    # filter and each day's totals (reports.rollup_masks: derived from the daily summaries, written by a refresh)
+    metrics_masks_tables = metrics_masks_sql.TABLES  # Metrics rows per category filter and each day's totals
+    # (reports.rollup_masks: derived from the daily summaries, written by a refresh)
     client_search_tables = client_search_sql.TABLES  # each client's name and open orders (storage.client_search)
     client_search = client_search_sql.DDL
-    # (reports.rollup_masks: derived from the daily summaries, written by their refresh)
 
     search_indexes = (
         "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"

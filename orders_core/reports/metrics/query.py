@@ -65,7 +65,7 @@ def _rows(cur, f: MetricsFilter, rollup: metrics_rollup.Rollup) -> tuple[str, li
     by categories under a category filter: ``metrics_rollup.daily_for``, or on PostgreSQL the filter's own
     rows once built: ``rollup_masks``)."""
     prepared = _prepared.get() or _Prepared(stale=tuple(metrics_rollup.stale_days(cur)),
-                                            masks=rollup_masks.built(cur))
+                                            masks=rollup_masks.built(cur) if f.categories else frozenset())
     if rollup is metrics_rollup.DAILY:
         mask = metrics_rollup.category_mask(f.categories)
         if mask in prepared.masks:  # PostgreSQL: the filter's own rows, summed over the combinations
